@@ -1,0 +1,62 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+#   make            build tcpstate.ko and tools/tcpstate
+#   make check      install what is missing, build, run every test
+#   make demo       boot the test VM, trace a real connection, show it
+#   make vm         interactive shell in the test VM, module loaded
+#   make lint       checkpatch --strict and sparse on module/
+#
+# KDIR defaults to the running kernel's build tree, else the newest
+# Debian headers installed; override with make KDIR=...
+
+KDIR ?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then \
+		  echo /lib/modules/$$(uname -r)/build; \
+		else ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1; fi)
+# The kernel release KDIR was configured for: the guest kernel to boot.
+KVER ?= $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
+BUILD := $(CURDIR)/build
+export KDIR KVER BUILD
+
+.PHONY: all module tool deps check unit vmtest lint demo vm clean
+
+all: module tool
+
+module:
+	@test -n "$(KDIR)" || { echo "make: no kernel headers found; run 'make deps' or set KDIR" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+tool:
+	$(MAKE) -C tools
+
+deps:
+	bash tests/deps.sh
+
+unit: tool
+	$(MAKE) -C tests/unit run
+
+lint:
+	bash tests/lint.sh
+
+vmtest: all
+	bash tests/integration/run-all.sh
+
+check: deps
+	$(MAKE) all
+	$(MAKE) lint
+	$(MAKE) unit
+	$(MAKE) vmtest
+	@echo "make check: all suites passed"
+
+demo: deps
+	$(MAKE) all
+	bash tests/vm/vm.sh --name demo --timeout 300 -- tests/demo.sh
+
+vm: deps
+	$(MAKE) all
+	bash tests/vm/vm.sh --name shell --interactive
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	-$(MAKE) -C tools clean
+	-$(MAKE) -C tests/unit clean
+	rm -rf $(BUILD)

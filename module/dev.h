@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _TCPSTATE_DEV_H
+#define _TCPSTATE_DEV_H
+
+#include "ring.h"
+
+int tcpstate_dev_init(struct tcpstate_ring *ring, unsigned int hook);
+void tcpstate_dev_uninit(void);
+
+#endif /* _TCPSTATE_DEV_H */

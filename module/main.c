@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcpstate: every TCP state change, recorded in a ring buffer and read
+ * through /dev/tcpstate, with per-namespace counters in /proc/net/tcpstate.
+ *
+ * Init builds from the inside out: the ring, the counters (and their
+ * /proc files), the device, and last the hooks, so nothing fires before
+ * everything it writes to exists. Exit is init read backwards.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/err.h>
+#include <linux/module.h>
+
+#include "dev.h"
+#include "hooks.h"
+#include "params.h"
+#include "ring.h"
+#include "stats.h"
+
+static struct tcpstate_ring *ring;
+
+static int __init tcpstate_init(void)
+{
+	int ret;
+
+	ring = tcpstate_ring_create(tcpstate_param_nr_records);
+	if (IS_ERR(ring)) {
+		ret = PTR_ERR(ring);
+		goto err_ring;
+	}
+	ret = tcpstate_stats_init();
+	if (ret)
+		goto err_stats;
+	ret = tcpstate_dev_init(ring, tcpstate_param_hook);
+	if (ret)
+		goto err_dev;
+	ret = tcpstate_hooks_init(ring, tcpstate_param_hook);
+	if (ret)
+		goto err_hooks;
+
+	pr_info("hook=%s, ring of %u records (%zu KiB)\n",
+		tcpstate_params_hook_name(tcpstate_param_hook),
+		tcpstate_ring_capacity(ring),
+		tcpstate_ring_capacity(ring) * sizeof(struct tcpstate_rec) / 1024);
+	return 0;
+
+err_hooks:
+	tcpstate_dev_uninit();
+err_dev:
+	tcpstate_stats_uninit();
+err_stats:
+	tcpstate_ring_destroy(ring);
+err_ring:
+	return ret;
+}
+
+/*
+ * No reader can exist here (it would hold a module reference). Unhook
+ * first and wait for running probes, so nothing writes to the ring or
+ * the counters while they go.
+ */
+static void __exit tcpstate_exit(void)
+{
+	tcpstate_hooks_uninit();
+	tcpstate_dev_uninit();
+	tcpstate_stats_uninit();
+	tcpstate_ring_destroy(ring);
+}
+
+module_init(tcpstate_init);
+module_exit(tcpstate_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Records every TCP state change: /dev/tcpstate, /proc/net/tcpstate");
+MODULE_AUTHOR("tcpstate developers");

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _TCPSTATE_PARAMS_H
+#define _TCPSTATE_PARAMS_H
+
+#include <linux/types.h>
+
+#define TCPSTATE_NR_RECORDS_MIN		16U
+#define TCPSTATE_NR_RECORDS_MAX		1048576U	/* 128 MiB of records */
+#define TCPSTATE_NR_RECORDS_DEFAULT	8192U
+
+/* Set once while the module loads (the parameters are read-only after). */
+extern unsigned int tcpstate_param_hook;	/* enum tcpstate_hook */
+extern unsigned int tcpstate_param_nr_records;	/* a power of two */
+
+int tcpstate_params_parse_hook(const char *val, unsigned int *hook);
+int tcpstate_params_parse_nr_records(const char *val, unsigned int *nr);
+const char *tcpstate_params_hook_name(unsigned int hook);
+
+#endif /* _TCPSTATE_PARAMS_H */

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /proc/net/tcpstate: one "name value" line per counter, for the
+ * namespace the file was opened in. The order is part of the interface
+ * (README): ring counters, summary counters, then one trans_<old>_<new>
+ * line per transition that has happened at least once.
+ */
+#include <linux/proc_fs.h>
+#include <linux/seq_file.h>
+
+#include "proc.h"
+#include "stats.h"
+
+static const enum tcpstate_ev ring_evs[] = {
+	TCPSTATE_EV_RECORDED,
+	TCPSTATE_EV_DROPPED,
+	TCPSTATE_EV_READ,
+	TCPSTATE_EV_DISCARDED,
+};
+
+static void show_ring(struct seq_file *seq, const struct tcpstate_net *tn)
+{
+	u64 v[ARRAY_SIZE(ring_evs)];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(ring_evs); i++) {
+		v[i] = tcpstate_stats_ev(tn, ring_evs[i]);
+		seq_printf(seq, "%s %llu\n", tcpstate_ev_name(ring_evs[i]),
+			   v[i]);
+	}
+	/*
+	 * Derived, and read without stopping the hooks: while events flow
+	 * it can be briefly off; when they stop it is exact.
+	 */
+	seq_printf(seq, "events_buffered %llu\n", v[0] - v[1] - v[2] - v[3]);
+}
+
+static int tcpstate_proc_show(struct seq_file *seq, void *v)
+{
+	const struct tcpstate_net *tn;
+	int sum, oldstate, newstate;
+	u64 n;
+
+	/* The file exists only between our pernet init and exit. */
+	tn = tcpstate_stats_net_any(seq_file_single_net(seq));
+
+	show_ring(seq, tn);
+	for (sum = 0; sum < TCPSTATE_SUM_NR; sum++)
+		seq_printf(seq, "%s %llu\n", tcpstate_summary_name(sum),
+			   tcpstate_stats_summary(tn, sum));
+	seq_printf(seq, "resets_in %llu\n",
+		   tcpstate_stats_ev(tn, TCPSTATE_EV_RESETS_IN));
+	seq_printf(seq, "resets_out %llu\n",
+		   tcpstate_stats_ev(tn, TCPSTATE_EV_RESETS_OUT));
+
+	for (oldstate = 1; oldstate < TCPSTATE_NR_STATES; oldstate++) {
+		for (newstate = 1; newstate < TCPSTATE_NR_STATES; newstate++) {
+			n = tcpstate_stats_trans(tn, oldstate, newstate);
+			if (n)
+				seq_printf(seq, "trans_%s_%s %llu\n",
+					   tcpstate_state_name(oldstate),
+					   tcpstate_state_name(newstate), n);
+		}
+	}
+	return 0;
+}
+
+int tcpstate_proc_net_init(struct net *net)
+{
+	if (!proc_create_net_single(TCPSTATE_PROC_NAME, 0444, net->proc_net,
+				    tcpstate_proc_show, NULL))
+		return -ENOMEM;
+	return 0;
+}
+
+void tcpstate_proc_net_exit(struct net *net)
+{
+	remove_proc_entry(TCPSTATE_PROC_NAME, net->proc_net);
+}

@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The record ring. See ring.h for the layout and who owns what.
+ *
+ * Ordering, in one place:
+ *  (A) producer: fill slots, then smp_store_release(head)
+ *      reader:   smp_load_acquire(head), then read slots
+ *      so the reader never sees a position whose record is half written.
+ *  (B) reader:   finish copying slots, then smp_store_release(tail)
+ *      producer: smp_load_acquire(tail), then overwrite slots
+ *      so a producer never reuses a slot the reader is still copying.
+ *  (C) producer: publish head, smp_mb(), read reader_waiting
+ *      reader:   set reader_waiting, smp_mb(), read head
+ *      a store-buffering pair: either the producer sees the reader
+ *      waiting and wakes it, or the reader sees the new head and does
+ *      not sleep. Without it a record could sit unread until the next.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/ktime.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
+#include <linux/string.h>
+#include <linux/vmalloc.h>
+
+#include "ring.h"
+
+static void ring_wake(struct irq_work *work)
+{
+	struct tcpstate_ring *ring = container_of(work, struct tcpstate_ring,
+						  wake_work);
+
+	wake_up_interruptible(&ring->waitq);
+}
+
+struct tcpstate_ring *tcpstate_ring_create(unsigned int nr_records)
+{
+	struct tcpstate_ring *ring;
+
+	if (!is_power_of_2(nr_records))
+		return ERR_PTR(-EINVAL);
+
+	ring = kzalloc(sizeof(*ring), GFP_KERNEL);
+	if (!ring)
+		return ERR_PTR(-ENOMEM);
+
+	/* Zeroed: a stale slot must never leak old kernel memory. */
+	ring->slots = vzalloc(array_size(nr_records, sizeof(*ring->slots)));
+	if (!ring->slots) {
+		kfree(ring);
+		return ERR_PTR(-ENOMEM);
+	}
+	ring->mask = nr_records - 1;
+	raw_spin_lock_init(&ring->lock);
+	init_irq_work(&ring->wake_work, ring_wake);
+	init_waitqueue_head(&ring->waitq);
+	return ring;
+}
+
+/* The caller has unhooked every producer and has no reader left. */
+void tcpstate_ring_destroy(struct tcpstate_ring *ring)
+{
+	irq_work_sync(&ring->wake_work);
+	vfree(ring->slots);
+	kfree(ring);
+}
+
+static void ring_put(struct tcpstate_ring *ring, const struct tcpstate_rec *rec)
+{
+	memcpy(&ring->slots[ring->head & ring->mask], rec, sizeof(*rec));
+	ring->head++;
+}
+
+static void ring_put_lost(struct tcpstate_ring *ring)
+{
+	struct tcpstate_rec rec = {
+		.version = TCPSTATE_ABI_VERSION,
+		.type = TCPSTATE_REC_LOST,
+		.size = sizeof(rec),
+		.cpu = raw_smp_processor_id(),
+		.ts_ns = ring->lost_ts,
+		.lost.count = ring->lost,
+	};
+
+	ring_put(ring, &rec);
+	ring->lost = 0;
+}
+
+/* Both run with ring->lock held; they publish what ring_put() filled. */
+static void ring_publish(struct tcpstate_ring *ring, u64 head)
+{
+	/* (A): the slots before the new head. */
+	smp_store_release(&ring->head, head);
+}
+
+static void ring_kick_reader(struct tcpstate_ring *ring)
+{
+	/* (C): order the head store above before reading reader_waiting. */
+	smp_mb();
+	if (READ_ONCE(ring->reader_waiting)) {
+		WRITE_ONCE(ring->reader_waiting, false);
+		/* A probe may hold scheduler or socket locks: no wake_up(). */
+		irq_work_queue(&ring->wake_work);
+	}
+}
+
+/*
+ * Copy @rec into the ring, or count it as lost when there is no room.
+ * Never sleeps, never allocates; callable from any context but NMI.
+ * A gap is reported in-band: the first record stored after drops is a
+ * TCPSTATE_REC_LOST carrying their number, so a reader sees where the
+ * gap is. It needs a slot of its own, so while drops are pending an
+ * event is stored only if two slots are free.
+ */
+bool tcpstate_ring_write(struct tcpstate_ring *ring,
+			 const struct tcpstate_rec *rec)
+{
+	unsigned long flags;
+	u64 head, used;
+	bool stored;
+
+	raw_spin_lock_irqsave(&ring->lock, flags);
+	head = ring->head;
+	/* (B): the reader is done with every slot before tail. */
+	used = head - smp_load_acquire(&ring->tail);
+	stored = used + 1 + !!ring->lost <= tcpstate_ring_capacity(ring);
+	if (stored) {
+		if (ring->lost)
+			ring_put_lost(ring);
+		ring_put(ring, rec);
+		ring_publish(ring, ring->head);
+	} else if (!ring->lost++) {
+		ring->lost_ts = rec->ts_ns;
+	}
+	raw_spin_unlock_irqrestore(&ring->lock, flags);
+
+	if (stored)
+		ring_kick_reader(ring);
+	return stored;
+}
+
+/* Reader side: the positions [*tail, return value) hold records. */
+u64 tcpstate_ring_peek(struct tcpstate_ring *ring, u64 *tail)
+{
+	/* Only the reader writes tail: a plain read of its own value. */
+	*tail = ring->tail;
+	/* (A): pairs with ring_publish(). */
+	return smp_load_acquire(&ring->head);
+}
+
+/*
+ * Reader side, ring drained: drops with no event after them would
+ * otherwise stay unreported until traffic resumes. The ring is empty,
+ * so the lost record always fits. Returns true if one was stored.
+ */
+bool tcpstate_ring_flush_lost(struct tcpstate_ring *ring)
+{
+	unsigned long flags;
+	bool stored = false;
+
+	if (!READ_ONCE(ring->lost))
+		return false;
+
+	raw_spin_lock_irqsave(&ring->lock, flags);
+	if (ring->lost) {
+		ring_put_lost(ring);
+		ring_publish(ring, ring->head);
+		stored = true;
+	}
+	raw_spin_unlock_irqrestore(&ring->lock, flags);
+	return stored;
+}
+
+/* Reader side: every slot before @tail has been copied out. */
+void tcpstate_ring_consume(struct tcpstate_ring *ring, u64 tail)
+{
+	/* (B): pairs with the acquire in tcpstate_ring_write(). */
+	smp_store_release(&ring->tail, tail);
+}
+
+/*
+ * Reader side, the wait_event() condition: announce the reader is about
+ * to sleep, then look again. Also what poll() reports.
+ */
+bool tcpstate_ring_poll_ready(struct tcpstate_ring *ring)
+{
+	WRITE_ONCE(ring->reader_waiting, true);
+	/* (C): pairs with the smp_mb() in ring_kick_reader(). */
+	smp_mb();
+	return READ_ONCE(ring->head) != ring->tail || READ_ONCE(ring->lost);
+}
+
+/* Reader side: it has work, so producers need not queue wakeups. */
+void tcpstate_ring_reader_busy(struct tcpstate_ring *ring)
+{
+	WRITE_ONCE(ring->reader_waiting, false);
+}

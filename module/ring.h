@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _TCPSTATE_RING_H
+#define _TCPSTATE_RING_H
+
+#include <linux/irq_work.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+
+#include "uapi/tcpstate.h"
+
+/*
+ * A bounded ring of fixed-size records: many producers (the hooks, in any
+ * context but NMI), one consumer (the reader of /dev/tcpstate).
+ *
+ * head and tail are free-running 64-bit positions; a slot is position &
+ * mask. They are only ever compared with != or subtracted, so wrap-around
+ * needs no special case. Producers own head, the reader owns tail.
+ */
+struct tcpstate_ring {
+	/*
+	 * Serialises producers against each other: head, lost and lost_ts
+	 * change only under it. irqsave, because a softirq or hardirq event
+	 * can interrupt a process-context event on the same CPU.
+	 */
+	raw_spinlock_t lock;
+	u64 head;		/* next position to fill */
+	u64 lost;		/* events dropped since the last lost record */
+	u64 lost_ts;		/* time of the first of them */
+
+	/* Written only by the reader; producers read it to find free space. */
+	u64 tail ____cacheline_aligned_in_smp;
+
+	/*
+	 * Set by a reader about to sleep; a producer that sees it clears it
+	 * and queues wake_work, so a busy ring costs one wakeup per time the
+	 * reader catches up, not one per event.
+	 */
+	bool reader_waiting;
+	struct irq_work wake_work;
+	wait_queue_head_t waitq;
+
+	/*
+	 * The attached reader's network namespace, or NULL when it may see
+	 * every namespace (or no reader is attached). Producers only compare
+	 * it with sock_net(): it is never dereferenced here.
+	 */
+	const void *scope;
+
+	u32 mask;		/* capacity - 1 */
+	struct tcpstate_rec *slots;
+};
+
+struct tcpstate_ring *tcpstate_ring_create(unsigned int nr_records);
+void tcpstate_ring_destroy(struct tcpstate_ring *ring);
+
+bool tcpstate_ring_write(struct tcpstate_ring *ring,
+			 const struct tcpstate_rec *rec);
+
+u64 tcpstate_ring_peek(struct tcpstate_ring *ring, u64 *tail);
+bool tcpstate_ring_flush_lost(struct tcpstate_ring *ring);
+void tcpstate_ring_consume(struct tcpstate_ring *ring, u64 tail);
+bool tcpstate_ring_poll_ready(struct tcpstate_ring *ring);
+void tcpstate_ring_reader_busy(struct tcpstate_ring *ring);
+
+static inline const struct tcpstate_rec *
+tcpstate_ring_slot(const struct tcpstate_ring *ring, u64 pos)
+{
+	return &ring->slots[pos & ring->mask];
+}
+
+static inline u32 tcpstate_ring_capacity(const struct tcpstate_ring *ring)
+{
+	return ring->mask + 1;
+}
+
+#endif /* _TCPSTATE_RING_H */
