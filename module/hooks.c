@@ -65,12 +65,15 @@ static void record(const struct sock *sk, int oldstate, int newstate,
 	tcpstate_record_state(&rec, sk, oldstate, newstate);
 	if (req)
 		tcpstate_record_child_tuple(&rec, sk, req);
-	stored = tcpstate_ring_write(ring, &rec);
-	if (tn) {
+	/*
+	 * Counted before the reader can see it, so /proc never shows more
+	 * events read than recorded.
+	 */
+	if (tn)
 		tcpstate_stats_inc(tn, TCPSTATE_EV_RECORDED);
-		if (!stored)
-			tcpstate_stats_inc(tn, TCPSTATE_EV_DROPPED);
-	}
+	stored = tcpstate_ring_write(ring, &rec);
+	if (tn && !stored)
+		tcpstate_stats_inc(tn, TCPSTATE_EV_DROPPED);
 }
 
 static void count_reset(const struct net *net, enum tcpstate_ev ev)

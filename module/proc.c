@@ -20,19 +20,26 @@ static const enum tcpstate_ev ring_evs[] = {
 
 static void show_ring(struct seq_file *seq, const struct tcpstate_net *tn)
 {
-	u64 v[ARRAY_SIZE(ring_evs)];
-	unsigned int i;
+	u64 v[ARRAY_SIZE(ring_evs)], out = 0;
+	int i;
 
-	for (i = 0; i < ARRAY_SIZE(ring_evs); i++) {
+	/*
+	 * Hooks count an event as recorded before it can be dropped, read
+	 * or discarded: sum those first and "recorded" last, so that while
+	 * events flow the derived events_buffered is at worst briefly high,
+	 * never negative. When they stop it is exact.
+	 */
+	for (i = ARRAY_SIZE(ring_evs) - 1; i >= 0; i--) {
 		v[i] = tcpstate_stats_ev(tn, ring_evs[i]);
+		if (ring_evs[i] != TCPSTATE_EV_RECORDED)
+			out += v[i];
+	}
+	for (i = 0; i < ARRAY_SIZE(ring_evs); i++)
 		seq_printf(seq, "%s %llu\n", tcpstate_ev_name(ring_evs[i]),
 			   v[i]);
-	}
-	/*
-	 * Derived, and read without stopping the hooks: while events flow
-	 * it can be briefly off; when they stop it is exact.
-	 */
-	seq_printf(seq, "events_buffered %llu\n", v[0] - v[1] - v[2] - v[3]);
+	/* Per-CPU sums are not one snapshot: never print a wrapped value. */
+	seq_printf(seq, "events_buffered %llu\n",
+		   v[0] > out ? v[0] - out : 0);
 }
 
 static int tcpstate_proc_show(struct seq_file *seq, void *v)
