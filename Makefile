@@ -40,12 +40,19 @@ lint:
 vmtest: all
 	bash tests/integration/run-all.sh
 
+# Every suite runs even when an earlier one fails; the summary's last
+# line is "N passed, N failed".
+SUITES := lint unit vmtest
+# The result file each suite writes: $(BUILD)/results/<name>.count
+COUNTS := lint unit vm
+
 check: deps
+	@rm -rf $(BUILD)/results && mkdir -p $(BUILD)/results
 	$(MAKE) all
-	$(MAKE) lint
-	$(MAKE) unit
-	$(MAKE) vmtest
-	@echo "make check: all suites passed"
+	@fail=0; for suite in $(SUITES); do \
+		$(MAKE) $$suite || { echo "make check: suite $$suite FAILED" >&2; fail=1; }; \
+	done; \
+	bash tests/summary.sh $(COUNTS) && exit $$fail
 
 demo: deps
 	$(MAKE) all

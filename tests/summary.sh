@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Sums what every suite of `make check` wrote to $BUILD/results/<suite>.count
+# ("passed failed") and prints the closing line CI reads. A suite that ran
+# but wrote no count (it crashed before counting) is a failure of its own.
+set -euo pipefail
+results=${BUILD:-$(dirname "$0")/../build}/results
+passed=0 failed=0
+printf '%-10s %8s %8s\n' suite passed failed
+for suite in "$@"; do
+	f=$results/$suite.count
+	if [[ -r $f ]] && read -r p fl < "$f"; then
+		printf '%-10s %8d %8d\n' "$suite" "$p" "$fl"
+	else
+		printf '%-10s %8s %8s  (no result: the suite did not finish)\n' "$suite" - 1
+		p=0 fl=1
+	fi
+	passed=$((passed + p)) failed=$((failed + fl))
+done
+echo "$passed passed, $failed failed"
+((failed == 0))

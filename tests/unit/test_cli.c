@@ -1,0 +1,506 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The built binary, run as a user would: exit status, stdout and stderr.
+ * "dump" on a file or FIFO of records runs with fake_ioctl.so preloaded,
+ * which stands in for the module's TCPSTATE_IOC_INFO.
+ */
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "fixture.h"
+#include "format.h"
+
+/* A command line: ARGV("dump", "-x", NULL). */
+#define ARGV(...) ((const char *const[]){ "tcpstate", __VA_ARGS__ })
+
+#define NOT_LOADED " does not exist: the tcpstate module is not loaded. Load it with: sudo insmod tcpstate.ko\n"
+#define NOT_DEVICE " is not a tcpstate device (it does not answer TCPSTATE_IOC_INFO)\n"
+
+/* How the child differs from a plain run. */
+struct run_opts {
+	int stdout_fd;		/* stdout goes here instead of being captured */
+	bool no_dac_override;	/* root loses its right to ignore file modes */
+	bool fake_device;	/* with fake_ioctl.so */
+	const char *fake_version; /* the version fake_ioctl.so reports */
+};
+
+static const struct run_opts plain = { .stdout_fd = -1 };
+static const struct run_opts fake = { .stdout_fd = -1, .fake_device = true };
+
+struct child {
+	pid_t pid;
+	FILE *out, *err;
+};
+
+struct run {
+	int status;	/* exit status, or 128 + signal */
+	char *out, *err;
+};
+
+/* asprintf() that cannot fail quietly; the caller frees. */
+__attribute__((format(printf, 1, 2)))
+static char *str_printf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (rc < 0) {
+		perror("vasprintf");
+		exit(2);
+	}
+	return s;
+}
+
+static FILE *tmp_stream(void)
+{
+	FILE *f = tmpfile();
+
+	if (!f) {
+		perror("tmpfile");
+		exit(2);
+	}
+	return f;
+}
+
+static char *read_all(FILE *f)
+{
+	struct capture c;
+	char chunk[4096];
+	size_t n;
+
+	capture_begin(&c);
+	rewind(f);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		fwrite(chunk, 1, n, c.f);
+	fclose(f);
+	return capture_end(&c);
+}
+
+/* Only as root: a non-root user cannot override file modes anyway. */
+static int drop_dac_override(void)
+{
+	if (geteuid() != 0)
+		return 0;
+	/* The bounding set limits what root gets back at execve(). */
+	return prctl(PR_CAPBSET_DROP, CAP_DAC_OVERRIDE, 0, 0, 0) ||
+	       prctl(PR_CAPBSET_DROP, CAP_DAC_READ_SEARCH, 0, 0, 0);
+}
+
+static int set_fake_env(const struct run_opts *o)
+{
+	if (!o->fake_device)
+		return 0;
+	if (o->fake_version && setenv("TCPSTATE_FAKE_VERSION", o->fake_version, 1))
+		return -1;
+	return setenv("LD_PRELOAD", fake_ioctl_path, 1);
+}
+
+__attribute__((noreturn))
+static void exec_child(const char *const argv[], const struct run_opts *o,
+		       int out_fd, int err_fd)
+{
+	int null_fd = open("/dev/null", O_RDONLY);
+
+	if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(out_fd, 1) < 0 ||
+	    dup2(err_fd, 2) < 0 || set_fake_env(o) ||
+	    (o->no_dac_override && drop_dac_override()))
+		_exit(126);
+	execv(tool_path, (char *const *)argv);
+	_exit(127);
+}
+
+static void start(struct child *c, const char *const argv[],
+		  const struct run_opts *o)
+{
+	c->out = tmp_stream();
+	c->err = tmp_stream();
+	fflush(stdout);
+	c->pid = fork();
+	if (c->pid < 0) {
+		perror("fork");
+		exit(2);
+	}
+	if (c->pid == 0)
+		exec_child(argv, o, o->stdout_fd >= 0 ? o->stdout_fd : fileno(c->out),
+			   fileno(c->err));
+}
+
+static void finish(struct child *c, struct run *r)
+{
+	int status;
+
+	waitpid(c->pid, &status, 0);
+	r->status = WIFEXITED(status) ? WEXITSTATUS(status)
+				      : 128 + WTERMSIG(status);
+	r->out = read_all(c->out);
+	r->err = read_all(c->err);
+}
+
+static void run_with(struct run *r, const char *const argv[],
+		     const struct run_opts *o)
+{
+	struct child c;
+
+	start(&c, argv, o);
+	finish(&c, r);
+}
+
+static void run_free(struct run *r)
+{
+	free(r->out);
+	free(r->err);
+}
+
+static void check_result(const char *file, int line, struct run *r,
+			 int status, const char *out, const char *err)
+{
+	check_int_at(file, line, status, r->status);
+	check_str_at(file, line, out, r->out);
+	check_str_at(file, line, err, r->err);
+	run_free(r);
+}
+
+static void check_run_with(const char *file, int line, const char *const argv[],
+			   const struct run_opts *o, int status,
+			   const char *out, const char *err)
+{
+	struct run r;
+
+	run_with(&r, argv, o);
+	check_result(file, line, &r, status, out, err);
+}
+
+/* Exact exit status, stdout and stderr. */
+#define CHECK_RUN(argv, status, out, err) \
+	check_run_with(__FILE__, __LINE__, argv, &plain, status, out, err)
+#define CHECK_RUN_WITH(opts, argv, status, out, err) \
+	check_run_with(__FILE__, __LINE__, argv, opts, status, out, err)
+
+/* Exit status 2, nothing on stdout, message then the synopsis on stderr. */
+static void check_usage_error(const char *file, int line,
+			      const char *const argv[], const char *message)
+{
+	struct run r;
+
+	run_with(&r, argv, &plain);
+	check_int_at(file, line, 2, r.status);
+	check_str_at(file, line, "", r.out);
+	check_prefix_at(file, line, message, r.err);
+	check_contains_at(file, line,
+			  "\n\nUSAGE\n  tcpstate dump [--json] [-n COUNT] [-d DEVICE]\n",
+			  r.err);
+	run_free(&r);
+}
+
+#define CHECK_USAGE_ERROR(argv, message) \
+	check_usage_error(__FILE__, __LINE__, argv, message)
+
+static char *tmp_path(const char *name)
+{
+	return str_printf("%s/%s", tmp_dir, name);
+}
+
+static char *tmp_file(const char *name, const void *data, size_t len,
+		      mode_t mode)
+{
+	char *path = tmp_path(name);
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, mode);
+
+	if (fd < 0 || write(fd, data, len) != (ssize_t)len || close(fd)) {
+		perror(path);
+		exit(2);
+	}
+	return path;
+}
+
+/* What dump prints for recs[0..n): the expected output, to free. */
+static char *dump_output(bool json, const struct tcpstate_rec *recs, size_t n)
+{
+	struct capture c;
+	size_t i;
+
+	capture_begin(&c);
+	if (!json)
+		format_text_header(c.f);
+	for (i = 0; i < n; i++)
+		(json ? format_json : format_text)(c.f, &recs[i]);
+	return capture_end(&c);
+}
+
+static void test_usage_errors(void)
+{
+	CHECK_USAGE_ERROR(ARGV(NULL), "tcpstate: no command given\n");
+	CHECK_USAGE_ERROR(ARGV("watch", NULL),
+			  "tcpstate: unknown command 'watch'\n");
+	CHECK_USAGE_ERROR(ARGV("--bogus", NULL),
+			  "tcpstate: unrecognized option '--bogus'\n");
+	CHECK_USAGE_ERROR(ARGV("dump", "-x", NULL),
+			  "tcpstate: unrecognized option '-x'\n");
+	CHECK_USAGE_ERROR(ARGV("dump", "--jsn", NULL),
+			  "tcpstate: unrecognized option '--jsn'\n");
+	CHECK_USAGE_ERROR(ARGV("dump", "--json=yes", NULL),
+			  "tcpstate: unrecognized option '--json=yes'\n");
+	CHECK_USAGE_ERROR(ARGV("dump", "-n", NULL),
+			  "tcpstate: option '-n' needs an argument\n");
+	CHECK_USAGE_ERROR(ARGV("dump", "-d", NULL),
+			  "tcpstate: option '-d' needs an argument\n");
+	CHECK_USAGE_ERROR(ARGV("dump", "-n", "0", NULL),
+			  "tcpstate: -n COUNT must be a positive integer, not '0'\n");
+	CHECK_USAGE_ERROR(ARGV("dump", "-n", "abc", NULL),
+			  "tcpstate: -n COUNT must be a positive integer, not 'abc'\n");
+	CHECK_USAGE_ERROR(ARGV("dump", "-n", "-3", NULL),
+			  "tcpstate: -n COUNT must be a positive integer, not '-3'\n");
+	CHECK_USAGE_ERROR(ARGV("dump", "-n", "5x", NULL),
+			  "tcpstate: -n COUNT must be a positive integer, not '5x'\n");
+	CHECK_USAGE_ERROR(ARGV("dump", "-n", "99999999999999999999", NULL),
+			  "tcpstate: -n COUNT must be a positive integer, not '99999999999999999999'\n");
+	CHECK_USAGE_ERROR(ARGV("dump", "now", NULL),
+			  "tcpstate: unexpected argument 'now'\n");
+	CHECK_USAGE_ERROR(ARGV("stats", "-p", NULL),
+			  "tcpstate: option '-p' needs an argument\n");
+	CHECK_USAGE_ERROR(ARGV("stats", "-d", "/dev/tcpstate", NULL),
+			  "tcpstate: unrecognized option '-d'\n");
+	CHECK_USAGE_ERROR(ARGV("stats", "-n", "1", NULL),
+			  "tcpstate: unrecognized option '-n'\n");
+}
+
+static void test_help_and_version(void)
+{
+	struct run help;
+
+	run_with(&help, ARGV("-h", NULL), &plain);
+	CHECK_INT(0, help.status);
+	CHECK_STR("", help.err);
+	CHECK_CONTAINS("\nUSAGE\n  tcpstate dump [--json] [-n COUNT] [-d DEVICE]\n",
+		       help.out);
+	CHECK_CONTAINS("\nEXAMPLES\n  sudo tcpstate dump ", help.out);
+	CHECK_RUN(ARGV("--help", NULL), 0, help.out, "");
+	CHECK_RUN(ARGV("dump", "-h", NULL), 0, help.out, "");
+	CHECK_RUN(ARGV("stats", "--help", NULL), 0, help.out, "");
+	run_free(&help);
+
+	CHECK_RUN(ARGV("--version", NULL), 0,
+		  "tcpstate 1.0 (record ABI version 1)\n", "");
+}
+
+static void test_open_errors(void)
+{
+	const struct tcpstate_rec rec = fixture_state_rec();
+	const struct run_opts no_dac = { .stdout_fd = -1, .no_dac_override = true };
+	char *missing = tmp_path("no-such-device");
+	char *file = tmp_file("one-record", &rec, sizeof(rec), 0600);
+	char *locked = tmp_file("locked", &rec, sizeof(rec), 0);
+	char *msg;
+
+	msg = str_printf("tcpstate: %s" NOT_LOADED, missing);
+	CHECK_RUN(ARGV("dump", "-d", missing, NULL), 1, "", msg);
+	free(msg);
+
+	/* Records alone do not make a device: the ioctl check refuses them. */
+	msg = str_printf("tcpstate: %s" NOT_DEVICE, file);
+	CHECK_RUN(ARGV("dump", "-d", file, "--json", NULL), 1, "", msg);
+	free(msg);
+	CHECK_RUN(ARGV("dump", "-d", "/dev/null", NULL), 1, "",
+		  "tcpstate: /dev/null" NOT_DEVICE);
+
+	msg = str_printf("tcpstate: permission denied opening %s: reading needs CAP_NET_ADMIN (run as root)\n",
+			 locked);
+	CHECK_RUN_WITH(&no_dac, ARGV("dump", "-d", locked, NULL), 1, "", msg);
+	free(msg);
+
+	free(missing);
+	free(file);
+	free(locked);
+}
+
+/* Through the real read loop, on a file the fake ioctl passes as a device. */
+static void test_dump(void)
+{
+	struct tcpstate_rec recs[4] = {
+		fixture_state_rec(), fixture_lost_rec(5),
+		fixture_state_rec(), fixture_state_rec(),
+	};
+	struct tcpstate_rec bad[2] = { fixture_state_rec(), fixture_state_rec() };
+	const struct run_opts fake_v2 = {
+		.stdout_fd = -1, .fake_device = true, .fake_version = "2",
+	};
+	char *file, *bad_file, *short_file, *msg, *out;
+
+	recs[2].flags = 0;
+	recs[3].state.old_state = TCPSTATE_ESTABLISHED;
+	recs[3].state.new_state = TCPSTATE_FIN_WAIT1;
+	bad[1].version = 2;
+	file = tmp_file("records", recs, sizeof(recs), 0600);
+	bad_file = tmp_file("bad-records", bad, sizeof(bad), 0600);
+	short_file = tmp_file("short-records", recs, 200, 0600);
+
+	/* A device never reports end of file; a file at its end is one. */
+	out = dump_output(false, recs, 4);
+	msg = str_printf("tcpstate: %s: unexpected end of file\n", file);
+	CHECK_RUN_WITH(&fake, ARGV("dump", "-d", file, NULL), 1, out, msg);
+	free(msg);
+	/* Lost records are printed but not counted. */
+	CHECK_RUN_WITH(&fake, ARGV("dump", "-n", "3", "-d", file, NULL), 0,
+		       out, "");
+	free(out);
+	out = dump_output(true, recs, 3);
+	CHECK_RUN_WITH(&fake, ARGV("dump", "-d", file, "--json", "-n", "2", NULL),
+		       0, out, "");
+	free(out);
+	out = dump_output(false, recs, 1);
+	CHECK_RUN_WITH(&fake, ARGV("dump", "-d", file, "-n", "1", NULL), 0,
+		       out, "");
+	free(out);
+
+	/* The records before a bad one are printed, then the error. */
+	out = dump_output(false, bad, 1);
+	CHECK_RUN_WITH(&fake, ARGV("dump", "-d", bad_file, NULL), 1, out,
+		       "tcpstate: version mismatch: record has version 2, this tool reads version 1; build both from the same tree\n");
+	free(out);
+
+	out = dump_output(false, recs, 0);
+	msg = str_printf("tcpstate: %s: read 200 bytes, not a whole number of 128-byte records\n",
+			 short_file);
+	CHECK_RUN_WITH(&fake, ARGV("dump", "-d", short_file, NULL), 1, out, msg);
+	free(msg);
+	free(out);
+
+	CHECK_RUN_WITH(&fake_v2, ARGV("dump", "-d", file, NULL), 1, "",
+		       "tcpstate: version mismatch: module speaks record version 2, this tool reads version 1; build both from the same tree\n");
+
+	free(file);
+	free(bad_file);
+	free(short_file);
+}
+
+/* Waits until f holds len bytes: the child has printed and flushed them. */
+static bool wait_for_size(FILE *f, off_t len)
+{
+	const struct timespec tick = { .tv_nsec = 10 * 1000 * 1000 };
+	struct stat st;
+	int i;
+
+	for (i = 0; i < 1000; i++) {
+		if (fstat(fileno(f), &st) == 0 && st.st_size >= len)
+			return true;
+		nanosleep(&tick, NULL);
+	}
+	return false;
+}
+
+/*
+ * dump blocked on a FIFO that has no more records: the records it got are
+ * out before the signal (flushed per read), and the signal ends it with 0.
+ */
+static void check_stop_signal(const char *file, int line, int sig)
+{
+	const struct tcpstate_rec recs[2] = {
+		fixture_state_rec(), fixture_lost_rec(1),
+	};
+	char *fifo = tmp_path("fifo");
+	char *out = dump_output(false, recs, 2);
+	struct child c;
+	struct run r;
+	int fd;
+
+	/* O_RDWR: a writer that never blocks and never goes away. */
+	if (mkfifo(fifo, 0600) || (fd = open(fifo, O_RDWR)) < 0 ||
+	    write(fd, recs, sizeof(recs)) != (ssize_t)sizeof(recs)) {
+		perror(fifo);
+		exit(2);
+	}
+	start(&c, ARGV("dump", "-d", fifo, NULL), &fake);
+	check_true_at(file, line, "output before the signal",
+		      wait_for_size(c.out, (off_t)strlen(out)));
+	kill(c.pid, sig);
+	finish(&c, &r);
+	check_result(file, line, &r, 0, out, "");
+	close(fd);
+	unlink(fifo);
+	free(fifo);
+	free(out);
+}
+
+static void test_signals(void)
+{
+	check_stop_signal(__FILE__, __LINE__, SIGINT);
+	check_stop_signal(__FILE__, __LINE__, SIGTERM);
+}
+
+/* A reader that went away ends the tool with status 1 and no message. */
+static void test_closed_pipe(void)
+{
+	const struct tcpstate_rec rec = fixture_state_rec();
+	char *file = tmp_file("closed-pipe", &rec, sizeof(rec), 0600);
+	struct run_opts o = { .fake_device = true };
+	int fds[2];
+
+	if (pipe(fds)) {
+		perror("pipe");
+		exit(2);
+	}
+	close(fds[0]);
+	o.stdout_fd = fds[1];
+	CHECK_RUN_WITH(&o, ARGV("--help", NULL), 1, "", "");
+	CHECK_RUN_WITH(&o, ARGV("dump", "-d", file, NULL), 1, "", "");
+	close(fds[1]);
+	free(file);
+}
+
+static void test_stats_command(void)
+{
+	static const char malformed[] = "events_recorded 1\nevents_dropped x\n";
+	char *fixture = tmp_file("proc-good", PROC_FIXTURE,
+				 sizeof(PROC_FIXTURE) - 1, 0644);
+	char *bad = tmp_file("proc-bad", malformed, sizeof(malformed) - 1, 0644);
+	char *missing = tmp_path("no-such-proc");
+	char *msg;
+
+	CHECK_RUN(ARGV("stats", "-p", fixture, NULL), 0, PROC_FIXTURE_TEXT, "");
+	CHECK_RUN(ARGV("stats", "--json", "-p", fixture, NULL), 0,
+		  PROC_FIXTURE_JSON, "");
+	CHECK_RUN(ARGV("stats", "-p", fixture, "--json", NULL), 0,
+		  PROC_FIXTURE_JSON, "");
+
+	msg = str_printf("tcpstate: %s:2: malformed line, expected 'name value'\n",
+			 bad);
+	CHECK_RUN(ARGV("stats", "-p", bad, NULL), 1, "", msg);
+	free(msg);
+
+	msg = str_printf("tcpstate: %s" NOT_LOADED, missing);
+	CHECK_RUN(ARGV("stats", "-p", missing, NULL), 1, "", msg);
+	free(msg);
+
+	msg = str_printf("tcpstate: %s: read error: Is a directory\n", tmp_dir);
+	CHECK_RUN(ARGV("stats", "-p", tmp_dir, NULL), 1, "", msg);
+	free(msg);
+
+	free(fixture);
+	free(bad);
+	free(missing);
+}
+
+void test_cli(void)
+{
+	test_usage_errors();
+	test_help_and_version();
+	test_open_errors();
+	test_dump();
+	test_signals();
+	test_closed_pipe();
+	test_stats_command();
+}

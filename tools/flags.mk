@@ -1,0 +1,18 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared by tools/Makefile and tests/unit/Makefile, so that the unit tests
+# compile the tool's sources exactly as the tool does.
+
+TOOLS_DIR := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
+TOP_DIR := $(abspath $(TOOLS_DIR)/..)
+
+# The top-level Makefile exports BUILD; alone, build/ at the top as well.
+BUILD ?= $(TOP_DIR)/build
+
+CFLAGS ?= -O2 -g
+# Not part of CFLAGS, so that `make CFLAGS=...` cannot drop them.
+TOOL_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
+	-Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
+	-I$(TOP_DIR)/module/uapi -MMD -MP
+
+# Everything but main.c: what the unit tests link against.
+LIB_SRCS := format.c states.c stats.c util.c

@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <tcpstate.h>
+
+#include "states.h"
+
+static const char *const state_names[TCPSTATE_NR_STATES] = {
+	[TCPSTATE_ESTABLISHED]	= "ESTABLISHED",
+	[TCPSTATE_SYN_SENT]	= "SYN_SENT",
+	[TCPSTATE_SYN_RECV]	= "SYN_RECV",
+	[TCPSTATE_FIN_WAIT1]	= "FIN_WAIT1",
+	[TCPSTATE_FIN_WAIT2]	= "FIN_WAIT2",
+	[TCPSTATE_TIME_WAIT]	= "TIME_WAIT",
+	[TCPSTATE_CLOSE]	= "CLOSE",
+	[TCPSTATE_CLOSE_WAIT]	= "CLOSE_WAIT",
+	[TCPSTATE_LAST_ACK]	= "LAST_ACK",
+	[TCPSTATE_LISTEN]	= "LISTEN",
+	[TCPSTATE_CLOSING]	= "CLOSING",
+	[TCPSTATE_NEW_SYN_RECV]	= "NEW_SYN_RECV",
+};
+
+const char *tcp_state_name(unsigned int state)
+{
+	return state < TCPSTATE_NR_STATES ? state_names[state] : NULL;
+}
+
+const char *tcp_state_label(unsigned int state, char buf[TCP_STATE_LABEL_MAX])
+{
+	const char *name = tcp_state_name(state);
+
+	if (name)
+		return name;
+	snprintf(buf, TCP_STATE_LABEL_MAX, "STATE_%u", state);
+	return buf;
+}
+
+unsigned int tcp_state_lookup(const char *s, size_t len)
+{
+	unsigned int state;
+
+	for (state = TCPSTATE_ESTABLISHED; state < TCPSTATE_NR_STATES; state++)
+		if (strlen(state_names[state]) == len &&
+		    strncasecmp(s, state_names[state], len) == 0)
+			return state;
+	return 0;
+}

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* TCP state numbers <-> the kernel's names for them (without "TCP_"). */
+#ifndef TCPSTATE_TOOL_STATES_H
+#define TCPSTATE_TOOL_STATES_H
+
+/* Room for the longest name and for "STATE_<any unsigned int>". */
+#define TCP_STATE_LABEL_MAX 24
+
+/* "ESTABLISHED" .. "NEW_SYN_RECV", or NULL if state is not a TCP state. */
+const char *tcp_state_name(unsigned int state);
+
+/*
+ * Like tcp_state_name() but never NULL: a number the table does not know
+ * (a newer kernel, a corrupt record) becomes "STATE_<n>" in buf.
+ */
+const char *tcp_state_label(unsigned int state, char buf[TCP_STATE_LABEL_MAX]);
+
+/* The state whose name is the first len bytes of s, any case; 0 if none. */
+unsigned int tcp_state_lookup(const char *s, size_t len);
+
+#endif

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Small helpers shared by the parsers and validators. */
+#ifndef TCPSTATE_TOOL_UTIL_H
+#define TCPSTATE_TOOL_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/*
+ * A whole string of decimal digits that fits in 64 bits: no sign, no
+ * blanks, no base prefix, nothing after, unlike strtoull().
+ */
+bool parse_u64(const char *s, unsigned long long *value);
+
+/* Formats a message into err and returns -1, for "return set_error(...)". */
+__attribute__((format(printf, 3, 4)))
+int set_error(char *err, size_t errlen, const char *fmt, ...);
+
+#endif
