@@ -13,7 +13,7 @@ KDIR ?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then \
 		  echo /lib/modules/$$(uname -r)/build; \
 		else ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1; fi)
 # The kernel release KDIR was configured for: the guest kernel to boot.
-KVER ?= $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
+KVER ?= $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"$$/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
 BUILD := $(CURDIR)/build
 export KDIR KVER BUILD
 
@@ -60,7 +60,8 @@ demo: deps
 
 vm: deps
 	$(MAKE) all
-	bash tests/vm/vm.sh --name shell --interactive
+	bash tests/vm/vm.sh --name shell --interactive -- \
+		'insmod tcpstate.ko && export PATH=$$PWD/tools:$$PATH && exec bash -i'
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean

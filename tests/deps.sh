@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# tests/deps.sh - install the Debian packages tcpstate's build and tests
+# need, only those missing. With everything present it makes one dpkg-query
+# call and no apt call at all; "apt-get update" runs only when something
+# has to be installed. Idempotent; prints what it installs.
+set -euo pipefail
+
+PKGS=(
+	build-essential gcc make binutils	# module + tool build, readelf
+	linux-image-amd64			# the guest kernel + /lib/modules
+	linux-headers-amd64			# KDIR for the out-of-tree build
+	linux-source-6.1			# scripts/checkpatch.pl (tests/lint.sh)
+	sparse perl				# tests/lint.sh
+	qemu-system-x86				# tests/vm/vm.sh
+	busybox-static cpio kmod xz-utils	# the VM's initramfs
+	util-linux coreutils			# flock, setsid, timeout
+	python3 tcpdump nftables iproute2 trace-cmd procps	# in-guest tests
+)
+
+# One line per installed package: "name ii".
+installed=$(dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' "${PKGS[@]}" 2>/dev/null || true)
+missing=()
+for p in "${PKGS[@]}"; do
+	grep -qx "$p ii *" <<<"$installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "deps.sh: installing: ${missing[*]}"
+	SUDO=
+	if [ "$(id -u)" != 0 ]; then
+		command -v sudo >/dev/null || {
+			echo "deps.sh: not root and no sudo; install as root: apt-get install ${missing[*]}" >&2
+			exit 1
+		}
+		SUDO=sudo
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	$SUDO apt-get update -q
+	$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+	echo "deps.sh: installed: ${missing[*]}"
+else
+	echo "deps.sh: all ${#PKGS[@]} packages present"
+fi
+
+# The guest boots the kernel the headers belong to: say so if the newest
+# headers have no matching kernel image (the Makefile's KVER).
+hdr=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1)
+if [ -n "$hdr" ]; then
+	# Not include/config/kernel.release: Debian's says "6.1.192".
+	kver=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' "$hdr/include/generated/utsrelease.h" 2>/dev/null || true)
+	if [ -n "$kver" ] && { [ ! -d "/lib/modules/$kver/kernel" ] || [ ! -e "/boot/vmlinuz-$kver" ]; }; then
+		echo "deps.sh: warning: headers for $kver but no kernel image $kver (apt-get install linux-image-$kver)" >&2
+	fi
+fi
