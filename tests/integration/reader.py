@@ -1,0 +1,39 @@
+# SPDX-License-Identifier: GPL-2.0
+"""A raw /dev/tcpstate reader in its own process (so a test can kill it).
+
+  reader.py [BUFSIZE]
+
+Opens the device (prints {"open": true} or {"open_error": errno}), then
+loops: a blocking read(BUFSIZE), one JSON line per read with the number of
+bytes and the decoded records. Runs until killed.
+"""
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tcpst  # noqa: E402
+
+
+def main():
+    size = int(sys.argv[1]) if len(sys.argv) > 1 else tcpst.REC_SIZE * 64
+    try:
+        fd = os.open(tcpst.DEV, os.O_RDONLY)
+    except OSError as e:
+        print(json.dumps({"open_error": e.errno}), flush=True)
+        return 1
+    print(json.dumps({"open": True, "pid": os.getpid()}), flush=True)
+    while True:
+        try:
+            b = os.read(fd, size)
+        except OSError as e:
+            print(json.dumps({"read_error": e.errno}), flush=True)
+            return 1
+        recs = tcpst.decode_records(b) if len(b) % tcpst.REC_SIZE == 0 else []
+        for r in recs:
+            r.pop("payload", None)
+        print(json.dumps({"bytes": len(b), "records": recs}), flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

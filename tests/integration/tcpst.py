@@ -1,0 +1,441 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Helpers for the guest tests: the module, the device, /proc, the tool."""
+import errno
+import fcntl
+import json
+import os
+import select
+import signal
+import socket
+import struct
+import subprocess
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+KO = os.path.join(ROOT, "tcpstate.ko")
+TOOL = os.path.join(ROOT, "tools", "tcpstate")
+DEV = "/dev/tcpstate"
+PROC = "/proc/net/tcpstate"
+PARAMS = "/sys/module/tcpstate/parameters"
+PY = "/usr/bin/python3"
+OUT = os.environ.get("TCPSTATE_OUT") or "/tmp/tcpstate-it"
+
+REC_SIZE = 128
+REC_STATE, REC_LOST = 1, 2
+F_TASK, F_CHILD_TUPLE = 0x1, 0x2
+HOOKS = {1: "tracepoint", 2: "kprobe"}
+STATES = {1: "ESTABLISHED", 2: "SYN_SENT", 3: "SYN_RECV", 4: "FIN_WAIT1",
+          5: "FIN_WAIT2", 6: "TIME_WAIT", 7: "CLOSE", 8: "CLOSE_WAIT",
+          9: "LAST_ACK", 10: "LISTEN", 11: "CLOSING", 12: "NEW_SYN_RECV"}
+# _IOR(0xB7, 1, struct tcpstate_info): dir=2 (read), size 56
+IOC_INFO = (2 << 30) | (56 << 16) | (0xB7 << 8) | 1
+INFO_FMT = "<IIIIII4Q"
+
+PROC_ORDER = ["events_recorded", "events_dropped", "events_read", "events_discarded",
+              "events_buffered", "active_opens", "passive_opens", "failed_opens",
+              "active_closes", "passive_closes", "simultaneous_closes",
+              "resets_in", "resets_out"]
+# summary counter -> transitions it counts (contract)
+DERIVED = {
+    "active_opens": [("SYN_SENT", "ESTABLISHED")],
+    "passive_opens": [("SYN_RECV", "ESTABLISHED")],
+    "failed_opens": [("SYN_SENT", "CLOSE"), ("SYN_RECV", "CLOSE")],
+    "active_closes": [("ESTABLISHED", "FIN_WAIT1")],
+    "passive_closes": [("ESTABLISHED", "CLOSE_WAIT")],
+    "simultaneous_closes": [("FIN_WAIT1", "CLOSING")],
+}
+BAD_KMSG = ["WARNING", "BUG", "Oops", "general protection", "Call Trace", "RIP:",
+            "KASAN", "UBSAN", "refcount_t", "soft lockup", "hard LOCKUP",
+            "rcu_sched self-detected", "INFO: task", "list_add corruption",
+            "list_del corruption", "kernel BUG"]
+
+
+def run(cmd, timeout=60, check=False, **kw):
+    """Run cmd (list), return CompletedProcess with text stdout/stderr."""
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True, timeout=timeout, cwd=kw.pop("cwd", ROOT), **kw)
+    if check and p.returncode != 0:
+        raise RuntimeError("%s failed (%d): %s" % (" ".join(cmd), p.returncode,
+                                                   p.stderr.strip()))
+    return p
+
+
+def wait_for(cond, timeout=10.0, interval=0.005, what="condition"):
+    """Poll cond() until truthy; return its value; raise TimeoutError."""
+    end = time.monotonic() + timeout
+    while True:
+        v = cond()
+        if v:
+            return v
+        if time.monotonic() > end:
+            raise TimeoutError("timed out after %.1fs waiting for %s" % (timeout, what))
+        time.sleep(interval)
+        interval = min(interval * 1.5, 0.1)
+
+
+# -- kernel log ------------------------------------------------------------
+class Kmsg:
+    """Messages logged since construction (read from /dev/kmsg)."""
+
+    def __init__(self):
+        self.fd = os.open("/dev/kmsg", os.O_RDONLY | os.O_NONBLOCK)
+        os.lseek(self.fd, 0, os.SEEK_END)
+        self.lines = []
+
+    def read(self):
+        while True:
+            try:
+                rec = os.read(self.fd, 8192)
+            except OSError as e:
+                if e.errno == errno.EAGAIN:
+                    break
+                if e.errno == errno.EPIPE:      # overwritten: carry on
+                    continue
+                raise
+            if not rec:
+                break
+            text = rec.decode(errors="replace")
+            head, _, msg = text.partition(";")
+            self.lines.append(msg.split("\n")[0])
+        return self.lines
+
+    def text(self):
+        return "\n".join(self.read())
+
+    def bad(self):
+        return [l for l in self.read() if any(b in l for b in BAD_KMSG)]
+
+    def close(self):
+        os.close(self.fd)
+
+
+# -- module ----------------------------------------------------------------
+def loaded():
+    return os.path.isdir("/sys/module/tcpstate")
+
+
+def insmod(*params, timeout=60):
+    return run(["insmod", KO] + list(params), timeout=timeout)
+
+
+def finit_module(params=""):
+    """Load the module by syscall: 0 or the errno (exact, unlike insmod's text)."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    fd = os.open(KO, os.O_RDONLY)
+    try:
+        r = libc.syscall(ctypes.c_long(313), ctypes.c_long(fd), ctypes.c_char_p(params.encode()),
+                         ctypes.c_long(0))          # SYS_finit_module on x86_64
+        return 0 if r == 0 else ctypes.get_errno()
+    finally:
+        os.close(fd)
+
+
+def rmmod(timeout=60):
+    return run(["rmmod", "tcpstate"], timeout=timeout)
+
+
+def ensure_loaded(hook, nr_records=None):
+    """Load the module with exactly these parameters (reload if needed)."""
+    want = {"hook": hook, "nr_records": str(nr_records or 8192)}
+    if loaded():
+        if {k: read_param(k) for k in want} == want:
+            return
+        r = rmmod()
+        if r.returncode != 0:
+            raise RuntimeError("rmmod failed: %s" % r.stderr.strip())
+    params = ["hook=" + hook] + (["nr_records=%d" % nr_records] if nr_records else [])
+    r = insmod(*params)
+    if r.returncode != 0:
+        raise RuntimeError("insmod %s failed: %s" % (" ".join(params), r.stderr.strip()))
+    wait_for(lambda: os.path.exists(DEV), 5, what=DEV)
+
+
+def ensure_unloaded():
+    if loaded():
+        r = rmmod()
+        if r.returncode != 0:
+            raise RuntimeError("rmmod failed: %s" % r.stderr.strip())
+
+
+def read_param(name):
+    with open(os.path.join(PARAMS, name)) as f:
+        return f.read().strip()
+
+
+# -- /proc -----------------------------------------------------------------
+def read_proc_lines(path=PROC, netns=None):
+    if netns:
+        p = run(["ip", "netns", "exec", netns, "cat", path], check=True)
+        text = p.stdout
+    else:
+        with open(path) as f:
+            text = f.read()
+    return text.splitlines()
+
+
+def read_proc(path=PROC, netns=None):
+    out = {}
+    for line in read_proc_lines(path, netns):
+        k, v = line.split(" ")
+        out[k] = int(v)
+    return out
+
+
+def delta(after, before):
+    keys = set(after) | set(before)
+    return {k: after.get(k, 0) - before.get(k, 0) for k in keys}
+
+
+def trans_key(old, new):
+    return "trans_%s_%s" % (old.lower(), new.lower())
+
+
+def snmp_tcp():
+    with open("/proc/net/snmp") as f:
+        lines = [l.split() for l in f if l.startswith("Tcp:")]
+    return dict(zip(lines[0][1:], (int(x) for x in lines[1][1:])))
+
+
+def netns_inode(path="/proc/self/ns/net"):
+    return os.stat(path).st_ino
+
+
+def tcp_table_ports():
+    """{(local_port, remote_port): state} of every socket in /proc/net/tcp{,6}."""
+    out = {}
+    for name in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(name) as f:
+                rows = f.read().splitlines()[1:]
+        except FileNotFoundError:
+            continue
+        for row in rows:
+            c = row.split()
+            lp = int(c[1].split(":")[1], 16)
+            rp = int(c[2].split(":")[1], 16)
+            out.setdefault((lp, rp), []).append(int(c[3], 16))
+    return out
+
+
+def wait_quiet(ports, timeout=15.0):
+    """Wait until no socket on these ports is in a state other than TIME_WAIT
+    (i.e. every state change of a scenario has happened)."""
+    ports = set(ports)
+
+    def quiet():
+        for (lp, rp), sts in tcp_table_ports().items():
+            if (lp in ports or rp in ports) and any(s != 6 for s in sts):
+                return False
+        return True
+    wait_for(quiet, timeout, what="sockets on ports %s to settle" % sorted(ports))
+
+
+def wait_drained(timeout=15.0):
+    """Wait until the module's ring is empty (a reader has read everything)."""
+    wait_for(lambda: read_proc().get("events_buffered") == 0, timeout,
+             what="events_buffered == 0")
+
+
+# -- the device ------------------------------------------------------------
+def dev_open(flags=os.O_RDONLY):
+    return os.open(DEV, flags)
+
+
+def ioctl_info(fd):
+    buf = bytearray(56)
+    fcntl.ioctl(fd, IOC_INFO, buf, True)
+    v = struct.unpack(INFO_FMT, bytes(buf))
+    return {"version": v[0], "rec_size": v[1], "nr_records": v[2], "hook": v[3],
+            "netns": v[4], "pad0": v[5], "reserved": list(v[6:10])}
+
+
+def decode_records(buf):
+    recs = []
+    for off in range(0, len(buf), REC_SIZE):
+        r = buf[off:off + REC_SIZE]
+        (version, rtype, size, flags, cpu, netns, ts, cookie, pid, family, lport,
+         rport, pad0, pad1) = struct.unpack_from("<HHHHIIQQIHHHHI", r, 0)
+        laddr, raddr, comm = r[48:64], r[64:80], r[80:96]
+        rec = {"version": version, "type": rtype, "size": size, "flags": flags, "cpu": cpu,
+               "netns": netns, "ts": ts, "cookie": cookie, "pid": pid, "family": family,
+               "lport": lport, "rport": rport, "pad": (pad0, pad1), "payload": r[96:128]}
+        if family == socket.AF_INET:
+            rec["laddr"] = socket.inet_ntop(socket.AF_INET, laddr[:4])
+            rec["raddr"] = socket.inet_ntop(socket.AF_INET, raddr[:4])
+        elif family == socket.AF_INET6:
+            rec["laddr"] = socket.inet_ntop(socket.AF_INET6, laddr)
+            rec["raddr"] = socket.inet_ntop(socket.AF_INET6, raddr)
+        rec["comm"] = comm.split(b"\0")[0].decode(errors="replace") if flags & F_TASK else None
+        if rtype == REC_STATE:
+            rec["old"] = STATES.get(r[96], str(r[96]))
+            rec["new"] = STATES.get(r[97], str(r[97]))
+        elif rtype == REC_LOST:
+            rec["count"] = struct.unpack_from("<Q", r, 96)[0]
+        recs.append(rec)
+    return recs
+
+
+def drain_device():
+    """Read whatever is buffered (no reader must be attached); return the
+    decoded records."""
+    fd = dev_open(os.O_RDONLY | os.O_NONBLOCK)
+    buf = b""
+    try:
+        while True:
+            try:
+                b = os.read(fd, REC_SIZE * 256)
+            except BlockingIOError:
+                break
+            if not b:
+                break
+            buf += b
+    finally:
+        os.close(fd)
+    return decode_records(buf)
+
+
+# -- the tool --------------------------------------------------------------
+def fd_holders(path=DEV):
+    """pids that have path open."""
+    pids = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            for fd in os.listdir("/proc/%s/fd" % pid):
+                try:
+                    if os.readlink("/proc/%s/fd/%s" % (pid, fd)) == path:
+                        pids.append(int(pid))
+                        break
+                except OSError:
+                    pass
+        except OSError:
+            pass
+    return pids
+
+
+class Dump:
+    """tools/tcpstate dump [args] running in the background, output to files."""
+
+    seq = 0
+
+    def __init__(self, args=("--json",), prefix=(), wait_open=True, tag="dump"):
+        Dump.seq += 1
+        os.makedirs(os.path.join(OUT, "tmp"), exist_ok=True)
+        base = os.path.join(OUT, "tmp", "%s-%d" % (tag, Dump.seq))
+        self.out_path, self.err_path = base + ".out", base + ".err"
+        self.outf = open(self.out_path, "w")
+        self.errf = open(self.err_path, "w")
+        self.cmd = list(prefix) + [TOOL, "dump"] + list(args)
+        self.proc = subprocess.Popen(self.cmd, stdout=self.outf, stderr=self.errf,
+                                     cwd=ROOT, start_new_session=True)
+        self.rc = None
+        if wait_open:
+            self.wait_open()
+
+    def wait_open(self, timeout=10.0):
+        def is_open():
+            if self.proc.poll() is not None:
+                raise RuntimeError("tool exited early (%d): %s" %
+                                   (self.proc.returncode, self.stderr().strip()))
+            try:
+                for fd in os.listdir("/proc/%d/fd" % self.proc.pid):
+                    if os.readlink("/proc/%d/fd/%s" % (self.proc.pid, fd)) == DEV:
+                        return True
+            except OSError:
+                pass
+            return False
+        wait_for(is_open, timeout, what="tool to open %s" % DEV)
+        # Also wait until it has done its ioctl and sits in read()/poll().
+        def sleeping():
+            try:
+                with open("/proc/%d/stat" % self.proc.pid) as f:
+                    return f.read().rsplit(")", 1)[1].split()[0] == "S"
+            except OSError:
+                return False
+        try:
+            wait_for(sleeping, 2.0, what="tool to block")
+        except TimeoutError:
+            pass
+
+    def stop(self, sig=signal.SIGINT, timeout=15.0):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            self.rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.rc = self.proc.wait()
+            raise RuntimeError("tool did not exit within %.0fs of signal %d" % (timeout, sig))
+        self.outf.close()
+        self.errf.close()
+        return self.rc
+
+    def kill(self):
+        if self.proc.poll() is None:
+            try:
+                os.kill(self.proc.pid, signal.SIGCONT)
+                self.proc.kill()
+            except OSError:
+                pass
+            self.proc.wait()
+        for f in (self.outf, self.errf):
+            if not f.closed:
+                f.close()
+
+    def stdout(self):
+        with open(self.out_path) as f:
+            return f.read()
+
+    def stderr(self):
+        with open(self.err_path) as f:
+            return f.read()
+
+    def records(self):
+        """Parsed JSON lines; raises ValueError naming a bad line."""
+        recs = []
+        for i, line in enumerate(self.stdout().splitlines()):
+            try:
+                recs.append(json.loads(line))
+            except ValueError as e:
+                raise ValueError("tool output line %d is not JSON (%s): %r" % (i + 1, e, line))
+        return recs
+
+
+STATE_KEYS = ["ts", "cpu", "type", "cookie", "netns", "family", "laddr", "lport",
+              "raddr", "rport", "pid", "comm", "old", "new"]
+LOST_KEYS = ["ts", "cpu", "type", "count"]
+
+
+def schema_problems(recs):
+    """Contract JSON schema check; returns list of problems (first 5)."""
+    probs = []
+    for r in recs:
+        t = r.get("type")
+        keys = STATE_KEYS if t == "state" else LOST_KEYS if t == "lost" else None
+        if keys is None:
+            probs.append("unknown type in %r" % r)
+        elif sorted(r) != sorted(keys):
+            probs.append("keys %s != contract %s in %r" % (sorted(r), sorted(keys), r))
+        elif t == "state":
+            if r["family"] not in ("ipv4", "ipv6"):
+                probs.append("family %r" % r["family"])
+            if not (r["pid"] is None) == (r["comm"] is None):
+                probs.append("pid/comm not both null or both set: %r" % r)
+            for k in ("ts", "cpu", "cookie", "netns", "lport", "rport"):
+                if not isinstance(r[k], int):
+                    probs.append("%s not an integer in %r" % (k, r))
+        if len(probs) >= 5:
+            break
+    return probs
+
+
+def cookie_of(sock):
+    return struct.unpack("<Q", sock.getsockopt(socket.SOL_SOCKET, 57, 8))[0]   # SO_COOKIE
+
+
+def poll_in(fd, timeout_ms):
+    p = select.poll()
+    p.register(fd, select.POLLIN)
+    return p.poll(timeout_ms)
