@@ -229,6 +229,7 @@ BOOT=$(boot_image "$KERNEL")
 # --- control share -------------------------------------------------------------
 printf '%s\n' "$RESULTS" > "$CTL/results"
 printf '%s\n' "$NAME" > "$CTL/hostname"
+printf '%s\n' "$ROOT" > "$CTL/root"
 ROWS='' COLS=''
 if [ $INTERACTIVE = 1 ] && [ -t 0 ]; then
 	read -r ROWS COLS < <(stty size 2>/dev/null) || true
