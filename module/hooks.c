@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Where events come from.
+ * Where events come from, and the one path they take into the ring.
  *
  * State changes: the sock:inet_sock_set_state tracepoint (hook=tracepoint)
  * or a kprobe on tcp_set_state() (hook=kprobe). The tracepoint is not
@@ -9,34 +9,67 @@
  * tcp_set_state(): not listen() (CLOSE->LISTEN) nor the passive child's
  * birth (LISTEN->SYN_RECV), which the kernel stores directly.
  *
- * Resets, in both modes: tcp:tcp_receive_reset for RSTs that reset one
- * of our sockets, and kprobes on the three functions that send RSTs and
- * count TCP_MIB_OUTRSTS: tcp_v4_send_reset(), tcp_v6_send_reset() (also
- * for segments that found no socket: the tracepoint tcp:tcp_send_reset
- * skips those) and tcp_send_active_reset().
+ * Received resets: tcp:tcp_receive_reset, for RSTs that reset a socket.
+ * Segments (and sent resets), request sockets and TIME_WAIT sockets have
+ * their own files: segment.c, reqsk.c, timewait.c.
  *
- * Every probe here may run in process, softirq or hardirq context, under
+ * Every probe may run in process, softirq or hardirq context, under
  * socket and scheduler locks: they never sleep, allocate or wake anyone.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kprobes.h>
 #include <linux/percpu.h>
-#include <linux/ptrace.h>
 #include <linux/tracepoint.h>
 #include <net/inet_connection_sock.h>
-#include <net/ip6_route.h>
-#include <net/route.h>
 #include <net/tcp.h>
 #include <trace/events/sock.h>
 #include <trace/events/tcp.h>
 
+#include "filter.h"
 #include "hooks.h"
 #include "record.h"
-#include "stats.h"
 
 static struct tcpstate_ring *ring;
 static unsigned int hook_mode;
+
+/*
+ * Offer @rec, about a socket of @net, to the reader: through the reader's
+ * namespace scope and the filters, then into the ring, counted.
+ */
+void tcpstate_emit(const struct net *net, const struct tcpstate_rec *rec)
+{
+	struct tcpstate_net *tn;
+	const void *scope;
+	bool stored;
+
+	/* A reader scoped to one namespace is not offered the others. */
+	scope = READ_ONCE(ring->scope);
+	if (scope && scope != net)
+		return;
+	if (!tcpstate_filter_match(rec))
+		return;
+
+	/*
+	 * Counted before the reader can see it, so /proc never shows more
+	 * events read than recorded.
+	 */
+	tn = tcpstate_stats_net(net);
+	if (tn)
+		tcpstate_stats_inc(tn, TCPSTATE_EV_RECORDED);
+	stored = tcpstate_ring_write(ring, rec);
+	if (tn && !stored)
+		tcpstate_stats_inc(tn, TCPSTATE_EV_DROPPED);
+}
+
+/* Counters count every event, whatever the filters and the reader. */
+void tcpstate_count(const struct net *net, enum tcpstate_ev ev)
+{
+	struct tcpstate_net *tn = net ? tcpstate_stats_net(net) : NULL;
+
+	if (tn)
+		tcpstate_stats_inc(tn, ev);
+}
 
 /*
  * The request inet_csk_clone_lock() is cloning a child from, on this CPU,
@@ -48,40 +81,15 @@ static DEFINE_PER_CPU(const struct request_sock *, cloning_req);
 static void record(const struct sock *sk, int oldstate, int newstate,
 		   const struct request_sock *req)
 {
-	struct net *net = sock_net(sk);
-	struct tcpstate_net *tn = tcpstate_stats_net(net);
+	struct tcpstate_net *tn = tcpstate_stats_net(sock_net(sk));
 	struct tcpstate_rec rec;
-	const void *scope;
-	bool stored;
 
 	if (tn)
 		tcpstate_stats_transition(tn, oldstate, newstate);
-
-	/* A reader scoped to one namespace is not offered the others. */
-	scope = READ_ONCE(ring->scope);
-	if (scope && scope != net)
-		return;
-
 	tcpstate_record_state(&rec, sk, oldstate, newstate);
 	if (req)
 		tcpstate_record_child_tuple(&rec, sk, req);
-	/*
-	 * Counted before the reader can see it, so /proc never shows more
-	 * events read than recorded.
-	 */
-	if (tn)
-		tcpstate_stats_inc(tn, TCPSTATE_EV_RECORDED);
-	stored = tcpstate_ring_write(ring, &rec);
-	if (tn && !stored)
-		tcpstate_stats_inc(tn, TCPSTATE_EV_DROPPED);
-}
-
-static void count_reset(const struct net *net, enum tcpstate_ev ev)
-{
-	struct tcpstate_net *tn = net ? tcpstate_stats_net(net) : NULL;
-
-	if (tn)
-		tcpstate_stats_inc(tn, ev);
+	tcpstate_emit(sock_net(sk), &rec);
 }
 
 static void probe_set_state(void *data, const struct sock *sk,
@@ -104,64 +112,23 @@ static void probe_set_state(void *data, const struct sock *sk,
 
 static void probe_receive_reset(void *data, struct sock *sk)
 {
-	count_reset(sock_net(sk), TCPSTATE_EV_RESETS_IN);
+	tcpstate_count(sock_net(sk), TCPSTATE_EV_RESETS_IN);
 }
 
 static int kp_tcp_set_state(struct kprobe *kp, struct pt_regs *regs)
 {
-	struct sock *sk = (struct sock *)regs_get_kernel_argument(regs, 0);
-	int newstate = regs_get_kernel_argument(regs, 1);
+	struct sock *sk = (struct sock *)TCPSTATE_ARG(regs, 0);
+	int newstate = TCPSTATE_ARG(regs, 1);
 
 	if (sk->sk_protocol == IPPROTO_TCP)
 		record(sk, sk->sk_state, newstate, NULL);
 	return 0;
 }
 
-/*
- * tcp_v4_send_reset() and tcp_v6_send_reset() take (sk or NULL, skb) and
- * return early, without counting TCP_MIB_OUTRSTS, in the cases below.
- */
-static void count_send_reset(struct pt_regs *regs, bool v6)
-{
-	const struct sock *sk = (void *)regs_get_kernel_argument(regs, 0);
-	struct sk_buff *skb = (void *)regs_get_kernel_argument(regs, 1);
-	const struct net *net;
-
-	/* Never a RST in answer to a RST. */
-	if (tcp_hdr(skb)->rst)
-		return;
-	if (v6 ? !ipv6_unicast_destination(skb) :
-		 !sk && skb_rtable(skb)->rt_type != RTN_LOCAL)
-		return;
-
-	net = sk ? sock_net(sk) : dev_net(skb_dst(skb)->dev);
-	count_reset(net, TCPSTATE_EV_RESETS_OUT);
-}
-
-static int kp_v4_send_reset(struct kprobe *kp, struct pt_regs *regs)
-{
-	count_send_reset(regs, false);
-	return 0;
-}
-
-static int kp_v6_send_reset(struct kprobe *kp, struct pt_regs *regs)
-{
-	count_send_reset(regs, true);
-	return 0;
-}
-
-static int kp_send_active_reset(struct kprobe *kp, struct pt_regs *regs)
-{
-	const struct sock *sk = (void *)regs_get_kernel_argument(regs, 0);
-
-	count_reset(sock_net(sk), TCPSTATE_EV_RESETS_OUT);
-	return 0;
-}
-
 static int clone_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	this_cpu_write(cloning_req,
-		       (const struct request_sock *)regs_get_kernel_argument(regs, 1));
+		       (const struct request_sock *)TCPSTATE_ARG(regs, 1));
 	return 0;
 }
 
@@ -173,8 +140,6 @@ static int clone_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 
 /* Compile-time checks that our handlers read what the kernel passes. */
 static_assert(__same_type(&tcp_set_state, void (*)(struct sock *, int)));
-static_assert(__same_type(&tcp_send_active_reset,
-			  void (*)(struct sock *, gfp_t)));
 static_assert(__same_type(&inet_csk_clone_lock,
 			  struct sock *(*)(const struct sock *,
 					   const struct request_sock *,
@@ -201,25 +166,26 @@ static struct kprobe kp_set_state = {
 	.pre_handler = kp_tcp_set_state,
 };
 
-static struct kprobe kp_v4_reset = {
-	.symbol_name = "tcp_v4_send_reset",
-	.pre_handler = kp_v4_send_reset,
-};
-
-static struct kprobe kp_v6_reset = {
-	.symbol_name = "tcp_v6_send_reset",
-	.pre_handler = kp_v6_send_reset,
-};
-
-static struct kprobe kp_active_reset = {
-	.symbol_name = "tcp_send_active_reset",
-	.pre_handler = kp_send_active_reset,
-};
-
 static struct kretprobe krp_clone = {
 	.kp.symbol_name = "inet_csk_clone_lock",
 	.entry_handler = clone_entry,
 	.handler = clone_return,
+};
+
+static struct kprobe *state_kps[] = { &kp_set_state };
+static struct kretprobe *state_krps[] = { &krp_clone };
+
+static const struct tcpstate_probes state_kprobe = {
+	.what = "state changes (kprobe)",
+	.kps = state_kps,
+	.nr_kps = ARRAY_SIZE(state_kps),
+};
+
+/* With the tracepoint: the child's request, for LISTEN -> SYN_RECV. */
+static const struct tcpstate_probes state_clone = {
+	.what = "passive children",
+	.krps = state_krps,
+	.nr_krps = ARRAY_SIZE(state_krps),
 };
 
 static void find_tp(struct tracepoint *tp, void *priv)
@@ -250,13 +216,45 @@ static void tp_unregister(struct tp_hook *hook)
 	tracepoint_probe_unregister(hook->tp, hook->probe, NULL);
 }
 
-static int kp_register(struct kprobe *kp)
+int tcpstate_probes_register(const struct tcpstate_probes *p)
 {
-	int ret = register_kprobe(kp);
+	unsigned int i, k;
+	int ret = 0;
 
-	if (ret)
-		pr_err("cannot kprobe %s: %d\n", kp->symbol_name, ret);
+	for (i = 0; i < p->nr_kps; i++) {
+		ret = register_kprobe(p->kps[i]);
+		if (ret) {
+			pr_err("%s: cannot kprobe %s: %d\n", p->what,
+			       p->kps[i]->symbol_name, ret);
+			goto err_kprobe;
+		}
+	}
+	for (k = 0; k < p->nr_krps; k++) {
+		ret = register_kretprobe(p->krps[k]);
+		if (ret) {
+			pr_err("%s: cannot kretprobe %s: %d\n", p->what,
+			       p->krps[k]->kp.symbol_name, ret);
+			goto err_kretprobe;
+		}
+	}
+	return 0;
+
+err_kretprobe:
+	if (k)
+		unregister_kretprobes(p->krps, k);
+err_kprobe:
+	if (i)
+		unregister_kprobes(p->kps, i);
 	return ret;
+}
+
+/* Waits for running handlers: afterwards none runs. */
+void tcpstate_probes_unregister(const struct tcpstate_probes *p)
+{
+	if (p->nr_krps)
+		unregister_kretprobes(p->krps, p->nr_krps);
+	if (p->nr_kps)
+		unregister_kprobes(p->kps, p->nr_kps);
 }
 
 static int state_hook_init(void)
@@ -264,31 +262,33 @@ static int state_hook_init(void)
 	int ret;
 
 	if (hook_mode == TCPSTATE_HOOK_KPROBE)
-		return kp_register(&kp_set_state);
+		return tcpstate_probes_register(&state_kprobe);
 
 	/* Before the tracepoint: the first child must find its request. */
-	ret = register_kretprobe(&krp_clone);
-	if (ret) {
-		pr_err("cannot kretprobe %s: %d\n", krp_clone.kp.symbol_name,
-		       ret);
+	ret = tcpstate_probes_register(&state_clone);
+	if (ret)
 		return ret;
-	}
 	ret = tp_register(&tp_set_state);
 	if (ret)
-		unregister_kretprobe(&krp_clone);
+		tcpstate_probes_unregister(&state_clone);
 	return ret;
 }
 
 static void state_hook_uninit(void)
 {
 	if (hook_mode == TCPSTATE_HOOK_KPROBE) {
-		unregister_kprobe(&kp_set_state);
+		tcpstate_probes_unregister(&state_kprobe);
 		return;
 	}
 	tp_unregister(&tp_set_state);
-	unregister_kretprobe(&krp_clone);
+	tcpstate_probes_unregister(&state_clone);
 }
 
+/*
+ * Timewait first: its table must exist before any probe looks into it.
+ * State changes last, so a connection's first recorded event is never a
+ * segment or request event whose state change was missed.
+ */
 int tcpstate_hooks_init(struct tcpstate_ring *r, unsigned int hook)
 {
 	int ret;
@@ -300,47 +300,53 @@ int tcpstate_hooks_init(struct tcpstate_ring *r, unsigned int hook)
 	ring = r;
 	hook_mode = hook;
 
+	ret = tcpstate_timewait_init();
+	if (ret)
+		goto err_timewait_table;
 	ret = tp_register(&tp_receive_reset);
 	if (ret)
 		goto err_receive_reset;
-	ret = kp_register(&kp_active_reset);
+	ret = tcpstate_probes_register(&tcpstate_timewait_probes);
 	if (ret)
-		goto err_active_reset;
-	ret = kp_register(&kp_v4_reset);
+		goto err_timewait;
+	ret = tcpstate_probes_register(&tcpstate_reqsk_probes);
 	if (ret)
-		goto err_v4_reset;
-	ret = kp_register(&kp_v6_reset);
+		goto err_reqsk;
+	ret = tcpstate_probes_register(&tcpstate_segment_probes);
 	if (ret)
-		goto err_v6_reset;
+		goto err_segment;
 	ret = state_hook_init();
 	if (ret)
 		goto err_state;
 	return 0;
 
 err_state:
-	unregister_kprobe(&kp_v6_reset);
-err_v6_reset:
-	unregister_kprobe(&kp_v4_reset);
-err_v4_reset:
-	unregister_kprobe(&kp_active_reset);
-err_active_reset:
+	tcpstate_probes_unregister(&tcpstate_segment_probes);
+err_segment:
+	tcpstate_probes_unregister(&tcpstate_reqsk_probes);
+err_reqsk:
+	tcpstate_probes_unregister(&tcpstate_timewait_probes);
+err_timewait:
 	tp_unregister(&tp_receive_reset);
 err_receive_reset:
 	tracepoint_synchronize_unregister();
+	tcpstate_timewait_uninit();
+err_timewait_table:
 	return ret;
 }
 
 /*
  * After this returns no probe is running or will run: the ring and the
- * counters may go. unregister_k*probe() wait for their handlers; the
- * tracepoint probes need the explicit grace period.
+ * counters may go. Unregistering k(ret)probes waits for their handlers;
+ * the tracepoint probes need the explicit grace period.
  */
 void tcpstate_hooks_uninit(void)
 {
 	state_hook_uninit();
-	unregister_kprobe(&kp_v6_reset);
-	unregister_kprobe(&kp_v4_reset);
-	unregister_kprobe(&kp_active_reset);
+	tcpstate_probes_unregister(&tcpstate_segment_probes);
+	tcpstate_probes_unregister(&tcpstate_reqsk_probes);
+	tcpstate_probes_unregister(&tcpstate_timewait_probes);
 	tp_unregister(&tp_receive_reset);
 	tracepoint_synchronize_unregister();
+	tcpstate_timewait_uninit();
 }

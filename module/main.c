@@ -4,7 +4,7 @@
  * through /dev/tcpstate, with per-namespace counters in /proc/net/tcpstate.
  *
  * Init builds from the inside out: the ring, the counters (and their
- * /proc files), the device, and last the hooks, so nothing fires before
+ * /proc files), the filters, the device, and last the hooks, so nothing fires before
  * everything it writes to exists. Exit is init read backwards.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -13,6 +13,7 @@
 #include <linux/module.h>
 
 #include "dev.h"
+#include "filter.h"
 #include "hooks.h"
 #include "params.h"
 #include "ring.h"
@@ -32,6 +33,9 @@ static int __init tcpstate_init(void)
 	ret = tcpstate_stats_init();
 	if (ret)
 		goto err_stats;
+	ret = tcpstate_filter_init();
+	if (ret)
+		goto err_filter;
 	ret = tcpstate_dev_init(ring, tcpstate_param_hook);
 	if (ret)
 		goto err_dev;
@@ -48,6 +52,8 @@ static int __init tcpstate_init(void)
 err_hooks:
 	tcpstate_dev_uninit();
 err_dev:
+	tcpstate_filter_uninit();
+err_filter:
 	tcpstate_stats_uninit();
 err_stats:
 	tcpstate_ring_destroy(ring);
@@ -64,6 +70,7 @@ static void __exit tcpstate_exit(void)
 {
 	tcpstate_hooks_uninit();
 	tcpstate_dev_uninit();
+	tcpstate_filter_uninit();
 	tcpstate_stats_uninit();
 	tcpstate_ring_destroy(ring);
 }

@@ -18,6 +18,50 @@ static const enum tcpstate_ev ring_evs[] = {
 	TCPSTATE_EV_DISCARDED,
 };
 
+/* Printed after the summary counters, in this order (README). */
+static const enum tcpstate_ev mid_evs[] = {
+	TCPSTATE_EV_RESETS_IN,
+	TCPSTATE_EV_RESETS_OUT,
+	TCPSTATE_EV_TW_ENTERED,
+	TCPSTATE_EV_TW_EXPIRED,
+};
+
+static const enum tcpstate_ev handshake_evs[] = {
+	TCPSTATE_EV_SYN_IN,
+	TCPSTATE_EV_SYNACK_OUT,
+	TCPSTATE_EV_SYN_RETRANS,
+	TCPSTATE_EV_SYNACK_RETRANS,
+	TCPSTATE_EV_SYNCOOKIES_SENT,
+	TCPSTATE_EV_SYNCOOKIES_ACCEPTED,
+};
+
+static const enum tcpstate_ev accept_drops = TCPSTATE_EV_ACCEPT_QUEUE_DROPS;
+
+static void show_evs(struct seq_file *seq, const struct tcpstate_net *tn,
+		     const enum tcpstate_ev *evs, unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		seq_printf(seq, "%s %llu\n", tcpstate_ev_name(evs[i]),
+			   tcpstate_stats_ev(tn, evs[i]));
+}
+
+/*
+ * How many exist now, of what the module saw begin and end. Ends are
+ * summed first, as in show_ring(); an object that began before the
+ * module loaded can end after: clamp at zero rather than wrap.
+ */
+static void show_gauge(struct seq_file *seq, const char *name,
+		       const struct tcpstate_net *tn, enum tcpstate_ev begun,
+		       enum tcpstate_ev ended)
+{
+	u64 e = tcpstate_stats_ev(tn, ended);
+	u64 b = tcpstate_stats_ev(tn, begun);
+
+	seq_printf(seq, "%s %llu\n", name, b > e ? b - e : 0);
+}
+
 static void show_ring(struct seq_file *seq, const struct tcpstate_net *tn)
 {
 	u64 v[ARRAY_SIZE(ring_evs)], out = 0;
@@ -55,10 +99,13 @@ static int tcpstate_proc_show(struct seq_file *seq, void *v)
 	for (sum = 0; sum < TCPSTATE_SUM_NR; sum++)
 		seq_printf(seq, "%s %llu\n", tcpstate_summary_name(sum),
 			   tcpstate_stats_summary(tn, sum));
-	seq_printf(seq, "resets_in %llu\n",
-		   tcpstate_stats_ev(tn, TCPSTATE_EV_RESETS_IN));
-	seq_printf(seq, "resets_out %llu\n",
-		   tcpstate_stats_ev(tn, TCPSTATE_EV_RESETS_OUT));
+	show_evs(seq, tn, mid_evs, ARRAY_SIZE(mid_evs));
+	show_gauge(seq, "time_wait_now", tn, TCPSTATE_EV_TW_ENTERED,
+		   TCPSTATE_EV_TW_ENDED);
+	show_evs(seq, tn, handshake_evs, ARRAY_SIZE(handshake_evs));
+	show_gauge(seq, "half_open_now", tn, TCPSTATE_EV_REQ_CREATED,
+		   TCPSTATE_EV_REQ_ENDED);
+	show_evs(seq, tn, &accept_drops, 1);
 
 	for (oldstate = 1; oldstate < TCPSTATE_NR_STATES; oldstate++) {
 		for (newstate = 1; newstate < TCPSTATE_NR_STATES; newstate++) {

@@ -61,6 +61,18 @@ static const char * const ev_names[TCPSTATE_EV_NR] = {
 	[TCPSTATE_EV_DISCARDED] = "events_discarded",
 	[TCPSTATE_EV_RESETS_IN] = "resets_in",
 	[TCPSTATE_EV_RESETS_OUT] = "resets_out",
+	[TCPSTATE_EV_TW_ENTERED] = "time_wait_entered",
+	[TCPSTATE_EV_TW_ENDED] = "time_wait_ended",
+	[TCPSTATE_EV_TW_EXPIRED] = "time_wait_expired",
+	[TCPSTATE_EV_SYN_IN] = "syn_in",
+	[TCPSTATE_EV_SYNACK_OUT] = "synack_out",
+	[TCPSTATE_EV_SYN_RETRANS] = "syn_retrans",
+	[TCPSTATE_EV_SYNACK_RETRANS] = "synack_retrans",
+	[TCPSTATE_EV_SYNCOOKIES_SENT] = "syncookies_sent",
+	[TCPSTATE_EV_SYNCOOKIES_ACCEPTED] = "syncookies_accepted",
+	[TCPSTATE_EV_REQ_CREATED] = "requests_created",
+	[TCPSTATE_EV_REQ_ENDED] = "requests_ended",
+	[TCPSTATE_EV_ACCEPT_QUEUE_DROPS] = "accept_queue_drops",
 };
 
 static const char * const summary_names[TCPSTATE_SUM_NR] = {

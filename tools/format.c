@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include "format.h"
+#include "names.h"
 #include "states.h"
 #include "util.h"
 
@@ -27,6 +28,7 @@
 #define SAME_TREE	"; build both from the same tree"
 
 #define NSEC_PER_SEC	1000000000ULL
+#define NSEC_PER_MSEC	1000000ULL
 #define NSEC_PER_USEC	1000ULL
 
 int info_validate(const struct tcpstate_info *info, char *err, size_t errlen)
@@ -42,30 +44,20 @@ int info_validate(const struct tcpstate_info *info, char *err, size_t errlen)
 	return 0;
 }
 
-int rec_validate(const struct tcpstate_rec *rec, char *err, size_t errlen)
-{
-	/* The version decides the layout, so it is checked before any field. */
-	if (rec->version != TCPSTATE_ABI_VERSION)
-		return set_error(err, errlen,
-				 "version mismatch: record has version %u, this tool reads version %u" SAME_TREE,
-				 rec->version, TCPSTATE_ABI_VERSION);
-	if (rec->size != sizeof(*rec))
-		return set_error(err, errlen, "bad record: size %u, expected %zu",
-				 rec->size, sizeof(*rec));
-	if (rec->type != TCPSTATE_REC_STATE && rec->type != TCPSTATE_REC_LOST)
-		return set_error(err, errlen, "bad record: unknown type %u",
-				 rec->type);
-	if (rec->type == TCPSTATE_REC_STATE &&
-	    rec->family != AF_INET && rec->family != AF_INET6)
-		return set_error(err, errlen,
-				 "bad record: unknown address family %u",
-				 rec->family);
-	return 0;
-}
-
 static bool has_task(const struct tcpstate_rec *rec)
 {
 	return rec->flags & TCPSTATE_F_TASK;
+}
+
+static bool is_timewait(const struct tcpstate_rec *rec)
+{
+	return rec->flags & TCPSTATE_F_TIMEWAIT;
+}
+
+/* Only a TIME_WAIT socket's end has a reason and a duration to show. */
+static bool is_timewait_end(const struct tcpstate_rec *rec)
+{
+	return is_timewait(rec) && rec->state.new_state == TCPSTATE_CLOSE;
 }
 
 static size_t comm_len(const struct tcpstate_rec *rec)
@@ -90,13 +82,6 @@ static void endpoint_string(const struct tcpstate_rec *rec, const __u8 *addr,
 		 rec->family == AF_INET6 ? "[%s]:%u" : "%s:%u", ip, port);
 }
 
-void format_text_header(FILE *out)
-{
-	fprintf(out, "%*s %*s %*s %*s %-*s %-*s    %-*s %s\n",
-		TIME_W, "TIME", CPU_W, "CPU", NETNS_W, "NETNS", PID_W, "PID",
-		COMM_W, "COMM", ADDR_W, "LOCAL", ADDR_W, "REMOTE", "OLD -> NEW");
-}
-
 /*
  * Printable ASCII only: a comm is whatever the process set, and control
  * bytes must not reach the terminal; '?' keeps the column width.
@@ -113,12 +98,12 @@ static void text_comm(const struct tcpstate_rec *rec, char *buf)
 	buf[len] = '\0';
 }
 
-static void text_state(FILE *out, const struct tcpstate_rec *rec)
+/* The columns from NETNS to REMOTE, and the space before the event. */
+static void text_identity(FILE *out, const struct tcpstate_rec *rec)
 {
 	char local[ENDPOINT_MAX], remote[ENDPOINT_MAX];
 	char pid[sizeof("4294967295")] = "-";
 	char comm[sizeof(rec->comm) + 1] = "-";
-	char old_buf[TCP_STATE_LABEL_MAX], new_buf[TCP_STATE_LABEL_MAX];
 
 	endpoint_string(rec, rec->laddr, rec->lport, local);
 	endpoint_string(rec, rec->raddr, rec->rport, remote);
@@ -126,32 +111,149 @@ static void text_state(FILE *out, const struct tcpstate_rec *rec)
 		snprintf(pid, sizeof(pid), "%u", rec->pid);
 		text_comm(rec, comm);
 	}
-	fprintf(out, "%*u %*s %-*s %-*s -> %-*s %s -> %s\n",
+	fprintf(out, "%*u %*s %-*s %-*s -> %-*s ",
 		NETNS_W, rec->netns, PID_W, pid, COMM_W, comm,
-		ADDR_W, local, ADDR_W, remote,
-		tcp_state_label(rec->state.old_state, old_buf),
-		tcp_state_label(rec->state.new_state, new_buf));
+		ADDR_W, local, ADDR_W, remote);
+}
+
+/*
+ * Three decimals of the largest of s, ms, us that is at least 1 ("60.001s",
+ * "1.234ms", "12.500us"), else whole ns ("500ns"); truncated. Short, and
+ * still exact enough to tell a 60 s TIME_WAIT from a reused one.
+ */
+static void text_duration(FILE *out, unsigned long long ns)
+{
+	static const struct {
+		unsigned long long ns;
+		const char *suffix;
+	} units[] = {
+		{ NSEC_PER_SEC, "s" }, { NSEC_PER_MSEC, "ms" },
+		{ NSEC_PER_USEC, "us" },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(units); i++) {
+		unsigned long long unit = units[i].ns;
+
+		if (ns >= unit) {
+			fprintf(out, "%llu.%03llu%s", ns / unit,
+				ns % unit / (unit / 1000), units[i].suffix);
+			return;
+		}
+	}
+	fprintf(out, "%lluns", ns);
+}
+
+/* "OLD -> NEW", then for the TIME_WAIT socket "[timewait]" and its end. */
+static void text_state(FILE *out, const struct tcpstate_rec *rec)
+{
+	const struct tcpstate_state *st = &rec->state;
+	char old_buf[NAME_LABEL_MAX], new_buf[NAME_LABEL_MAX];
+	char reason[NAME_LABEL_MAX];
+
+	fprintf(out, "%s -> %s", tcp_state_label(st->old_state, old_buf),
+		tcp_state_label(st->new_state, new_buf));
+	if (!is_timewait(rec))
+		return;
+	fputs(" [timewait]", out);
+	if (!is_timewait_end(rec))
+		return;
+	fprintf(out, " %s", name_label(&tw_reason_names, st->reason, reason));
+	/* 0: the module did not see the birth, so the life is unknown. */
+	if (st->duration_ns) {
+		fputs(" after ", out);
+		text_duration(out, st->duration_ns);
+	}
+}
+
+/*
+ * "in  SYN|ACK seq=N ack=N win=N len=N [request NEW_SYN_RECV]": the
+ * direction first, padded so that the flags line up, as what tells segment
+ * lines apart; RETRANS right after the flags, where the eye is; ack only
+ * when the ACK flag makes it meaningful, as tcpdump does ("-" stands for
+ * no flags at all); the socket kind and its state last, the state left out
+ * when there is none (0).
+ */
+static void text_segment(FILE *out, const struct tcpstate_rec *rec)
+{
+	const struct tcpstate_segment *seg = &rec->seg;
+	char dir[NAME_LABEL_MAX], sock[NAME_LABEL_MAX], state[NAME_LABEL_MAX];
+	char flags[TCP_FLAGS_MAX];
+
+	tcp_flags_string(seg->tcp_flags, flags);
+	fprintf(out, "%-3s %s%s seq=%u", name_label(&dir_names, seg->dir, dir),
+		flags[0] ? flags : "-", seg->retrans ? " RETRANS" : "",
+		seg->seq);
+	if (seg->tcp_flags & TCPSTATE_TH_ACK)
+		fprintf(out, " ack=%u", seg->ack);
+	fprintf(out, " win=%u len=%u [%s", seg->win, seg->len,
+		name_label(&sock_names, seg->sock, sock));
+	if (seg->state)
+		fprintf(out, " %s", tcp_state_label(seg->state, state));
+	putc(']', out);
+}
+
+/* What a request line shows after the event name: what that event tells. */
+enum {
+	REQ_NUM		= 1 << 0,	/* "#N": which retransmission this is */
+	REQ_ISN		= 1 << 1,	/* isn=: our ISN, once chosen */
+	REQ_PEER_ISN	= 1 << 2,	/* peer_isn=: the SYN's */
+	REQ_RETRANS	= 1 << 3,	/* retrans=N, if there were any */
+	REQ_AGE		= 1 << 4,	/* age=, if known */
+	/* An event this tool has no name for: everything, to be safe. */
+	REQ_UNKNOWN	= REQ_ISN | REQ_PEER_ISN | REQ_RETRANS | REQ_AGE,
+};
+
+static const unsigned char req_fields[] = {
+	[TCPSTATE_REQ_CREATED]			= REQ_ISN | REQ_PEER_ISN,
+	[TCPSTATE_REQ_SYNACK_RETRANS]		= REQ_NUM | REQ_AGE,
+	[TCPSTATE_REQ_PROMOTED]			= REQ_RETRANS | REQ_AGE,
+	[TCPSTATE_REQ_EXPIRED]			= REQ_RETRANS | REQ_AGE,
+	[TCPSTATE_REQ_RESET]			= REQ_RETRANS | REQ_AGE,
+	[TCPSTATE_REQ_ACCEPT_QUEUE_FULL]	= REQ_RETRANS | REQ_AGE,
+	[TCPSTATE_REQ_DROPPED]			= REQ_RETRANS | REQ_AGE,
+	[TCPSTATE_REQ_SYNCOOKIE_SENT]		= REQ_ISN | REQ_PEER_ISN,
+	[TCPSTATE_REQ_SYNCOOKIE_ACCEPTED]	= REQ_ISN | REQ_PEER_ISN,
+	/* Dropped before any SYN-ACK: we chose no ISN. */
+	[TCPSTATE_REQ_SYN_DROPPED]		= REQ_PEER_ISN,
+};
+
+static unsigned int req_text_fields(unsigned int event)
+{
+	if (event < ARRAY_SIZE(req_fields) && req_fields[event])
+		return req_fields[event];
+	return REQ_UNKNOWN;
+}
+
+/* "request promoted retrans=1 age=1.234ms" */
+static void text_request(FILE *out, const struct tcpstate_rec *rec)
+{
+	const struct tcpstate_request *req = &rec->req;
+	unsigned int fields = req_text_fields(req->event);
+	char event[NAME_LABEL_MAX];
+
+	fprintf(out, "request %s",
+		name_label(&req_event_names, req->event, event));
+	if (fields & REQ_NUM)
+		fprintf(out, " #%u", req->num_retrans);
+	if (fields & REQ_ISN)
+		fprintf(out, " isn=%u", req->snt_isn);
+	if (fields & REQ_PEER_ISN)
+		fprintf(out, " peer_isn=%u", req->rcv_isn);
+	if (fields & REQ_RETRANS && req->num_retrans)
+		fprintf(out, " retrans=%u", req->num_retrans);
+	if (fields & REQ_AGE && req->age_ns) {
+		fputs(" age=", out);
+		text_duration(out, req->age_ns);
+	}
 }
 
 static void text_lost(FILE *out, const struct tcpstate_rec *rec)
 {
 	unsigned long long count = rec->lost.count;
 
-	fprintf(out, "*** %llu event%s lost here (ring buffer full) ***\n",
+	fprintf(out, "*** %llu event%s lost here (ring buffer full) ***",
 		count, count == 1 ? "" : "s");
-}
-
-void format_text(FILE *out, const struct tcpstate_rec *rec)
-{
-	unsigned long long ts = rec->ts_ns;
-
-	/* Seconds.microseconds of CLOCK_MONOTONIC, the way ftrace shows it. */
-	fprintf(out, "%*llu.%06llu %*u ", TIME_W - 7, ts / NSEC_PER_SEC,
-		ts % NSEC_PER_SEC / NSEC_PER_USEC, CPU_W, rec->cpu);
-	if (rec->type == TCPSTATE_REC_LOST)
-		text_lost(out, rec);
-	else
-		text_state(out, rec);
 }
 
 /*
@@ -210,10 +312,10 @@ void json_string(FILE *out, const char *s, size_t len)
 	putc('"', out);
 }
 
-static void json_state(FILE *out, const struct tcpstate_rec *rec)
+/* "cookie" .. "comm", each with its leading ',' */
+static void json_identity(FILE *out, const struct tcpstate_rec *rec)
 {
 	char laddr[INET6_ADDRSTRLEN], raddr[INET6_ADDRSTRLEN];
-	char old_buf[TCP_STATE_LABEL_MAX], new_buf[TCP_STATE_LABEL_MAX];
 
 	fprintf(out, ",\"cookie\":%llu,\"netns\":%u,\"family\":\"%s\","
 		"\"laddr\":\"%s\",\"lport\":%u,\"raddr\":\"%s\",\"rport\":%u,",
@@ -227,21 +329,147 @@ static void json_state(FILE *out, const struct tcpstate_rec *rec)
 	} else {
 		fputs("\"pid\":null,\"comm\":null", out);
 	}
-	fprintf(out, ",\"old\":\"%s\",\"new\":\"%s\"}\n",
-		tcp_state_label(rec->state.old_state, old_buf),
-		tcp_state_label(rec->state.new_state, new_buf));
+}
+
+/*
+ * Below, names come from the tables (names.c, states.c) or from
+ * name_label(): letters, digits, '_' and '|' only, never needing escapes.
+ */
+
+static void json_state(FILE *out, const struct tcpstate_rec *rec)
+{
+	const struct tcpstate_state *st = &rec->state;
+	char old_buf[NAME_LABEL_MAX], new_buf[NAME_LABEL_MAX];
+	char reason[NAME_LABEL_MAX];
+
+	fprintf(out, ",\"old\":\"%s\",\"new\":\"%s\",\"timewait\":%s",
+		tcp_state_label(st->old_state, old_buf),
+		tcp_state_label(st->new_state, new_buf),
+		is_timewait(rec) ? "true" : "false");
+	if (is_timewait_end(rec))
+		fprintf(out, ",\"reason\":\"%s\",\"duration_ns\":%llu",
+			name_label(&tw_reason_names, st->reason, reason),
+			(unsigned long long)st->duration_ns);
+}
+
+static void json_segment(FILE *out, const struct tcpstate_rec *rec)
+{
+	const struct tcpstate_segment *seg = &rec->seg;
+	char dir[NAME_LABEL_MAX], sock[NAME_LABEL_MAX], state[NAME_LABEL_MAX];
+	char flags[TCP_FLAGS_MAX];
+
+	fprintf(out, ",\"dir\":\"%s\",\"flags\":\"%s\",\"seq\":%u,\"ack\":%u,"
+		"\"win\":%u,\"len\":%u,\"retrans\":%s,\"sock\":\"%s\",\"state\":",
+		name_label(&dir_names, seg->dir, dir),
+		tcp_flags_string(seg->tcp_flags, flags), seg->seq, seg->ack,
+		seg->win, seg->len, seg->retrans ? "true" : "false",
+		name_label(&sock_names, seg->sock, sock));
+	/* 0: no socket, or one without a state; not a state to name. */
+	if (seg->state)
+		fprintf(out, "\"%s\"", tcp_state_label(seg->state, state));
+	else
+		fputs("null", out);
+}
+
+static void json_request(FILE *out, const struct tcpstate_rec *rec)
+{
+	const struct tcpstate_request *req = &rec->req;
+	char event[NAME_LABEL_MAX];
+
+	fprintf(out, ",\"event\":\"%s\",\"num_retrans\":%u,\"age_ns\":%llu,"
+		"\"snt_isn\":%u,\"rcv_isn\":%u",
+		name_label(&req_event_names, req->event, event),
+		req->num_retrans, (unsigned long long)req->age_ns,
+		req->snt_isn, req->rcv_isn);
+}
+
+static void json_lost(FILE *out, const struct tcpstate_rec *rec)
+{
+	fprintf(out, ",\"count\":%llu", (unsigned long long)rec->lost.count);
+}
+
+/* How each record type is checked and printed, indexed by type. */
+struct rec_kind {
+	const char *name;	/* JSON "type"; NULL: not a type */
+	bool tuple;		/* about a socket: family, tuple, cookie, task */
+	/* The text after the identity columns (after CPU if !tuple). */
+	void (*text)(FILE *out, const struct tcpstate_rec *rec);
+	/* The JSON members after the identity, each with its leading ','. */
+	void (*json)(FILE *out, const struct tcpstate_rec *rec);
+};
+
+static const struct rec_kind rec_kinds[] = {
+	[TCPSTATE_REC_STATE]	= { "state", true, text_state, json_state },
+	[TCPSTATE_REC_LOST]	= { "lost", false, text_lost, json_lost },
+	[TCPSTATE_REC_SEGMENT]	= { "segment", true, text_segment, json_segment },
+	[TCPSTATE_REC_REQUEST]	= { "request", true, text_request, json_request },
+};
+
+/* NULL for a type this tool does not know. */
+static const struct rec_kind *rec_kind(unsigned int type)
+{
+	if (type < ARRAY_SIZE(rec_kinds) && rec_kinds[type].name)
+		return &rec_kinds[type];
+	return NULL;
+}
+
+int rec_validate(const struct tcpstate_rec *rec, char *err, size_t errlen)
+{
+	const struct rec_kind *kind;
+
+	/* The version decides the layout, so it is checked before any field. */
+	if (rec->version != TCPSTATE_ABI_VERSION)
+		return set_error(err, errlen,
+				 "version mismatch: record has version %u, this tool reads version %u" SAME_TREE,
+				 rec->version, TCPSTATE_ABI_VERSION);
+	if (rec->size != sizeof(*rec))
+		return set_error(err, errlen, "bad record: size %u, expected %zu",
+				 rec->size, sizeof(*rec));
+	/*
+	 * A new type needs a new version, so an unknown one at this version is
+	 * a corrupt record: no guessing at its layout.
+	 */
+	kind = rec_kind(rec->type);
+	if (!kind)
+		return set_error(err, errlen, "bad record: unknown type %u",
+				 rec->type);
+	/* inet_ntop() and the JSON "family" know only these two. */
+	if (kind->tuple && rec->family != AF_INET && rec->family != AF_INET6)
+		return set_error(err, errlen,
+				 "bad record: unknown address family %u",
+				 rec->family);
+	return 0;
+}
+
+void format_text_header(FILE *out)
+{
+	fprintf(out, "%*s %*s %*s %*s %-*s %-*s    %-*s %s\n",
+		TIME_W, "TIME", CPU_W, "CPU", NETNS_W, "NETNS", PID_W, "PID",
+		COMM_W, "COMM", ADDR_W, "LOCAL", ADDR_W, "REMOTE", "EVENT");
+}
+
+void format_text(FILE *out, const struct tcpstate_rec *rec)
+{
+	const struct rec_kind *kind = rec_kind(rec->type);
+	unsigned long long ts = rec->ts_ns;
+
+	/* Seconds.microseconds of CLOCK_MONOTONIC, the way ftrace shows it. */
+	fprintf(out, "%*llu.%06llu %*u ", TIME_W - 7, ts / NSEC_PER_SEC,
+		ts % NSEC_PER_SEC / NSEC_PER_USEC, CPU_W, rec->cpu);
+	if (kind->tuple)
+		text_identity(out, rec);
+	kind->text(out, rec);
+	putc('\n', out);
 }
 
 void format_json(FILE *out, const struct tcpstate_rec *rec)
 {
-	bool lost = rec->type == TCPSTATE_REC_LOST;
+	const struct rec_kind *kind = rec_kind(rec->type);
 
 	fprintf(out, "{\"ts\":%llu,\"cpu\":%u,\"type\":\"%s\"",
-		(unsigned long long)rec->ts_ns, rec->cpu,
-		lost ? "lost" : "state");
-	if (lost)
-		fprintf(out, ",\"count\":%llu}\n",
-			(unsigned long long)rec->lost.count);
-	else
-		json_state(out, rec);
+		(unsigned long long)rec->ts_ns, rec->cpu, kind->name);
+	if (kind->tuple)
+		json_identity(out, rec);
+	kind->json(out, rec);
+	fputs("}\n", out);
 }

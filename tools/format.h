@@ -22,14 +22,28 @@
 int info_validate(const struct tcpstate_info *info, char *err, size_t errlen);
 
 /*
- * 0 if rec has this tool's version and size, a known type and, for a state
- * record, a known address family; else -1 and a message in err. The
- * format_*() functions below expect a record that passed.
+ * 0 if rec has this tool's version and size, a known type and, for every
+ * type but lost, a known address family; else -1 and a message in err. The
+ * format_*() functions below expect a record that passed. Enumerated fields
+ * (states, dir, sock, event, reason) are not checked: names.h says how a
+ * value without a name is printed.
  */
 int rec_validate(const struct tcpstate_rec *rec, char *err, size_t errlen);
 
+/*
+ * Text: TIME CPU NETNS PID COMM LOCAL -> REMOTE EVENT, where EVENT starts
+ * with what tells the kinds apart: a state ("SYN_SENT -> ESTABLISHED"), a
+ * direction ("in  SYN ...", "out ACK ..."), "request", or "***" for lost
+ * events (a line without the socket columns).
+ */
 void format_text_header(FILE *out);
 void format_text(FILE *out, const struct tcpstate_rec *rec);
+
+/*
+ * JSON: one object per line, members in the order of the contract: "ts",
+ * "cpu", "type", the socket's identity (all types but lost), then the
+ * type's own members.
+ */
 void format_json(FILE *out, const struct tcpstate_rec *rec);
 
 /*

@@ -20,7 +20,7 @@
 #include "stats.h"
 #include "util.h"
 
-#define TOOL_VERSION		"1.0"
+#define TOOL_VERSION		"2.0"
 #define DEFAULT_DEVICE		"/dev/" TCPSTATE_DEV_NAME
 #define DEFAULT_PROCFILE	"/proc/net/" TCPSTATE_PROC_NAME
 #define READ_BATCH		256	/* records per read() */
@@ -36,29 +36,46 @@ static const char usage_text[] =
 "  tcpstate --version\n";
 
 static const char help_intro[] =
-"tcpstate: show the TCP state changes the tcpstate kernel module records.\n"
+"tcpstate: show what the tcpstate kernel module records: TCP state changes,\n"
+"handshake and teardown segments, request sockets, TIME_WAIT sockets.\n"
 "\n";
 
 static const char help_details[] =
 "\n"
 "COMMANDS\n"
-"  dump    print each TCP state change as it happens, until Ctrl-C.\n"
+"  dump    print each event as it happens, until Ctrl-C.\n"
 "          Needs CAP_NET_ADMIN (root); one reader at a time. TIME is\n"
 "          CLOCK_MONOTONIC seconds, as in ftrace; PID and COMM are \"-\"\n"
-"          when the change did not happen in a process's context.\n"
+"          when the event did not happen in a process's context.\n"
 "  stats   print the module's counters for this network namespace.\n"
 "\n"
 "OPTIONS\n"
 "  --json        dump: one JSON object per line; stats: one JSON object\n"
-"  -n COUNT      dump: exit after COUNT state changes\n"
+"  -n COUNT      dump: exit after COUNT events of any kind (state changes,\n"
+"                segments, request events); lost-event notices don't count\n"
 "  -d DEVICE     dump: read DEVICE instead of " DEFAULT_DEVICE "\n"
 "  -p PROCFILE   stats: read PROCFILE instead of " DEFAULT_PROCFILE "\n"
 "  -h, --help    show this help\n"
 "  --version     show the tool's version and the record version it reads\n"
 "\n"
+"DUMP EVENTS (the EVENT column of the text output)\n"
+"  SYN_SENT -> ESTABLISHED                  a state change\n"
+"  FIN_WAIT2 -> TIME_WAIT [timewait]        the TIME_WAIT socket's birth...\n"
+"  TIME_WAIT -> CLOSE [timewait] expired after 60.001s\n"
+"                                           ...and end: why, after how long\n"
+"  in  SYN|ACK seq=N ack=N win=N len=N [full SYN_SENT]\n"
+"                                           a segment received (in) or sent\n"
+"                                           (out), RETRANS if sent again; the\n"
+"                                           socket kind and state it met\n"
+"  request created isn=N peer_isn=N         a request socket (half-open\n"
+"                                           connection) event\n"
+"  *** 5 events lost here (ring buffer full) ***\n"
+"  A value this tool has no name for shows as its field and number, in\n"
+"  JSON too (as a string): dir_7, sock_9, event_42, reason_0, STATE_13.\n"
+"\n"
 "EXAMPLES\n"
-"  sudo tcpstate dump                      follow every TCP state change\n"
-"  sudo tcpstate dump --json -n 10         the next 10 changes, as JSON lines\n"
+"  sudo tcpstate dump                      follow every TCP event\n"
+"  sudo tcpstate dump --json -n 10         the next 10 events, as JSON lines\n"
 "  sudo tcpstate dump | grep ESTABLISHED   lines arrive as they happen\n"
 "  tcpstate stats                          the counters, grouped\n"
 "  tcpstate stats --json                   the counters as one JSON object\n"
@@ -232,8 +249,11 @@ static enum batch_result print_batch(const struct tcpstate_rec *recs, size_t n,
 			return BATCH_BAD;
 		}
 		(o->json ? format_json : format_text)(stdout, &recs[i]);
-		/* With no limit (0) the incremented count never equals it. */
-		if (recs[i].type == TCPSTATE_REC_STATE && ++*printed == o->count)
+		/*
+		 * A lost record is a notice about events, not one: -n counts
+		 * events. With no limit (0) the incremented count never equals it.
+		 */
+		if (recs[i].type != TCPSTATE_REC_LOST && ++*printed == o->count)
 			return BATCH_DONE;
 	}
 	return BATCH_MORE;

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
-#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include <tcpstate.h>
 
 #include "states.h"
+#include "util.h"
 
 static const char *const state_names[TCPSTATE_NR_STATES] = {
 	[TCPSTATE_ESTABLISHED]	= "ESTABLISHED",
@@ -22,6 +22,10 @@ static const char *const state_names[TCPSTATE_NR_STATES] = {
 	[TCPSTATE_NEW_SYN_RECV]	= "NEW_SYN_RECV",
 };
 
+static const struct name_table tcp_state_names = {
+	state_names, ARRAY_SIZE(state_names), "STATE"
+};
+
 const char *tcp_state_name(unsigned int state)
 {
 	return state < TCPSTATE_NR_STATES ? state_names[state] : NULL;
@@ -29,12 +33,7 @@ const char *tcp_state_name(unsigned int state)
 
 const char *tcp_state_label(unsigned int state, char buf[TCP_STATE_LABEL_MAX])
 {
-	const char *name = tcp_state_name(state);
-
-	if (name)
-		return name;
-	snprintf(buf, TCP_STATE_LABEL_MAX, "STATE_%u", state);
-	return buf;
+	return name_label(&tcp_state_names, state, buf);
 }
 
 unsigned int tcp_state_lookup(const char *s, size_t len)

@@ -3,8 +3,11 @@
 #ifndef TCPSTATE_TOOL_STATES_H
 #define TCPSTATE_TOOL_STATES_H
 
-/* Room for the longest name and for "STATE_<any unsigned int>". */
-#define TCP_STATE_LABEL_MAX 24
+#include <stddef.h>
+
+#include "names.h"
+
+#define TCP_STATE_LABEL_MAX NAME_LABEL_MAX
 
 /* "ESTABLISHED" .. "NEW_SYN_RECV", or NULL if state is not a TCP state. */
 const char *tcp_state_name(unsigned int state);

@@ -11,18 +11,11 @@
 
 #define NAME_CHARS	"abcdefghijklmnopqrstuvwxyz" \
 			"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"
-#define RING_PREFIX	"events_"
 #define TRANS_PREFIX	"trans_"
 
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-
-enum section { SEC_RING, SEC_CONN, SEC_TRANS, SEC_OTHER, SEC_NR };
-
-static const char *const section_titles[SEC_NR] = {
-	[SEC_RING]	= "ring buffer",
-	[SEC_CONN]	= "connections",
-	[SEC_TRANS]	= "transitions",
-	[SEC_OTHER]	= "other",
+enum section {
+	SEC_RING, SEC_CONN, SEC_HANDSHAKE, SEC_TIME_WAIT, SEC_TRANS, SEC_OTHER,
+	SEC_NR
 };
 
 static const char *const ring_counters[] = {
@@ -33,6 +26,37 @@ static const char *const ring_counters[] = {
 static const char *const conn_counters[] = {
 	"active_opens", "passive_opens", "failed_opens", "active_closes",
 	"passive_closes", "simultaneous_closes", "resets_in", "resets_out",
+};
+
+static const char *const handshake_counters[] = {
+	"syn_in", "synack_out", "syn_retrans", "synack_retrans",
+	"syncookies_sent", "syncookies_accepted", "half_open_now",
+	"accept_queue_drops",
+};
+
+static const char *const time_wait_counters[] = {
+	"time_wait_entered", "time_wait_expired", "time_wait_now",
+};
+
+/* The sections, in the order they are printed. */
+static const struct {
+	const char *title;
+	/* Counters known by name; the others are matched in classify(). */
+	const char *const *counters;
+	size_t nr;
+	/* Left out of the label: the section title already says it. */
+	const char *prefix;
+} sections[SEC_NR] = {
+	[SEC_RING]	= { "ring buffer", ring_counters,
+			    ARRAY_SIZE(ring_counters), "events_" },
+	[SEC_CONN]	= { "connections", conn_counters,
+			    ARRAY_SIZE(conn_counters), "" },
+	[SEC_HANDSHAKE]	= { "handshakes", handshake_counters,
+			    ARRAY_SIZE(handshake_counters), "" },
+	[SEC_TIME_WAIT]	= { "TIME_WAIT sockets", time_wait_counters,
+			    ARRAY_SIZE(time_wait_counters), "time_wait_" },
+	[SEC_TRANS]	= { "transitions", NULL, 0, "" },
+	[SEC_OTHER]	= { "other", NULL, 0, "" },
 };
 
 /* Strips the newline; false unless the rest is exactly "name value". */
@@ -137,55 +161,78 @@ static bool transition_label(const char *name, char label[STATS_NAME_MAX])
 	return false;
 }
 
-/* The section a counter is shown in, and its label there. */
+/*
+ * The section a counter is shown in, and its label there. A counter this
+ * tool does not know goes to "other", so a newer module's are still shown.
+ */
 static enum section classify(const char *name, char label[STATS_NAME_MAX])
 {
-	if (in_list(name, ring_counters, ARRAY_SIZE(ring_counters))) {
-		strcpy(label, name + strlen(RING_PREFIX));
-		return SEC_RING;
+	enum section sec;
+
+	for (sec = 0; sec < SEC_NR; sec++) {
+		if (in_list(name, sections[sec].counters, sections[sec].nr)) {
+			strcpy(label, name + strlen(sections[sec].prefix));
+			return sec;
+		}
 	}
 	if (transition_label(name, label))
 		return SEC_TRANS;
 	strcpy(label, name);
-	if (in_list(name, conn_counters, ARRAY_SIZE(conn_counters)))
-		return SEC_CONN;
 	return SEC_OTHER;
+}
+
+struct widths {
+	int label, value;
+};
+
+/* One width for all sections, so every value lines up. */
+static struct widths column_widths(const struct stats *st)
+{
+	char label[STATS_NAME_MAX];
+	struct widths w = { 0, 0 };
+	size_t i;
+
+	for (i = 0; i < st->nr; i++) {
+		int value_w = snprintf(NULL, 0, "%llu", st->counters[i].value);
+
+		classify(st->counters[i].name, label);
+		if ((int)strlen(label) > w.label)
+			w.label = (int)strlen(label);
+		if (value_w > w.value)
+			w.value = value_w;
+	}
+	return w;
+}
+
+/* sec's title and counters, if it has any; returns whether it had. */
+static bool print_section(FILE *out, const struct stats *st, enum section sec,
+			  struct widths w, bool blank_before)
+{
+	char label[STATS_NAME_MAX];
+	bool titled = false;
+	size_t i;
+
+	for (i = 0; i < st->nr; i++) {
+		if (classify(st->counters[i].name, label) != sec)
+			continue;
+		if (!titled)
+			fprintf(out, "%s%s\n", blank_before ? "\n" : "",
+				sections[sec].title);
+		titled = true;
+		fprintf(out, "  %-*s  %*llu\n", w.label, label, w.value,
+			st->counters[i].value);
+	}
+	return titled;
 }
 
 void stats_print_text(FILE *out, const struct stats *st)
 {
-	char label[STATS_NAME_MAX];
-	int label_w = 0, value_w = 0;
-	bool first_section = true;
+	struct widths w = column_widths(st);
+	bool printed = false;
 	enum section sec;
-	size_t i;
 
-	/* One width for all sections, so every value lines up. */
-	for (i = 0; i < st->nr; i++) {
-		int w = snprintf(NULL, 0, "%llu", st->counters[i].value);
-
-		classify(st->counters[i].name, label);
-		if ((int)strlen(label) > label_w)
-			label_w = (int)strlen(label);
-		if (w > value_w)
-			value_w = w;
-	}
-	for (sec = 0; sec < SEC_NR; sec++) {
-		bool titled = false;
-
-		for (i = 0; i < st->nr; i++) {
-			if (classify(st->counters[i].name, label) != sec)
-				continue;
-			if (!titled) {
-				fprintf(out, "%s%s\n", first_section ? "" : "\n",
-					section_titles[sec]);
-				titled = true;
-				first_section = false;
-			}
-			fprintf(out, "  %-*s  %*llu\n", label_w, label, value_w,
-				st->counters[i].value);
-		}
-	}
+	for (sec = 0; sec < SEC_NR; sec++)
+		printed |= print_section(out, st, sec, w, printed);
 }
 
 void stats_print_json(FILE *out, const struct stats *st)

@@ -37,9 +37,11 @@ int stats_parse(FILE *in, const char *path, struct stats *st,
 void stats_free(struct stats *st);
 
 /*
- * Sections "ring buffer", "connections", "transitions" (trans_<old>_<new>
- * shown as "OLD -> NEW") and "other" for any counter this tool does not
- * know, so a newer module's counters are still shown.
+ * Sections "ring buffer", "connections", "handshakes", "TIME_WAIT sockets",
+ * "transitions" (trans_<old>_<new> shown as "OLD -> NEW") and "other" for
+ * any counter this tool does not know, so a newer module's counters are
+ * still shown. Sections without counters are left out; within one, file
+ * order.
  */
 void stats_print_text(FILE *out, const struct stats *st);
 

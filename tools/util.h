@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
 /*
  * A whole string of decimal digits that fits in 64 bits: no sign, no
  * blanks, no base prefix, nothing after, unlike strtoull().

@@ -20,7 +20,7 @@
 #include <stddef.h>
 #endif
 
-#define TCPSTATE_ABI_VERSION	1
+#define TCPSTATE_ABI_VERSION	2
 
 #define TCPSTATE_DEV_NAME	"tcpstate"	/* /dev/tcpstate */
 #define TCPSTATE_PROC_NAME	"tcpstate"	/* /proc/net/tcpstate */
@@ -29,11 +29,14 @@
 enum tcpstate_rec_type {
 	TCPSTATE_REC_STATE = 1,	/* a TCP socket changed state */
 	TCPSTATE_REC_LOST = 2,	/* lost.count events were dropped here */
+	TCPSTATE_REC_SEGMENT = 3, /* a segment was sent or received */
+	TCPSTATE_REC_REQUEST = 4, /* a request socket (NEW_SYN_RECV) event */
 };
 
 /* struct tcpstate_rec.flags */
 #define TCPSTATE_F_TASK		0x0001	/* pid and comm are valid: process context */
 #define TCPSTATE_F_CHILD_TUPLE	0x0002	/* passive child: tuple taken from its request */
+#define TCPSTATE_F_TIMEWAIT	0x0004	/* about the connection's TIME_WAIT socket */
 
 /*
  * TCP states, numbered as the kernel numbers them (include/net/tcp_states.h,
@@ -55,10 +58,98 @@ enum tcpstate_tcp_state {
 	TCPSTATE_NR_STATES	/* one past the last */
 };
 
+/* Why a TIME_WAIT socket ended (struct tcpstate_state.reason). */
+enum tcpstate_tw_reason {
+	TCPSTATE_TW_NONE = 0,		/* not a TIME_WAIT socket's end */
+	TCPSTATE_TW_EXPIRED = 1,	/* its timer ran out (2MSL, or tcp_fin_timeout) */
+	TCPSTATE_TW_REUSED_SYN = 2,	/* a new SYN from the peer took it over */
+	TCPSTATE_TW_RESET = 3,		/* an RST killed it */
+	TCPSTATE_TW_NETNS = 4,		/* its network namespace went away */
+	TCPSTATE_TW_REUSED_CONNECT = 5,	/* a local connect() reused it (tcp_tw_reuse) */
+	TCPSTATE_TW_OTHER = 6,
+};
+
+/*
+ * A state change. With TCPSTATE_F_TIMEWAIT it is about the TIME_WAIT socket
+ * the kernel keeps after the full socket is gone (same cookie and tuple):
+ * its birth (FIN_WAIT1/FIN_WAIT2/CLOSING -> TIME_WAIT, or -> FIN_WAIT2 for
+ * an orphan waiting for the peer's FIN) and its end (-> CLOSE, with reason
+ * and, when known, how long it lived).
+ */
 struct tcpstate_state {
 	__u8 old_state;			/* enum tcpstate_tcp_state */
 	__u8 new_state;
-	__u8 __reserved[30];		/* zero */
+	__u8 reason;			/* enum tcpstate_tw_reason */
+	__u8 __pad0[5];			/* zero */
+	__u64 duration_ns;		/* TIME_WAIT socket's life; 0 if unknown */
+	__u8 __reserved[16];		/* zero */
+};
+
+/* TCP header flags, as on the wire (struct tcpstate_segment.tcp_flags). */
+#define TCPSTATE_TH_FIN		0x01
+#define TCPSTATE_TH_SYN		0x02
+#define TCPSTATE_TH_RST		0x04
+#define TCPSTATE_TH_PSH		0x08
+#define TCPSTATE_TH_ACK		0x10
+#define TCPSTATE_TH_URG		0x20
+#define TCPSTATE_TH_ECE		0x40
+#define TCPSTATE_TH_CWR		0x80
+
+enum tcpstate_dir {
+	TCPSTATE_DIR_IN = 1,		/* received */
+	TCPSTATE_DIR_OUT = 2,		/* sent */
+};
+
+/* What kind of socket a segment was sent by or delivered to. */
+enum tcpstate_seg_sock {
+	TCPSTATE_SOCK_NONE = 0,		/* no socket (e.g. a SYN to a closed port) */
+	TCPSTATE_SOCK_FULL = 1,		/* a full socket (cookie is its SO_COOKIE) */
+	TCPSTATE_SOCK_LISTENER = 2,	/* a listener (SYN in; SYN cookie SYN-ACK out) */
+	TCPSTATE_SOCK_REQUEST = 3,	/* a request socket (cookie: the child's to be) */
+	TCPSTATE_SOCK_TIMEWAIT = 4,	/* a TIME_WAIT socket (cookie: the connection's) */
+};
+
+/*
+ * A segment. seq and ack are absolute, as on the wire; win is the raw
+ * window field (not scaled); len is the payload (for TSO, the whole
+ * super-segment TCP handed to IP).
+ */
+struct tcpstate_segment {
+	__u32 seq;
+	__u32 ack;			/* meaningful if tcp_flags has ACK */
+	__u32 win;
+	__u32 len;
+	__u8 dir;			/* enum tcpstate_dir */
+	__u8 tcp_flags;			/* TCPSTATE_TH_* */
+	__u8 retrans;			/* 1: a retransmission */
+	__u8 sock;			/* enum tcpstate_seg_sock */
+	__u8 state;			/* the socket's state then; 0 if none */
+	__u8 __pad0[3];			/* zero */
+	__u8 __reserved[8];		/* zero */
+};
+
+enum tcpstate_req_event {
+	TCPSTATE_REQ_CREATED = 1,	/* a SYN made a request socket */
+	TCPSTATE_REQ_SYNACK_RETRANS = 2,	/* its SYN-ACK was sent again */
+	TCPSTATE_REQ_PROMOTED = 3,	/* the handshake completed: a child exists */
+	TCPSTATE_REQ_EXPIRED = 4,	/* no ACK after the last SYN-ACK retry */
+	TCPSTATE_REQ_RESET = 5,		/* ended by an RST or a bad segment */
+	TCPSTATE_REQ_ACCEPT_QUEUE_FULL = 6, /* the ACK came, the accept queue was full */
+	TCPSTATE_REQ_DROPPED = 7,	/* ended otherwise (listener closed, ...) */
+	TCPSTATE_REQ_SYNCOOKIE_SENT = 8,	/* a SYN cookie was sent instead */
+	TCPSTATE_REQ_SYNCOOKIE_ACCEPTED = 9,	/* an ACK carried a valid cookie */
+	TCPSTATE_REQ_SYN_DROPPED = 10,	/* a SYN was dropped: accept queue full */
+};
+
+/* A request socket event; the tuple is the connection's, seen locally. */
+struct tcpstate_request {
+	__u8 event;			/* enum tcpstate_req_event */
+	__u8 num_retrans;		/* SYN-ACK retransmissions so far */
+	__u8 __pad0[6];			/* zero */
+	__u64 age_ns;			/* since its first SYN-ACK; 0 if unknown */
+	__u32 snt_isn;			/* our ISN (the SYN-ACK's seq) */
+	__u32 rcv_isn;			/* the peer's ISN (the SYN's seq) */
+	__u8 __reserved[8];		/* zero */
 };
 
 struct tcpstate_lost {
@@ -92,6 +183,8 @@ struct tcpstate_rec {
 	union {				/*  96: by type */
 		struct tcpstate_state state;
 		struct tcpstate_lost lost;
+		struct tcpstate_segment seg;
+		struct tcpstate_request req;
 		__u8 __raw[32];
 	};
 };					/* 128 */
@@ -117,6 +210,8 @@ enum tcpstate_hook {
 
 static_assert(sizeof(struct tcpstate_state) == 32, "state payload is 32 bytes");
 static_assert(sizeof(struct tcpstate_lost) == 32, "lost payload is 32 bytes");
+static_assert(sizeof(struct tcpstate_segment) == 32, "segment payload is 32 bytes");
+static_assert(sizeof(struct tcpstate_request) == 32, "request payload is 32 bytes");
 static_assert(sizeof(struct tcpstate_rec) == 128, "record is 128 bytes");
 static_assert(offsetof(struct tcpstate_rec, laddr) == 48, "laddr at 48");
 static_assert(offsetof(struct tcpstate_rec, state) == 96, "payload at 96");

@@ -189,6 +189,7 @@ int main(int argc, char *argv[])
 	test_states();
 	test_util();
 	test_format();
+	test_records();
 	test_stats();
 	test_cli();
 

@@ -51,6 +51,7 @@ char *capture_end(struct capture *c);
 void test_states(void);
 void test_util(void);
 void test_format(void);
+void test_records(void);
 void test_stats(void);
 void test_cli(void);
 

@@ -18,7 +18,8 @@
 
 #include "check.h"
 #include "fixture.h"
-#include "format.h"
+#include "format_check.h"
+#include "util.h"
 
 /* A command line: ARGV("dump", "-x", NULL). */
 #define ARGV(...) ((const char *const[]){ "tcpstate", __VA_ARGS__ })
@@ -294,7 +295,7 @@ static void test_help_and_version(void)
 	run_free(&help);
 
 	CHECK_RUN(ARGV("--version", NULL), 0,
-		  "tcpstate 1.0 (record ABI version 1)\n", "");
+		  "tcpstate 2.0 (record ABI version " ABI_VERSION_STR ")\n", "");
 }
 
 static void test_open_errors(void)
@@ -335,15 +336,16 @@ static void test_dump(void)
 		fixture_state_rec(), fixture_state_rec(),
 	};
 	struct tcpstate_rec bad[2] = { fixture_state_rec(), fixture_state_rec() };
-	const struct run_opts fake_v2 = {
-		.stdout_fd = -1, .fake_device = true, .fake_version = "2",
+	/* A module of the previous version, the likely mismatch. */
+	const struct run_opts fake_v1 = {
+		.stdout_fd = -1, .fake_device = true, .fake_version = "1",
 	};
 	char *file, *bad_file, *short_file, *msg, *out;
 
 	recs[2].flags = 0;
 	recs[3].state.old_state = TCPSTATE_ESTABLISHED;
 	recs[3].state.new_state = TCPSTATE_FIN_WAIT1;
-	bad[1].version = 2;
+	bad[1].version = 1;
 	file = tmp_file("records", recs, sizeof(recs), 0600);
 	bad_file = tmp_file("bad-records", bad, sizeof(bad), 0600);
 	short_file = tmp_file("short-records", recs, 200, 0600);
@@ -369,7 +371,7 @@ static void test_dump(void)
 	/* The records before a bad one are printed, then the error. */
 	out = dump_output(false, bad, 1);
 	CHECK_RUN_WITH(&fake, ARGV("dump", "-d", bad_file, NULL), 1, out,
-		       "tcpstate: version mismatch: record has version 2, this tool reads version 1; build both from the same tree\n");
+		       "tcpstate: version mismatch: record has version 1, this tool reads version " ABI_VERSION_STR "; build both from the same tree\n");
 	free(out);
 
 	out = dump_output(false, recs, 0);
@@ -379,12 +381,86 @@ static void test_dump(void)
 	free(msg);
 	free(out);
 
-	CHECK_RUN_WITH(&fake_v2, ARGV("dump", "-d", file, NULL), 1, "",
-		       "tcpstate: version mismatch: module speaks record version 2, this tool reads version 1; build both from the same tree\n");
+	CHECK_RUN_WITH(&fake_v1, ARGV("dump", "-d", file, NULL), 1, "",
+		       "tcpstate: version mismatch: module speaks record version 1, this tool reads version " ABI_VERSION_STR "; build both from the same tree\n");
 
 	free(file);
 	free(bad_file);
 	free(short_file);
+}
+
+/*
+ * -n counts events of every kind; a lost record is a notice about events,
+ * printed but not counted, so the limit stops right after an event.
+ */
+static void test_dump_count_mixed(void)
+{
+	struct tcpstate_rec recs[7] = {
+		fixture_lost_rec(2),
+		fixture_state_rec(),
+		fixture_segment_rec(),
+		fixture_lost_rec(1),
+		fixture_request_rec(TCPSTATE_REQ_CREATED),
+		fixture_timewait_rec(TCPSTATE_TIME_WAIT, TCPSTATE_CLOSE,
+				     TCPSTATE_TW_EXPIRED, 60001000000ULL),
+		fixture_lost_rec(3),
+	};
+	static const struct {
+		const char *count;
+		size_t printed;		/* records of recs printed */
+	} cases[] = {
+		{ "1", 2 }, { "2", 3 }, { "3", 5 }, { "4", 6 },
+	};
+	char *file = tmp_file("mixed-records", recs, sizeof(recs), 0600);
+	char *out, *msg;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		out = dump_output(false, recs, cases[i].printed);
+		CHECK_RUN_WITH(&fake, ARGV("dump", "-n", cases[i].count, "-d",
+					   file, NULL), 0, out, "");
+		free(out);
+		out = dump_output(true, recs, cases[i].printed);
+		CHECK_RUN_WITH(&fake, ARGV("dump", "--json", "-n",
+					   cases[i].count, "-d", file, NULL),
+			       0, out, "");
+		free(out);
+	}
+	/* Fewer events than asked for: all of them, then the file's end. */
+	out = dump_output(false, recs, 7);
+	msg = str_printf("tcpstate: %s: unexpected end of file\n", file);
+	CHECK_RUN_WITH(&fake, ARGV("dump", "-n", "5", "-d", file, NULL), 1,
+		       out, msg);
+	free(msg);
+	free(out);
+	free(file);
+}
+
+/* The binary's own lines for the v2 kinds, not only the library's. */
+static void test_dump_v2_lines(void)
+{
+	struct tcpstate_rec recs[3] = {
+		fixture_segment_rec(),
+		fixture_request_rec(TCPSTATE_REQ_SYNACK_RETRANS),
+		fixture_segment_rec(),
+	};
+	char *file, *msg;
+
+	recs[1].req.num_retrans = 1;
+	recs[2].type = 99;
+	file = tmp_file("v2-records", recs, sizeof(recs), 0600);
+	msg = str_printf("tcpstate: bad record: unknown type 99\n");
+	CHECK_RUN_WITH(&fake, ARGV("dump", "-d", file, NULL), 1,
+		       "          TIME CPU      NETNS     PID COMM            LOCAL                    REMOTE                EVENT\n"
+		       COLS_NO_TASK "in  SYN|ACK seq=1234567890 ack=987654321 win=65483 len=0 [full SYN_SENT]\n"
+		       COLS_NO_TASK "request synack_retrans #1 age=1.234ms\n",
+		       msg);
+	CHECK_RUN_WITH(&fake, ARGV("dump", "--json", "-d", file, NULL), 1,
+		       JSON_HEAD("segment") ",\"dir\":\"in\",\"flags\":\"SYN|ACK\",\"seq\":1234567890,\"ack\":987654321,\"win\":65483,\"len\":0,\"retrans\":false,\"sock\":\"full\",\"state\":\"SYN_SENT\"}\n"
+		       JSON_HEAD("request") ",\"event\":\"synack_retrans\",\"num_retrans\":1,\"age_ns\":1234567,\"snt_isn\":987654321,\"rcv_isn\":1234567890}\n",
+		       msg);
+	free(msg);
+	free(file);
 }
 
 /* Waits until f holds len bytes: the child has printed and flushed them. */
@@ -500,6 +576,8 @@ void test_cli(void)
 	test_help_and_version();
 	test_open_errors();
 	test_dump();
+	test_dump_count_mixed();
+	test_dump_v2_lines();
 	test_signals();
 	test_closed_pipe();
 	test_stats_command();

@@ -75,12 +75,14 @@ static void test_parse_good(void)
 
 	CHECK_INT(0, parse(PROC_FIXTURE, strlen(PROC_FIXTURE), &st, err));
 	CHECK_STR("", err);
-	CHECK_INT(19, st.nr);
+	CHECK_INT(30, st.nr);
 	CHECK_STR("events_recorded", st.counters[0].name);
 	CHECK_INT(20, st.counters[0].value);
-	CHECK_STR("trans_close_wait_last_ack", st.counters[15].name);
-	CHECK_STR("frobs", st.counters[18].name);
-	CHECK(st.counters[18].value == 12345678901ULL);
+	CHECK_STR("accept_queue_drops", st.counters[23].name);
+	CHECK_INT(5, st.counters[23].value);
+	CHECK_STR("trans_close_wait_last_ack", st.counters[26].name);
+	CHECK_STR("frobs", st.counters[29].name);
+	CHECK(st.counters[29].value == 12345678901ULL);
 	CHECK_OUTPUT(&st, PROC_FIXTURE_TEXT, PROC_FIXTURE_JSON);
 	stats_free(&st);
 	CHECK_INT(0, st.nr);
@@ -156,9 +158,57 @@ static void test_sections(void)
 	stats_free(&st);
 }
 
+/* The v2 counters: their own sections, whatever order they come in. */
+static void test_v2_sections(void)
+{
+	static const char text[] =
+		"time_wait_now 2\n"
+		"accept_queue_drops 9\n"
+		"syn_in 12\n"
+		"time_wait_entered 7\n"
+		"half_open_now 1\n"
+		"time_wait_later 3\n"
+		"syncookies_accepted 4\n"
+		"time_wait_expired 5\n";
+	struct stats st = { 0 };
+	char err[STATS_ERR_MAX];
+
+	CHECK_INT(0, parse(text, sizeof(text) - 1, &st, err));
+	CHECK_OUTPUT(&st,
+		     "handshakes\n"
+		     "  accept_queue_drops    9\n"
+		     "  syn_in               12\n"
+		     "  half_open_now         1\n"
+		     "  syncookies_accepted   4\n"
+		     "\n"
+		     "TIME_WAIT sockets\n"
+		     "  now                   2\n"
+		     "  entered               7\n"
+		     "  expired               5\n"
+		     "\n"
+		     "other\n"
+		     "  time_wait_later       3\n",
+		     "{\"time_wait_now\":2,\"accept_queue_drops\":9,\"syn_in\":12,"
+		     "\"time_wait_entered\":7,\"half_open_now\":1,"
+		     "\"time_wait_later\":3,\"syncookies_accepted\":4,"
+		     "\"time_wait_expired\":5}\n");
+	stats_free(&st);
+
+	/* Alone, each section stands without a blank line before it. */
+	CHECK_INT(0, parse("synack_retrans 3\n", 17, &st, err));
+	CHECK_OUTPUT(&st, "handshakes\n  synack_retrans  3\n",
+		     "{\"synack_retrans\":3}\n");
+	stats_free(&st);
+	CHECK_INT(0, parse("time_wait_expired 3\n", 20, &st, err));
+	CHECK_OUTPUT(&st, "TIME_WAIT sockets\n  expired  3\n",
+		     "{\"time_wait_expired\":3}\n");
+	stats_free(&st);
+}
+
 void test_stats(void)
 {
 	test_parse_good();
 	test_parse_malformed();
 	test_sections();
+	test_v2_sections();
 }

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdio.h>
+#include <string.h>
+
+#include <tcpstate.h>
+
+#include "names.h"
+#include "util.h"
+
+#define NAME_TABLE(table, prefix) { table, ARRAY_SIZE(table), prefix }
+
+/* Value 0 of dir, event and reason is no valid value: it gets a label. */
+static const char *const dirs[] = {
+	[TCPSTATE_DIR_IN]	= "in",
+	[TCPSTATE_DIR_OUT]	= "out",
+};
+
+static const char *const socks[] = {
+	[TCPSTATE_SOCK_NONE]		= "none",
+	[TCPSTATE_SOCK_FULL]		= "full",
+	[TCPSTATE_SOCK_LISTENER]	= "listener",
+	[TCPSTATE_SOCK_REQUEST]		= "request",
+	[TCPSTATE_SOCK_TIMEWAIT]	= "timewait",
+};
+
+static const char *const req_events[] = {
+	[TCPSTATE_REQ_CREATED]			= "created",
+	[TCPSTATE_REQ_SYNACK_RETRANS]		= "synack_retrans",
+	[TCPSTATE_REQ_PROMOTED]			= "promoted",
+	[TCPSTATE_REQ_EXPIRED]			= "expired",
+	[TCPSTATE_REQ_RESET]			= "reset",
+	[TCPSTATE_REQ_ACCEPT_QUEUE_FULL]	= "accept_queue_full",
+	[TCPSTATE_REQ_DROPPED]			= "dropped",
+	[TCPSTATE_REQ_SYNCOOKIE_SENT]		= "syncookie_sent",
+	[TCPSTATE_REQ_SYNCOOKIE_ACCEPTED]	= "syncookie_accepted",
+	[TCPSTATE_REQ_SYN_DROPPED]		= "syn_dropped",
+};
+
+static const char *const tw_reasons[] = {
+	[TCPSTATE_TW_EXPIRED]		= "expired",
+	[TCPSTATE_TW_REUSED_SYN]	= "reused_syn",
+	[TCPSTATE_TW_RESET]		= "reset",
+	[TCPSTATE_TW_NETNS]		= "netns",
+	[TCPSTATE_TW_REUSED_CONNECT]	= "reused_connect",
+	[TCPSTATE_TW_OTHER]		= "other",
+};
+
+const struct name_table dir_names = NAME_TABLE(dirs, "dir");
+const struct name_table sock_names = NAME_TABLE(socks, "sock");
+const struct name_table req_event_names = NAME_TABLE(req_events, "event");
+const struct name_table tw_reason_names = NAME_TABLE(tw_reasons, "reason");
+
+/* The order the flags are printed in; see tcp_flags_string(). */
+static const struct {
+	unsigned int bit;
+	const char *name;
+} tcp_flags[] = {
+	{ TCPSTATE_TH_SYN, "SYN" }, { TCPSTATE_TH_FIN, "FIN" },
+	{ TCPSTATE_TH_RST, "RST" }, { TCPSTATE_TH_PSH, "PSH" },
+	{ TCPSTATE_TH_ACK, "ACK" }, { TCPSTATE_TH_URG, "URG" },
+	{ TCPSTATE_TH_ECE, "ECE" }, { TCPSTATE_TH_CWR, "CWR" },
+};
+
+const char *name_label(const struct name_table *t, unsigned int value,
+		       char buf[NAME_LABEL_MAX])
+{
+	if (value < t->nr && t->names[value])
+		return t->names[value];
+	snprintf(buf, NAME_LABEL_MAX, "%s_%u", t->prefix, value);
+	return buf;
+}
+
+const char *tcp_flags_string(unsigned int flags, char buf[TCP_FLAGS_MAX])
+{
+	size_t i;
+
+	buf[0] = '\0';
+	for (i = 0; i < ARRAY_SIZE(tcp_flags); i++) {
+		if (!(flags & tcp_flags[i].bit))
+			continue;
+		if (buf[0])
+			strcat(buf, "|");
+		strcat(buf, tcp_flags[i].name);
+	}
+	return buf;
+}
