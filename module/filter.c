@@ -73,16 +73,12 @@ int tcpstate_filter_parse_segments(const char *val, struct tcpstate_filter *f)
 /* "80,443" or "" (every port); at most TCPSTATE_FILTER_MAX_PORTS. */
 int tcpstate_filter_parse_ports(const char *val, struct tcpstate_filter *f)
 {
-	char buf[TCPSTATE_FILTER_MAX_PORTS * 6 + 2], *cur = buf, *tok;
+	char buf[128], *cur = buf, *tok;
 	u16 port;
 
-	if (strscpy(buf, val, sizeof(buf)) < 0) {
-		pr_err("ports=%s: too long (at most %d ports)\n", val,
-		       TCPSTATE_FILTER_MAX_PORTS);
-		return -EINVAL;
-	}
+	/* Shorter than what filter_update() accepts: cannot fail. */
+	strscpy(buf, val, sizeof(buf));
 	f->nr_ports = 0;
-	strim(buf);
 	if (!*buf)
 		return 0;
 	while ((tok = strsep(&cur, ","))) {
@@ -156,11 +152,19 @@ unsigned int tcpstate_filter_segments(void)
  * Parameter writes. Before init (insmod's arguments) they fill @initial;
  * after, they copy the live filter, change one field and swap.
  */
-static int filter_update(const char *val,
+static int filter_update(const char *raw,
 			 int (*parse)(const char *, struct tcpstate_filter *))
 {
 	struct tcpstate_filter *old, *new;
+	char buf[128], *val;
 	int ret;
+
+	/* echo adds a newline; error messages should not show it. */
+	if (strscpy(buf, raw, sizeof(buf)) < 0) {
+		pr_err("parameter value too long: %.32s...\n", raw);
+		return -EINVAL;
+	}
+	val = strim(buf);
 
 	mutex_lock(&filter_lock);
 	old = rcu_dereference_protected(filter, lockdep_is_held(&filter_lock));

@@ -23,9 +23,9 @@
  * computing them itself: we do the same), tcp_v4_send_ack(),
  * tcp_v6_send_response(), tcp_v{4,6}_reqsk_send_ack().
  *
- * Retransmissions: a full socket's are sent inside __tcp_retransmit_skb()
- * (a kretprobe marks which socket and seq, per CPU); request sockets'
- * SYN-ACKs inside tcp_rtx_synack() (reqsk.c).
+ * Retransmissions: a full socket's are sent inside tcp_retransmit_skb()
+ * (kretprobes mark which socket and seq, per CPU; see tx_retrans());
+ * request sockets' SYN-ACKs inside tcp_rtx_synack() (reqsk.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -303,15 +303,36 @@ static bool tx_ack_wanted(const struct sock *sk, const struct tcphdr *th,
 	       ntohl(th->ack_seq) == READ_ONCE(tp->rcv_nxt);
 }
 
-static void tx_full(const struct sock *sk, const struct sk_buff *skb)
+/*
+ * Sent before: the kretprobes mark retransmissions, but GCC split
+ * __tcp_retransmit_skb() and callers in its own file may jump to the
+ * split-off part. So also: a SYN, FIN or data below snd_nxt was sent
+ * before. Except the SYN-ACK of a simultaneous open, which resends the
+ * SYN (tcp_send_synack()); its real retransmissions come through
+ * tcp_retransmit_skb() from the timer, which the mark does see.
+ */
+static bool tx_retrans(const struct sock *sk, const struct tcphdr *th,
+		       u32 len)
 {
 	const struct rtx_mark *mark = this_cpu_ptr(&rtx_mark);
+
+	if (mark->sk == sk && mark->seq == ntohl(th->seq))
+		return true;
+	if (!len && !th->syn && !th->fin)
+		return false;
+	if (th->syn && th->ack)
+		return false;
+	return before(ntohl(th->seq), READ_ONCE(tcp_sk(sk)->snd_nxt));
+}
+
+static void tx_full(const struct sock *sk, const struct sk_buff *skb)
+{
 	const struct tcphdr *th = tcp_hdr(skb);
 	u32 len = payload(skb);
 	struct tcpstate_rec rec;
 	bool retrans;
 
-	retrans = mark->sk == sk && mark->seq == ntohl(th->seq);
+	retrans = tx_retrans(sk, th, len);
 	count_tx(sock_net(sk), tcp_flag_byte(th), retrans);
 	if (!wanted(tcp_flag_byte(th), tx_ack_wanted(sk, th, len)))
 		return;
@@ -547,7 +568,7 @@ static int kp_reqsk_send_ack(struct kprobe *kp, struct pt_regs *regs)
 	return 0;
 }
 
-/* __tcp_retransmit_skb(sk, skb, segs) */
+/* {__,}tcp_retransmit_skb(sk, skb, segs) */
 static int rtx_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct rtx_mark *mark = this_cpu_ptr(&rtx_mark);
@@ -569,6 +590,8 @@ static_assert(__same_type(&ip_queue_xmit,
 static_assert(__same_type(&tcp_v4_do_rcv,
 			  int (*)(struct sock *, struct sk_buff *)));
 static_assert(__same_type(&__tcp_retransmit_skb,
+			  int (*)(struct sock *, struct sk_buff *, int)));
+static_assert(__same_type(&tcp_retransmit_skb,
 			  int (*)(struct sock *, struct sk_buff *, int)));
 static_assert(__same_type(&tcp_send_active_reset,
 			  void (*)(struct sock *, gfp_t)));
@@ -593,12 +616,21 @@ static struct kprobe *segment_kps[] = {
 };
 
 static struct kretprobe krp_retransmit = {
+	.kp.symbol_name = "tcp_retransmit_skb",
+	.entry_handler = rtx_entry,
+	.handler = rtx_return,
+};
+
+static struct kretprobe krp_retransmit_inner = {
 	.kp.symbol_name = "__tcp_retransmit_skb",
 	.entry_handler = rtx_entry,
 	.handler = rtx_return,
 };
 
-static struct kretprobe *segment_krps[] = { &krp_retransmit };
+static struct kretprobe *segment_krps[] = {
+	&krp_retransmit,
+	&krp_retransmit_inner,
+};
 
 const struct tcpstate_probes tcpstate_segment_probes = {
 	.what = "segments",
