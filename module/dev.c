@@ -95,7 +95,7 @@ static void tally_flush(struct tally *t)
 static void tally(struct tally *t, const struct tcpstate_rec *rec, bool read)
 {
 	/* Lost records are about the ring, not about any namespace. */
-	if (rec->type != TCPSTATE_REC_STATE)
+	if (rec->type == TCPSTATE_REC_LOST)
 		return;
 	if (rec->netns != t->inum) {
 		tally_flush(t);
@@ -125,7 +125,7 @@ static ssize_t ring_to_user(const struct reader *rd, char __user *buf,
 
 	for (; pos != head && n < max; pos++) {
 		rec = tcpstate_ring_slot(ring, pos);
-		if (rd->scope_inum && rec->type == TCPSTATE_REC_STATE &&
+		if (rd->scope_inum && rec->type != TCPSTATE_REC_LOST &&
 		    rec->netns != rd->scope_inum) {
 			tally(&t, rec, false);
 			continue;
