@@ -6,7 +6,7 @@
  *   created           inet_csk_reqsk_queue_hash_add()
  *   synack_retrans    tcp_rtx_synack() returning 0
  *   promoted          inet_csk_complete_hashdance() owning the request
- *   expired/reset/    inet_csk_reqsk_queue_drop() unlinking it, the
+ *   expired/reset/    __inet_csk_reqsk_queue_drop() unlinking it, the
  *   dropped           reason told by which caller we are inside of
  *   accept_queue_full tcp_v{4,6}_syn_recv_sock() with the queue full
  *   syn_dropped       tcp_conn_request() with the accept queue full
@@ -247,9 +247,13 @@ static int check_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 }
 
 /*
- * inet_csk_reqsk_queue_drop(listener, req): whether it unlinked the
- * request is only known on return. Every caller holds a reference to
- * the request, and the request one to its listener: both outlive it.
+ * __inet_csk_reqsk_queue_drop(listener, req, from_timer): every end of a
+ * request but promotion goes through it (the exported
+ * inet_csk_reqsk_queue_drop() and the timer's path both call it; probing
+ * the exported one misses the timer, which calls this directly). Whether
+ * it unlinked the request is only known on return. Every caller holds a
+ * reference to the request, and the request one to its listener: both
+ * outlive the call.
  */
 struct drop_data {
 	const struct sock *sk;
@@ -261,13 +265,15 @@ static int drop_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct drop_data *d = (void *)ri->data;
 	struct req_ctx *ctx = this_cpu_ptr(&req_ctx);
+	bool from_timer = TCPSTATE_ARG(regs, 2) & 0xff;
 
 	d->sk = (void *)TCPSTATE_ARG(regs, 0);
 	d->req = (void *)TCPSTATE_ARG(regs, 1);
 	/* Promotion unlinks it too; that end is recorded already. */
 	if (ctx->promoting == d->req)
 		return 1;
-	if (ctx->timer == d->req && d->sk->sk_state == TCP_LISTEN)
+	if ((from_timer || ctx->timer == d->req) &&
+	    d->sk->sk_state == TCP_LISTEN)
 		d->event = TCPSTATE_REQ_EXPIRED;
 	else if (ctx->checking == d->req)
 		d->event = TCPSTATE_REQ_RESET;
@@ -303,7 +309,7 @@ static struct kretprobe *reqsk_krps[] = {
 	KRP("inet_csk_complete_hashdance", promote_entry, promote_return, 0),
 	KRP("reqsk_timer_handler", timer_entry, timer_return, 0),
 	KRP("tcp_check_req", check_entry, check_return, 0),
-	KRP("inet_csk_reqsk_queue_drop", drop_entry, drop_return,
+	KRP("__inet_csk_reqsk_queue_drop", drop_entry, drop_return,
 	    sizeof(struct drop_data)),
 };
 

@@ -162,6 +162,9 @@ static bool rx_retrans(const struct sock *sk, const struct tcphdr *th,
 {
 	if (sk->sk_state == TCP_LISTEN || sk->sk_state == TCP_SYN_SENT)
 		return false;
+	/* A simultaneous open's SYN-ACK resends the SYN we have seen. */
+	if (th->syn && th->ack && sk->sk_state == TCP_SYN_RECV)
+		return false;
 	if (!len && !th->syn && !th->fin)
 		return false;
 	return before(ntohl(th->seq), READ_ONCE(tcp_sk(sk)->rcv_nxt));

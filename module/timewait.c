@@ -21,6 +21,7 @@
 #include <linux/hash.h>
 #include <linux/percpu.h>
 #include <linux/spinlock.h>
+#include <linux/string.h>
 #include <linux/vmalloc.h>
 #include <net/inet_timewait_sock.h>
 #include <net/tcp.h>
@@ -220,8 +221,8 @@ static int kp_kill(struct kprobe *kp, struct pt_regs *regs)
 	unsigned long flags;
 	struct tw_slot *s;
 
-	/* DCCP has timewait sockets too; TCP's v4 and v6 share these ops. */
-	if (tw->tw_prot->twsk_prot != tcp_prot.twsk_prot)
+	/* DCCP has timewait sockets too. TCP's protos: "TCP", "TCPv6". */
+	if (strncmp(tw->tw_prot->name, "TCP", 3))
 		return 0;
 	tcpstate_timewait_seen(tw);
 
