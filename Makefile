@@ -17,7 +17,7 @@ KVER ?= $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"$$/\1/p' $(KDIR)/include
 BUILD := $(CURDIR)/build
 export KDIR KVER BUILD
 
-.PHONY: all module tool deps check unit vmtest lint demo vm clean
+.PHONY: all module tool deps check unit fuzz vmtest lint demo vm clean
 
 all: module tool
 
@@ -37,14 +37,18 @@ unit: tool
 lint:
 	bash tests/lint.sh
 
+# The tool's readers under libFuzzer, 20 s a target; the corpus is kept.
+fuzz:
+	$(MAKE) -C tests/fuzz run FUZZ_SECONDS=20
+
 vmtest: all
 	bash tests/integration/run-all.sh
 
 # Every suite runs even when an earlier one fails; the summary's last
 # line is "N passed, N failed".
-SUITES := lint unit vmtest
+SUITES := lint unit fuzz vmtest
 # The result file each suite writes: $(BUILD)/results/<name>.count
-COUNTS := lint unit vm
+COUNTS := lint unit fuzz vm
 
 check: deps
 	@rm -rf $(BUILD)/results && mkdir -p $(BUILD)/results
@@ -67,4 +71,5 @@ clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	-$(MAKE) -C tools clean
 	-$(MAKE) -C tests/unit clean
+	-$(MAKE) -C tests/fuzz clean
 	rm -rf $(BUILD)

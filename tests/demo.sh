@@ -1,31 +1,55 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# demo.sh - show tcpstate at work on one real TCP connection (make demo;
-# runs as root inside the test VM, cwd = the project root).
+# demo.sh - tcpstate's showcase (make demo; runs as root inside the test VM,
+# cwd = the project root, results in $TCPSTATE_OUT = build/vm/demo).
 #
-# Loads ./tcpstate.ko, starts `tools/tcpstate dump` in the background, makes
-# one connection over 127.0.0.1 (a few bytes each way, the client closes
-# first), stops the dump with SIGINT, prints what it saw and
-# `tools/tcpstate stats`, with a few words on what to look at.
+# Loads ./tcpstate.ko and records, with `tools/tcpstate dump --json`, the
+# textbook cases over loopback: a normal connection (the client closes
+# first), the server closing first, a simultaneous close (netem delays lo
+# by 100 ms so that both FINs cross), a lost first SYN (nftables drops it)
+# and a refused connection. The cases are helper-6's scenario drivers
+# (tests/scenarios/drivers.py), run here in the VM's own namespace
+# (tests/fixtures/here.py). First, one connection aborted with RST is
+# followed live with `tcpstate conns --follow`. Then
+# it waits for TIME_WAIT to end on its own (60 s), draws each connection
+# as a ladder with `tcpstate conns`, one summary line each, and the TCP
+# state machine with the counts of /proc/net/tcpstate rendered by Graphviz
+# (`tcpstate stats --dot | dot`), and the same counters for Prometheus.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 OUT=${TCPSTATE_OUT:-$(mktemp -d)}
-DUMP_OUT=$OUT/demo-dump.txt
+DUMP=$OUT/demo.jsonl
 DUMP_ERR=$OUT/demo-dump.err
+CASES=$OUT/demo-cases.txt
 PY=/usr/bin/python3
+TOOL=tools/tcpstate
 dump_pid=
 
 say() { printf '\n== %s\n' "$*"; }
 note() { printf '   %s\n' "$@"; }
 die() { echo "demo: $*" >&2; exit 1; }
 
+# Until the reader in the background ($dump_pid) has /dev/tcpstate open.
+wait_reader() {
+	for _ in $(seq 200); do
+		for fd in "/proc/$dump_pid"/fd/*; do
+			[ "$(readlink "$fd" 2>/dev/null)" = /dev/tcpstate ] && return 0
+		done
+		kill -0 "$dump_pid" 2>/dev/null || die "the reader exited early: $(cat "$DUMP_ERR")"
+		sleep 0.05
+	done
+	die "the reader did not open /dev/tcpstate"
+}
+
 cleanup() {
 	if [ -n "$dump_pid" ] && kill -0 "$dump_pid" 2>/dev/null; then
 		kill "$dump_pid" 2>/dev/null || true
 		wait "$dump_pid" 2>/dev/null || true
 	fi
+	tc qdisc del dev lo root 2>/dev/null || true
+	nft delete table inet sc 2>/dev/null || true
 	if [ -d /sys/module/tcpstate ]; then
 		rmmod tcpstate 2>/dev/null || true
 	fi
@@ -33,102 +57,119 @@ cleanup() {
 trap cleanup EXIT
 
 [ -e tcpstate.ko ] || die "tcpstate.ko is missing: run 'make' first"
-[ -x tools/tcpstate ] || die "tools/tcpstate is missing: run 'make' first"
+[ -x "$TOOL" ] || die "$TOOL is missing: run 'make' first"
 [ -d /sys/module/tcpstate ] && rmmod tcpstate
 
 say "1. Load the module"
 note "\$ insmod ./tcpstate.ko"
 insmod ./tcpstate.ko
-note "loaded with hook=$(cat /sys/module/tcpstate/parameters/hook), a ring of $(cat /sys/module/tcpstate/parameters/nr_records) records;" \
-	"it created /dev/tcpstate (the event stream) and /proc/net/tcpstate (counters)."
+note "hook=$(cat /sys/module/tcpstate/parameters/hook), a ring of $(cat /sys/module/tcpstate/parameters/nr_records) records:" \
+	"/dev/tcpstate (the events) and /proc/net/tcpstate (the counters)."
 
-say "2. Start the reader"
-note "\$ tools/tcpstate dump > $DUMP_OUT &"
-tools/tcpstate dump >"$DUMP_OUT" 2>"$DUMP_ERR" &
+say "2. Live: each step as it happens"
+note "\$ $TOOL conns --follow &" \
+	"while a client connects, sends a little, and aborts with RST (SO_LINGER 0):"
+"$TOOL" conns --follow >"$OUT/demo-follow.txt" 2>"$DUMP_ERR" &
 dump_pid=$!
-for _ in $(seq 200); do
-	if ls -l "/proc/$dump_pid/fd" 2>/dev/null | grep -q /dev/tcpstate; then
-		break
-	fi
-	kill -0 "$dump_pid" 2>/dev/null || die "the dump exited early: $(cat "$DUMP_ERR")"
-	sleep 0.05
-done
-ls -l "/proc/$dump_pid/fd" 2>/dev/null | grep -q /dev/tcpstate ||
-	die "the dump did not open /dev/tcpstate"
-note "pid $dump_pid is now blocked in read() on /dev/tcpstate."
-
-say "3. One TCP connection over 127.0.0.1"
+wait_reader
 "$PY" - <<'EOF'
-import socket
-srv = socket.socket()
-srv.bind(("127.0.0.1", 0))
-srv.listen(1)                               # CLOSE -> LISTEN
-port = srv.getsockname()[1]
-cli = socket.create_connection(("127.0.0.1", port), timeout=10)
-conn, _ = srv.accept()
-print("   server listens on 127.0.0.1:%d, client connected from port %d"
-      % (port, cli.getsockname()[1]))
-cli.sendall(b"ping")
-print("   client -> server: %r" % conn.recv(4))
-conn.sendall(b"pong")
-print("   server -> client: %r" % cli.recv(4))
-cli.close()                                 # the client closes first
-assert conn.recv(1) == b""                  # the server sees EOF...
-conn.close()                                # ...and closes its side
-srv.close()
-print("   both sides closed")
+import sys
+sys.path.insert(0, "tests/fixtures")
+from here import Here  # noqa: E402
+import drivers         # noqa: E402
+drivers.rst_abort(Here(), "ipv4")
+EOF
+for _ in $(seq 100); do
+	grep -q 'reset: the client sent RST' "$OUT/demo-follow.txt" && break
+	sleep 0.1
+done
+kill -INT "$dump_pid"
+wait "$dump_pid" || die "conns --follow failed: $(cat "$DUMP_ERR")"
+dump_pid=
+echo
+sed 's/^/   /' "$OUT/demo-follow.txt"
+
+say "3. Record everything"
+note "\$ $TOOL dump --json > $DUMP &"
+"$TOOL" dump --json >"$DUMP" 2>"$DUMP_ERR" &
+dump_pid=$!
+wait_reader
+
+say "4. The textbook cases, over loopback"
+"$PY" - "$CASES" <<'EOF'
+import sys
+
+sys.path.insert(0, "tests/fixtures")
+from here import Here  # noqa: E402
+import drivers         # noqa: E402
+
+
+CASES = [
+    ("a normal connection: the client closes first", drivers.client_closes),
+    ("the server closes first", drivers.server_closes),
+    ("a simultaneous close (netem: 100 ms each way, the FINs cross)",
+     drivers.simultaneous_close),
+    ("a lost SYN (nftables drops the first one)", drivers.lost_syn),
+    ("a refused connection (nothing listens)", drivers.refused),
+]
+here = Here()
+with open(sys.argv[1], "w") as out:
+    for title, driver in CASES:
+        info = driver(here, "ipv4")
+        if driver is drivers.lost_syn:
+            here.exec(["nft", "delete", "table", "inet", "sc"], check=False)
+        server = info["sockets"].get("listener") or info["sockets"]["nobody"]
+        port = server["tuple"][1]
+        print("   %-62s port %d" % (title, port), flush=True)
+        out.write("%d %s\n" % (port, title))
 EOF
 
-# Wait until the module's ring is empty: the dump has read everything.
-for _ in $(seq 200); do
-	if grep -qx 'events_buffered 0' /proc/net/tcpstate; then
-		break
-	fi
-	sleep 0.05
+say "5. Wait for TIME_WAIT to end on its own (2MSL, 60 s in Linux)"
+for i in $(seq 90); do
+	# /proc/net/tcp's st column: 06 is TIME_WAIT, 05 FIN_WAIT2.
+	left=$(awk 'NR > 1 && ($4 == "06" || $4 == "05")' /proc/net/tcp | wc -l)
+	[ "$left" -eq 0 ] && break
+	[ $((i % 10)) -eq 1 ] && note "$left socket(s) still in TIME_WAIT ..."
+	sleep 1
 done
-
-say "4. Stop the dump (SIGINT) and look at what it saw"
+sleep 0.5
 kill -INT "$dump_pid"
 status=0
 wait "$dump_pid" || status=$?
 dump_pid=
 [ "$status" -eq 0 ] || die "the dump exited with status $status: $(cat "$DUMP_ERR")"
-cat "$DUMP_OUT"
-lines=$(grep -c ' -> ' "$DUMP_OUT" || true)
-[ "$lines" -gt 0 ] || die "the dump saw no state change"
-cat <<'EOF'
+note "$(wc -l < "$DUMP") records in $DUMP"
 
-   What to look at:
-   - Three sockets: the listener (remote 0.0.0.0:0), the client, and the
-     server's child socket created by accept(). Each line is one
-     sock:inet_sock_set_state event, oldest first.
-   - CLOSE -> SYN_SENT shows local port 0: connect() picks the port just
-     after that change. The next line of that socket shows the real port.
-   - LISTEN -> SYN_RECV is the child being born; it already carries the
-     client's address and port.
-   - PID/COMM name the process when the change happened in its system call
-     (connect, close); "-" means it happened in softirq context (a packet
-     arriving), where no process is to blame. SYN_SENT -> ESTABLISHED often
-     has the pid too: the SYN-ACK was queued while connect() held the socket
-     and processed when connect() released it.
-   - The client closed first: ESTABLISHED -> FIN_WAIT1 -> FIN_WAIT2 -> CLOSE
-     on its side (the kernel then keeps a small TIME_WAIT stand-in that
-     /proc/net/tcp shows, not the socket itself), and ESTABLISHED ->
-     CLOSE_WAIT -> LAST_ACK -> CLOSE on the server's.
-EOF
+say "6. Each connection, the way the textbooks draw it"
+note "The end that sent the first SYN on the left; x and y are the ISNs," \
+	"u and w the first FINs; the real numbers next to them."
+while read -r port title; do
+	printf '\n-- %s\n   $ %s conns -r demo.jsonl -P %s\n\n' "$title" "$TOOL" "$port"
+	"$TOOL" conns --no-color -r "$DUMP" -P "$port"
+done < "$CASES"
 
-say "5. The counters: tools/tcpstate stats"
-tools/tcpstate stats
-cat <<'EOF'
+say "7. One line per connection"
+note "\$ $TOOL conns --summary -r demo.jsonl"
+echo
+"$TOOL" conns --summary -r "$DUMP"
 
-   What to look at: one active open (SYN_SENT -> ESTABLISHED), one passive
-   open (SYN_RECV -> ESTABLISHED), one active and one passive close; the
-   ring counters say how many events were recorded, read by the dump,
-   dropped (ring full) or still buffered. These counters are per network
-   namespace; "tcpstate stats --json" gives the same as one JSON object.
-EOF
+say "8. The state machine, with what really happened"
+note "\$ $TOOL stats --dot | dot -Tsvg > $OUT/states.svg"
+"$TOOL" stats --dot > "$OUT/states.dot"
+if command -v dot >/dev/null; then
+	dot -Tsvg "$OUT/states.dot" -o "$OUT/states.svg"
+	dot -Tpng "$OUT/states.dot" -o "$OUT/states.png"
+	note "The annotated state diagram: $OUT/states.svg (and states.png):" \
+		"every edge of RFC 9293's diagram with its count, the ones never" \
+		"taken faint, the kernel's own transitions dashed."
+else
+	note "dot is not installed (Debian's graphviz): the graph is in $OUT/states.dot"
+fi
+note "" "The same counters for a Prometheus textfile collector:" \
+	"\$ $TOOL stats --prometheus | grep -e transitions -e time_wait | head"
+"$TOOL" stats --prometheus | grep -e transitions_total -e tcpstate_time_wait | head -n 12 | sed 's/^/   /'
 
-say "6. Unload"
+say "9. Unload"
 note "\$ rmmod tcpstate"
 rmmod tcpstate
-note "done."
+note "done. The ladders, the dump and the diagram are in $OUT."

@@ -17,6 +17,8 @@ PKGS=(
 	busybox-static cpio kmod xz-utils	# the VM's initramfs
 	util-linux coreutils			# flock, setsid, timeout
 	python3 tcpdump nftables iproute2 trace-cmd procps	# in-guest tests
+	graphviz				# dot: make demo's state diagram, DOT check in unit
+	clang libclang-rt-14-dev		# libFuzzer + ASan/UBSan: make fuzz
 )
 
 # One line per installed package: "name ii".

@@ -256,39 +256,6 @@ static void text_lost(FILE *out, const struct tcpstate_rec *rec)
 		count, count == 1 ? "" : "s");
 }
 
-/*
- * Length of the well-formed UTF-8 sequence s starts with (1 to 4), or 0:
- * a stray continuation byte, a sequence cut short (a comm is truncated
- * bytewise at 15), an overlong form, a surrogate or a value past U+10FFFF.
- */
-static size_t utf8_len(const unsigned char *s, size_t avail)
-{
-	unsigned int cp, min;
-	size_t len, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0) {
-		len = 2, cp = s[0] & 0x1f, min = 0x80;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		len = 3, cp = s[0] & 0x0f, min = 0x800;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		len = 4, cp = s[0] & 0x07, min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (len > avail)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 void json_string(FILE *out, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;

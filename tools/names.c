@@ -84,3 +84,60 @@ const char *tcp_flags_string(unsigned int flags, char buf[TCP_FLAGS_MAX])
 	}
 	return buf;
 }
+
+bool name_parse(const struct name_table *t, const char *s, size_t len,
+		unsigned int max, unsigned int *value)
+{
+	size_t plen = strlen(t->prefix);
+	unsigned int v = 0;
+	size_t i;
+
+	for (i = 0; i < t->nr; i++) {
+		if (t->names[i] && strlen(t->names[i]) == len &&
+		    memcmp(t->names[i], s, len) == 0) {
+			*value = (unsigned int)i;
+			return true;
+		}
+	}
+	if (len <= plen + 1 || memcmp(s, t->prefix, plen) != 0 || s[plen] != '_')
+		return false;
+	/* Decimal as name_label() prints it: no sign, no leading zero. */
+	if (s[plen + 1] == '0' && len > plen + 2)
+		return false;
+	for (i = plen + 1; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (unsigned int)(s[i] - '0');
+		if (v > max)
+			return false;
+	}
+	*value = v;
+	return true;
+}
+
+bool tcp_flags_parse(const char *s, size_t len, unsigned int *flags)
+{
+	const char *end = s + len;
+	unsigned int f = 0;
+
+	while (s < end) {
+		const char *bar = memchr(s, '|', (size_t)(end - s));
+		size_t n = (size_t)((bar ? bar : end) - s);
+		size_t i;
+
+		for (i = 0; i < ARRAY_SIZE(tcp_flags); i++)
+			if (strlen(tcp_flags[i].name) == n &&
+			    memcmp(tcp_flags[i].name, s, n) == 0)
+				break;
+		if (i == ARRAY_SIZE(tcp_flags) || f & tcp_flags[i].bit)
+			return false;
+		f |= tcp_flags[i].bit;
+		if (!bar)
+			break;
+		s = bar + 1;
+		if (s == end)		/* a trailing '|' */
+			return false;
+	}
+	*flags = f;
+	return true;
+}

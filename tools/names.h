@@ -12,6 +12,7 @@
 #ifndef TCPSTATE_TOOL_NAMES_H
 #define TCPSTATE_TOOL_NAMES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Room for the longest name and for "<prefix>_<any unsigned int>". */
@@ -34,6 +35,19 @@ extern const struct name_table tw_reason_names;	/* "expired" .. "other" */
 /* t's name for value, or "<prefix>_<value>" in buf. */
 const char *name_label(const struct name_table *t, unsigned int value,
 		       char buf[NAME_LABEL_MAX]);
+
+/*
+ * The inverse of name_label(): the value s[0..len) names in t, either by
+ * name or as "<prefix>_<decimal>" (at most max); true if it names one.
+ */
+bool name_parse(const struct name_table *t, const char *s, size_t len,
+		unsigned int max, unsigned int *value);
+
+/*
+ * The inverse of tcp_flags_string(): names joined by '|' in any order,
+ * each at most once; "" is no flags. True if s[0..len) is such a list.
+ */
+bool tcp_flags_parse(const char *s, size_t len, unsigned int *flags);
 
 /*
  * The TCP header flags set in tcp_flags, joined by '|' in the order

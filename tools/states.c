@@ -46,3 +46,8 @@ unsigned int tcp_state_lookup(const char *s, size_t len)
 			return state;
 	return 0;
 }
+
+bool tcp_state_parse(const char *s, size_t len, unsigned int *state)
+{
+	return name_parse(&tcp_state_names, s, len, 255, state);
+}

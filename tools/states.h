@@ -3,6 +3,7 @@
 #ifndef TCPSTATE_TOOL_STATES_H
 #define TCPSTATE_TOOL_STATES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "names.h"
@@ -17,6 +18,12 @@ const char *tcp_state_name(unsigned int state);
  * (a newer kernel, a corrupt record) becomes "STATE_<n>" in buf.
  */
 const char *tcp_state_label(unsigned int state, char buf[TCP_STATE_LABEL_MAX]);
+
+/*
+ * The inverse of tcp_state_label(): a name (exact case) or "STATE_<n>",
+ * n at most 255; true if s[0..len) is one.
+ */
+bool tcp_state_parse(const char *s, size_t len, unsigned int *state);
 
 /* The state whose name is the first len bytes of s, any case; 0 if none. */
 unsigned int tcp_state_lookup(const char *s, size_t len);

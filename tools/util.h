@@ -18,4 +18,12 @@ bool parse_u64(const char *s, unsigned long long *value);
 __attribute__((format(printf, 3, 4)))
 int set_error(char *err, size_t errlen, const char *fmt, ...);
 
+/*
+ * Length of the well-formed UTF-8 sequence s starts with (1 to 4), or 0:
+ * a stray continuation byte, a sequence cut short (a comm is truncated
+ * bytewise at 15), an overlong form, a surrogate or a value past U+10FFFF.
+ * avail > 0 bytes are readable at s.
+ */
+size_t utf8_len(const unsigned char *s, size_t avail);
+
 #endif

@@ -10,6 +10,7 @@
 const char *tool_path;
 const char *fake_ioctl_path;
 const char *tmp_dir;
+const char *fixtures_dir;
 
 static unsigned int passed, failed;
 
@@ -34,6 +35,11 @@ static void print_quoted(const char *s)
 			putchar(c);
 	}
 	putchar('"');
+}
+
+unsigned int check_failures(void)
+{
+	return failed;
 }
 
 static bool record(const char *file, int line, bool ok)
@@ -178,12 +184,14 @@ int main(int argc, char *argv[])
 {
 	int rc;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: %s TCPSTATE FAKE_IOCTL_SO\n", argv[0]);
+	if (argc != 4) {
+		fprintf(stderr, "usage: %s TCPSTATE FAKE_IOCTL_SO FIXTURES_DIR\n",
+			argv[0]);
 		return 2;
 	}
 	tool_path = argv[1];
 	fake_ioctl_path = argv[2];
+	fixtures_dir = argv[3];
 	tmp_dir = make_tmp_dir();
 
 	test_states();
@@ -192,6 +200,9 @@ int main(int argc, char *argv[])
 	test_records();
 	test_stats();
 	test_cli();
+	test_jsonl();
+	test_conns();
+	test_export();
 
 	nftw(tmp_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 	printf("%u passed, %u failed\n", passed, failed);

@@ -16,6 +16,11 @@ extern const char *tool_path;
 extern const char *fake_ioctl_path;
 /* A directory of our own for files the tests write, removed at the end. */
 extern const char *tmp_dir;
+/* tests/fixtures: recorded dumps and the golden outputs made from them. */
+extern const char *fixtures_dir;
+
+/* How many checks failed so far. */
+unsigned int check_failures(void);
 
 void check_true_at(const char *file, int line, const char *expr, bool ok);
 void check_int_at(const char *file, int line, long long expected,
@@ -54,5 +59,8 @@ void test_format(void);
 void test_records(void);
 void test_stats(void);
 void test_cli(void);
+void test_jsonl(void);
+void test_conns(void);
+void test_export(void);
 
 #endif

@@ -1,0 +1,648 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `tcpstate conns`, run as a user would, against the golden outputs in
+ * tests/fixtures (made from dumps recorded in the VM: see its README):
+ * grouping, relative numbers, step labels, variants, timings, anomalies,
+ * filters, --follow; then what only a run can show: colours, the live
+ * read loop on the (fake) device, signals, bad input and bad arguments.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "jsonl.h"
+#include "run.h"
+
+#define ARGS_MAX 32
+
+/* Every *.jsonl of the fixtures, in name order (as golden.sh does). */
+static char **fixture_names(size_t *nr)
+{
+	struct dirent **list;
+	char **names;
+	int n, i;
+	size_t k = 0;
+
+	n = scandir(fixtures_dir, &list, NULL, alphasort);
+	if (n < 0) {
+		perror(fixtures_dir);
+		exit(2);
+	}
+	names = calloc((size_t)n + 1, sizeof(*names));
+	for (i = 0; i < n; i++) {
+		size_t len = strlen(list[i]->d_name);
+
+		if (len > 6 && !strcmp(list[i]->d_name + len - 6, ".jsonl"))
+			names[k++] = strndup(list[i]->d_name, len - 6);
+		free(list[i]);
+	}
+	free(list);
+	*nr = k;
+	return names;
+}
+
+static char *fixture(const char *name)
+{
+	return str_printf("%s/%s", fixtures_dir, name);
+}
+
+/* All fixtures in one file: connections of many namespaces, interleaved ids. */
+static char *concatenation(char **names, size_t nr)
+{
+	char *path = str_printf("%s/all.jsonl", tmp_dir);
+	FILE *out = fopen(path, "w");
+	size_t i, len;
+
+	for (i = 0; i < nr; i++) {
+		char *f = str_printf("%s/%s.jsonl", fixtures_dir, names[i]);
+		char *text = read_file(f, &len);
+
+		fwrite(text, 1, len, out);
+		free(text);
+		free(f);
+	}
+	fclose(out);
+	return path;
+}
+
+/* Keeps what the tool printed where a person can diff it, if BUILD is set. */
+static void keep_actual(const char *golden, const char *out)
+{
+	const char *build = getenv("BUILD");
+	char *dir, *path;
+	FILE *f;
+
+	if (!build || !*build)
+		return;
+	dir = str_printf("%s/unit/actual", build);
+	mkdir(dir, 0777);
+	path = str_printf("%s/%s", dir, golden);
+	f = fopen(path, "w");
+	if (f) {
+		fputs(out, f);
+		fclose(f);
+		printf("  (got: %s; diff -u %s/%s %s; make -C tests/unit golden rewrites them all)\n",
+			path, fixtures_dir, golden, path);
+	}
+	free(path);
+	free(dir);
+}
+
+/* tcpstate ARGS prints exactly the golden file, and nothing on stderr. */
+static void check_golden(const char *golden, char *const args[], size_t nargs,
+			 const char *all)
+{
+	const char *argv[ARGS_MAX + 2] = { "tcpstate" };
+	char *path = fixture(golden), *want, *paths[ARGS_MAX];
+	unsigned int failed_before;
+	struct run r;
+	size_t i;
+
+	for (i = 0; i < nargs && i < ARGS_MAX; i++) {
+		size_t len = strlen(args[i]);
+
+		paths[i] = NULL;
+		if (!strcmp(args[i], "@all"))
+			argv[i + 1] = all;
+		else if ((len > 6 && !strcmp(args[i] + len - 6, ".jsonl")) ||
+			 (len > 5 && !strcmp(args[i] + len - 5, ".proc")))
+			argv[i + 1] = paths[i] = fixture(args[i]);
+		else
+			argv[i + 1] = args[i];
+	}
+	argv[i + 1] = NULL;
+	want = read_file(path, NULL);
+	if (!want) {
+		printf("%s: no golden output: make -C tests/unit golden\n", path);
+		CHECK(want != NULL);
+		free(path);
+		return;
+	}
+	run_with(&r, argv, &plain);
+	failed_before = check_failures();
+	CHECK_INT(0, r.status);
+	CHECK_STR("", r.err);
+	check_str_at(golden, 0, want, r.out);
+	if (check_failures() != failed_before)
+		keep_actual(golden, r.out);
+	run_free(&r);
+	for (i = 0; i < nargs && i < ARGS_MAX; i++)
+		free(paths[i]);
+	free(want);
+	free(path);
+}
+
+static void test_golden(void)
+{
+	size_t nr, i, n;
+	char **names = fixture_names(&nr), *all = concatenation(names, nr);
+	char *cases = fixture("cases"), *text = read_file(cases, NULL), *line;
+	char *save = NULL;
+
+	CHECK(nr >= 15);
+	for (i = 0; i < nr; i++) {
+		char *ladder = str_printf("%s.ladder", names[i]);
+		char *summary = str_printf("%s.summary", names[i]);
+		char *file = str_printf("%s.jsonl", names[i]);
+		char *a1[] = { "conns", "-r", file };
+		char *a2[] = { "conns", "--summary", "-r", file };
+
+		check_golden(ladder, a1, 3, all);
+		check_golden(summary, a2, 4, all);
+		free(ladder);
+		free(summary);
+		free(file);
+		free(names[i]);
+	}
+	free(names);
+	CHECK(text != NULL);
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *args[ARGS_MAX + 1], *golden, *tok, *s2 = NULL;
+
+		if (line[0] == '#' || !line[0])
+			continue;
+		golden = strtok_r(line, " \t", &s2);
+		for (n = 0; n < ARGS_MAX && (tok = strtok_r(NULL, " \t", &s2)); n++)
+			args[n] = tok;
+		check_golden(golden, args, n, all);
+	}
+	free(text);
+	free(cases);
+	unlink(all);
+	free(all);
+}
+
+/* s without its ANSI colour sequences. */
+static char *uncolored(const char *s)
+{
+	char *out = malloc(strlen(s) + 1), *o = out;
+
+	while (*s) {
+		if (s[0] == '\033' && s[1] == '[') {
+			s += 2;
+			while (*s && *s != 'm')
+				s++;
+			if (*s)
+				s++;
+			continue;
+		}
+		*o++ = *s++;
+	}
+	*o = '\0';
+	return out;
+}
+
+static void test_color(void)
+{
+	char *file = fixture("lost-third-ack.jsonl"), *golden = fixture("lost-third-ack.ladder");
+	char *want = read_file(golden, NULL), *plain_out;
+	struct run r;
+
+	run_with(&r, ARGV("conns", "--color", "-r", file, NULL), &plain);
+	CHECK_INT(0, r.status);
+	CHECK_CONTAINS("\033[36m", r.out);	/* the client */
+	CHECK_CONTAINS("\033[35m", r.out);	/* the server */
+	CHECK_CONTAINS("\033[31m", r.out);	/* the lost ACK */
+	/* The same layout, only coloured. */
+	plain_out = uncolored(r.out);
+	CHECK_STR(want, plain_out);
+	free(plain_out);
+	run_free(&r);
+	/* --no-color wins over nothing, the last of the two wins. */
+	CHECK_RUN(ARGV("conns", "--color", "--no-color", "-r", file, NULL), 0, want, "");
+	free(want);
+	free(golden);
+	free(file);
+}
+
+/* A fixture's text from its name (NAME.jsonl). */
+static char *fixture_text(const char *name)
+{
+	char *path = fixture(name), *text = read_file(path, NULL);
+
+	if (!text) {
+		perror(path);
+		exit(2);
+	}
+	free(path);
+	return text;
+}
+
+/*
+ * The number after "key": on the first line of a fixture's text that has
+ * mark: values of the recording, read from it rather than copied here.
+ */
+static unsigned long long fixture_num(const char *text, const char *mark,
+				      const char *key)
+{
+	const char *hit = strstr(text, mark), *line, *end, *p = NULL;
+	char *k = str_printf("\"%s\":", key);
+	unsigned long long n;
+
+	if (hit) {
+		for (line = hit; line > text && line[-1] != '\n'; line--)
+			;
+		end = strchr(hit, '\n');
+		p = strstr(line, k);
+		if (p && end && p > end)
+			p = NULL;
+	}
+	if (!p) {
+		printf("fixture: no line with %s and %s\n", mark, k);
+		exit(2);
+	}
+	n = strtoull(p + strlen(k), NULL, 10);
+	free(k);
+	return n;
+}
+
+/* ns as the ladder's TIME column prints it: s, 6 decimals, truncated. */
+static char *ladder_time(unsigned long long ns)
+{
+	return str_printf("%llu.%06llu", ns / 1000000000ULL, ns % 1000000000ULL / 1000);
+}
+
+/* A recorded connection with its SYN-ACK acknowledging x+6: an anomaly. */
+static void test_bad_ack(void)
+{
+	char *src = fixture("client-closes-ipv4.jsonl"), *text = read_file(src, NULL);
+	/* The SYN-ACK as the server sent it: seq y, ack x+1, and when. */
+	const char *synack = "\"dir\":\"out\",\"flags\":\"SYN|ACK\"";
+	unsigned long long y = fixture_num(text, synack, "seq");
+	unsigned long long x1 = fixture_num(text, synack, "ack");
+	unsigned long long x6 = (x1 + 5) & 0xffffffffULL;
+	unsigned long long at = fixture_num(text, synack, "ts") -
+				fixture_num(text, "\"new\":\"SYN_SENT\"", "ts");
+	char *from = str_printf("\"ack\":%llu,\"win\":65483", x1);
+	char *to = str_printf("\"ack\":%llu", x6), *when = ladder_time(at);
+	char *want_row, *want_note;
+	char *p, *path;
+	struct run r;
+	int changed = 0;
+
+	/* The SYN-ACK, as sent and as received: ack x+1 becomes x+6. */
+	CHECK_INT((int)strlen(from) - (int)strlen(",\"win\":65483"), (int)strlen(to));
+	while ((p = strstr(text, from))) {
+		memcpy(p, to, strlen(to));
+		changed++;
+	}
+	CHECK_INT(2, changed);
+	path = tmp_file("bad-ack.jsonl", text, strlen(text), 0600);
+	run_with(&r, ARGV("conns", "-r", path, NULL), &plain);
+	CHECK_INT(0, r.status);
+	want_row = str_printf("|<------SYN|ACK seq=y ack=x+6--|              handshake 2/3   seq=%llu ack=%llu  the SYN-ACK acknowledges x+6, not x+1\n",
+			      y, x6);
+	want_note = str_printf("\n  the server's handshake 2/3 at %s acknowledges x+6, not x+1\n",
+			       when);
+	CHECK_CONTAINS(want_row, r.out);
+	CHECK_CONTAINS(want_note, r.out);
+	run_free(&r);
+	free(want_row);
+	free(want_note);
+	free(when);
+	free(from);
+	free(to);
+	free(path);
+	free(text);
+	free(src);
+}
+
+/* Each line of text with from replaced by to, where the line has mark. */
+static void replace_in_lines(char *text, const char *mark, const char *from,
+			     const char *to, FILE *out)
+{
+	char *line, *save = NULL;
+
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *p = line, *hit;
+
+		if (!strstr(line, mark)) {
+			fprintf(out, "%s\n", line);
+			continue;
+		}
+		while ((hit = strstr(p, from))) {
+			fwrite(p, 1, (size_t)(hit - p), out);
+			fputs(to, out);
+			p = hit + strlen(from);
+		}
+		fprintf(out, "%s\n", p);
+	}
+}
+
+/*
+ * An IPv4 client of a dual-stack server: the server's records are IPv6
+ * with IPv4-mapped addresses. The same connection, drawn the same.
+ */
+static void test_dual_stack(void)
+{
+	char *src = fixture("client-closes-ipv4.jsonl"), *text = read_file(src, NULL);
+	char *golden = fixture("client-closes-ipv4.ladder"), *want = read_file(golden, NULL);
+	char *step1 = NULL, *step2 = NULL, *mapped;
+	/* The server's records: the listener's port is their lport. */
+	char *server = str_printf("\"lport\":%llu,",
+				  fixture_num(text, "\"new\":\"LISTEN\"", "lport"));
+	char *want_line;
+	size_t len;
+	FILE *f;
+
+	f = open_memstream(&step1, &len);
+	replace_in_lines(text, server, "\"127.0.0.1\"", "\"::ffff:127.0.0.1\"", f);
+	fclose(f);
+	f = open_memstream(&step2, &len);
+	replace_in_lines(step1, server, "\"family\":\"ipv4\"", "\"family\":\"ipv6\"", f);
+	fclose(f);
+	free(step1);
+	step1 = NULL;
+	f = open_memstream(&step1, &len);
+	replace_in_lines(step2, server, "\"0.0.0.0\"", "\"::\"", f);
+	fclose(f);
+	want_line = str_printf("\"family\":\"ipv6\",\"laddr\":\"::ffff:127.0.0.1\",%s\"raddr\":\"::ffff:127.0.0.1\"",
+			       server);
+	CHECK_CONTAINS(want_line, step1);
+	mapped = tmp_file("dual-stack.jsonl", step1, strlen(step1), 0600);
+	CHECK_RUN(ARGV("conns", "-r", mapped, NULL), 0, want, "");
+	free(mapped);
+	free(want_line);
+	free(server);
+	free(step1);
+	free(step2);
+	free(want);
+	free(golden);
+	free(text);
+	free(src);
+}
+
+/* Tracing started mid-connection: no SYN, the close is still drawn. */
+static void test_midstream(void)
+{
+	char *src = fixture("client-closes-ipv4.jsonl"), *text = read_file(src, NULL);
+	/* The client's close and its FIN: where tracing starts, u and w. */
+	const char *close = "\"old\":\"ESTABLISHED\",\"new\":\"FIN_WAIT1\"";
+	const char *fin = "\"dir\":\"out\",\"flags\":\"FIN|ACK\"";
+	unsigned long long start = fixture_num(text, close, "ts");
+	unsigned long long u = fixture_num(text, fin, "seq");
+	unsigned long long ack = fixture_num(text, fin, "ack");
+	/* Both ends closed or in TIME_WAIT: the later of the two. */
+	unsigned long long tw = fixture_num(text, "\"new\":\"TIME_WAIT\"", "ts");
+	unsigned long long closed = fixture_num(text, "\"old\":\"LAST_ACK\",\"new\":\"CLOSE\"", "ts");
+	unsigned long long life = (tw > closed ? tw : closed) - start;
+	char *when = ladder_time(fixture_num(text, fin, "ts") - start);
+	char *p = strstr(text, close), *path, *want_close, *want_ack, *want_life;
+	struct run r;
+
+	/* From the start of the line of the first FIN_WAIT1 on: no handshake. */
+	while (p > text && p[-1] != '\n')
+		p--;
+	path = tmp_file("midstream.jsonl", p, strlen(p), 0600);
+	run_with(&r, ARGV("conns", "-r", path, NULL), &plain);
+	CHECK_INT(0, r.status);
+	CHECK_STR("", r.err);
+	want_close = str_printf("\n                 ESTABLISHED |                                    | ESTABLISHED\n"
+				" 0.000000          FIN_WAIT1 |                                    |\n"
+				" %s                    |--FIN|ACK seq=u ack=%llu----->|              close 1/4       seq=%llu ack=%llu\n",
+				when, ack, u, ack);
+	CHECK_CONTAINS(want_close, r.out);
+	want_ack = str_printf("|<-------ACK seq=%llu ack=u+1--|              close 2/4", ack);
+	CHECK_CONTAINS(want_ack, r.out);
+	CHECK_CONTAINS("|--ACK seq=u+1 ack=w+1-------------->|              close 4/4", r.out);
+	want_life = str_printf("\n  lifetime               %llu.%03llu ms (first event to both ends closed or in TIME_WAIT)\n",
+			       life / 1000000ULL, life % 1000000ULL / 1000);
+	CHECK_CONTAINS(want_life, r.out);
+	CHECK(strstr(r.out, "handshake") == NULL);
+	run_free(&r);
+	free(want_close);
+	free(want_ack);
+	free(want_life);
+	free(when);
+	free(path);
+	free(text);
+	free(src);
+}
+
+static void test_bad_input(void)
+{
+	static const char two_good_one_bad[] =
+		"{\"ts\":1,\"cpu\":0,\"type\":\"lost\",\"count\":5}\n"
+		"{\"ts\":2,\"cpu\":0,\"type\":\"lost\",\"count\":5}\n"
+		"{\"ts\":3,\"cpu\":0,\"type\":\"lost\",\"count\":5,}\n";
+	char *src = fixture("client-closes-ipv4.jsonl"), *text = read_file(src, NULL);
+	char *missing = tmp_path("no-such-dump"), *bad, *cut, *msg, *p, *q;
+	size_t i;
+
+	msg = str_printf("tcpstate: cannot open %s: No such file or directory\n", missing);
+	CHECK_RUN(ARGV("conns", "-r", missing, NULL), 1, "", msg);
+	free(msg);
+
+	/* Nothing is drawn from a file that is not all good. */
+	bad = tmp_file("bad.jsonl", two_good_one_bad, sizeof(two_good_one_bad) - 1, 0600);
+	msg = str_printf("tcpstate: %s:3: column 41: expected a member name, found '}'\n", bad);
+	CHECK_RUN(ARGV("conns", "-r", bad, NULL), 1, "", msg);
+	free(msg);
+
+	/*
+	 * A dump cut in the middle of line 10, as a killed writer leaves it:
+	 * inside its laddr string, 3 characters after the opening quote.
+	 */
+	for (p = text, i = 0; i < 9; i++)
+		p = strchr(p, '\n') + 1;
+	q = strstr(p, "\"laddr\":\"") + strlen("\"laddr\":");
+	CHECK(q < strchr(p, '\n'));
+	cut = tmp_file("cut.jsonl", text, (size_t)(q - text) + 4, 0600);
+	msg = str_printf("tcpstate: %s:10: column %d: string not terminated (the last line has no newline: is the file truncated?)\n",
+			 cut, (int)(q - p) + 1);
+	CHECK_RUN(ARGV("conns", "--summary", "-r", cut, NULL), 1, "", msg);
+	free(msg);
+
+	/* stdin, here /dev/null: nothing to draw. */
+	CHECK_RUN(ARGV("conns", "-r", "-", NULL), 0, "", "");
+	CHECK_RUN(ARGV("conns", "-r", "-", "--summary", NULL), 0,
+		  "START                NETNS     PID COMM            CLIENT                SERVER                OPEN         CLOSED  END                     HS_MS    LIFE_MS\n",
+		  "");
+
+	msg = str_printf("tcpstate: %s: read error: Is a directory\n", tmp_dir);
+	CHECK_RUN(ARGV("conns", "-r", tmp_dir, NULL), 1, "", msg);
+	free(msg);
+	free(missing);
+	free(bad);
+	free(cut);
+	free(text);
+	free(src);
+}
+
+/* The records of a fixture, as the device would return them. */
+static struct tcpstate_rec *records(const char *name, size_t *nr)
+{
+	char *path = fixture(name), err[JSONL_ERR_MAX];
+	FILE *f = fopen(path, "r");
+	struct tcpstate_rec *recs = NULL;
+	struct jsonl_reader r;
+	size_t n = 0;
+
+	jsonl_init(&r, f, path);
+	for (;;) {
+		recs = realloc(recs, (n + 1) * sizeof(*recs));
+		if (jsonl_read(&r, &recs[n], err, sizeof(err)) <= 0)
+			break;
+		n++;
+	}
+	jsonl_free(&r);
+	fclose(f);
+	free(path);
+	*nr = n;
+	return recs;
+}
+
+/* The live read loop, on a file the fake ioctl passes as the device. */
+static void test_live(void)
+{
+	size_t nr;
+	struct tcpstate_rec *recs = records("client-closes-ipv4.jsonl", &nr);
+	char *file = tmp_file("cc.records", recs, nr * sizeof(*recs), 0600);
+	char *ladder = fixture("client-closes-ipv4.ladder");
+	char *summary = fixture("client-closes-ipv4.summary");
+	char *want_l = read_file(ladder, NULL), *want_s = read_file(summary, NULL);
+	char *msg = str_printf("tcpstate: %s: unexpected end of file\n", file);
+
+	/* Drawn when complete, before the file's end (which a device has not). */
+	CHECK_RUN_WITH(&fake, ARGV("conns", "-d", file, NULL), 1, want_l, msg);
+	CHECK_RUN_WITH(&fake, ARGV("conns", "--summary", "-d", file, NULL), 1,
+		       want_s, msg);
+	free(msg);
+	free(want_l);
+	free(want_s);
+	free(ladder);
+	free(summary);
+	free(file);
+	free(recs);
+}
+
+/*
+ * The start of a connection's ladder heading, "127.0.0.1:CLIENT ->
+ * 127.0.0.1:SERVER", between before and after, the ports from the client's
+ * SYN in the fixture name.
+ */
+static char *connection_line(const char *before, const char *name,
+			     const char *after)
+{
+	char *text = fixture_text(name), *line;
+	const char *syn = "\"dir\":\"out\",\"flags\":\"SYN\"";
+
+	line = str_printf("%s127.0.0.1:%llu -> 127.0.0.1:%llu%s", before,
+			  fixture_num(text, syn, "lport"),
+			  fixture_num(text, syn, "rport"), after);
+	free(text);
+	return line;
+}
+
+/*
+ * Ctrl-C draws what is still open: a connection waiting for its TIME_WAIT
+ * to end, after a refused one (complete: drawn at once).
+ */
+static void test_live_signal(void)
+{
+	size_t n1, n2;
+	struct tcpstate_rec *open_recs = records("client-closes-ipv4.jsonl", &n1);
+	struct tcpstate_rec *refused = records("refused.jsonl", &n2);
+	char *fifo = tmp_path("conns-fifo"), *want_open, *want_refused;
+	struct child c;
+	struct run r;
+	int fd;
+
+	/* Each connection's ports: its client's SYN, lport -> rport. */
+	want_open = connection_line("\nconnection 1: ", "client-closes-ipv4.jsonl", "");
+	want_refused = connection_line("connection 2: ", "refused.jsonl",
+				       "  netns 4026532715");
+	n1--;	/* not the TIME_WAIT socket's end */
+	if (mkfifo(fifo, 0600) || (fd = open(fifo, O_RDWR)) < 0 ||
+	    write(fd, open_recs, n1 * sizeof(*open_recs)) != (ssize_t)(n1 * sizeof(*open_recs)) ||
+	    write(fd, refused, n2 * sizeof(*refused)) != (ssize_t)(n2 * sizeof(*refused))) {
+		perror(fifo);
+		exit(2);
+	}
+	start(&c, ARGV("conns", "-d", fifo, NULL), &fake);
+	CHECK(wait_for_size(c.out, 200));
+	kill(c.pid, SIGINT);
+	finish(&c, &r);
+	CHECK_INT(0, r.status);
+	CHECK_STR("", r.err);
+	CHECK_PREFIX(want_refused, r.out);
+	CHECK_CONTAINS(want_open, r.out);
+	CHECK_CONTAINS("\n  TIME_WAIT (client)     entered; its end is not in the capture\n", r.out);
+	CHECK_CONTAINS("\n  the capture ended before the connection did (client TIME_WAIT, server CLOSE)\n\n",
+		       r.out);
+	run_free(&r);
+	close(fd);
+	unlink(fifo);
+	free(fifo);
+	free(want_open);
+	free(want_refused);
+	free(open_recs);
+	free(refused);
+}
+
+static void test_usage(void)
+{
+	struct run help;
+
+	CHECK_USAGE_ERROR(ARGV("conns", "-P", "0", NULL),
+			  "tcpstate: -P PORT must be a port number (1-65535), not '0'\n");
+	CHECK_USAGE_ERROR(ARGV("conns", "--port", "http", NULL),
+			  "tcpstate: -P PORT must be a port number (1-65535), not 'http'\n");
+	CHECK_USAGE_ERROR(ARGV("conns", "-a", "localhost", NULL),
+			  "tcpstate: -a ADDR must be an IPv4 or IPv6 address, not 'localhost'\n");
+	CHECK_USAGE_ERROR(ARGV("conns", "-s", "SYN_RCVD", NULL),
+			  "tcpstate: -s STATE must be a TCP state (LISTEN, SYN_SENT, SYN_RECV, ESTABLISHED, FIN_WAIT1, FIN_WAIT2, CLOSING, TIME_WAIT, CLOSE_WAIT, LAST_ACK, CLOSE), not 'SYN_RCVD'\n");
+	CHECK_USAGE_ERROR(ARGV("conns", "-N", "x", NULL),
+			  "tcpstate: -N NETNS must be a network namespace's inode number, not 'x'\n");
+	CHECK_USAGE_ERROR(ARGV("conns", "--close-wait", "1.", NULL),
+			  "tcpstate: --close-wait SECONDS must be a number of seconds, not '1.'\n");
+	CHECK_USAGE_ERROR(ARGV("conns", "--close-wait", NULL),
+			  "tcpstate: option '--close-wait' needs an argument\n");
+	CHECK_USAGE_ERROR(ARGV("conns", "-r", "a", "-d", "b", NULL),
+			  "tcpstate: -r FILE and -d DEVICE do not go together\n");
+	CHECK_USAGE_ERROR(ARGV("conns", "--summary", "-f", NULL),
+			  "tcpstate: --follow draws ladders as they happen; --summary prints one line per connection once it is over\n");
+	CHECK_USAGE_ERROR(ARGV("conns", "--json", NULL),
+			  "tcpstate: unrecognized option '--json'\n");
+	CHECK_USAGE_ERROR(ARGV("conns", "x", NULL),
+			  "tcpstate: unexpected argument 'x'\n");
+	CHECK_USAGE_ERROR(ARGV("dump", "--summary", NULL),
+			  "tcpstate: unrecognized option '--summary'\n");
+	CHECK_USAGE_ERROR(ARGV("stats", "--json", "--dot", NULL),
+			  "tcpstate: --json and --dot do not go together\n");
+	CHECK_USAGE_ERROR(ARGV("stats", "--prometheus", "--follow", NULL),
+			  "tcpstate: unrecognized option '--follow'\n");
+
+	run_with(&help, ARGV("conns", "--help", NULL), &plain);
+	CHECK_INT(0, help.status);
+	CHECK_CONTAINS("\n  tcpstate conns [-r FILE | -d DEVICE] [--summary | --follow] [--absolute]\n",
+		       help.out);
+	CHECK_CONTAINS("\n  tcpstate stats [--json | --dot | --prometheus] [-p PROCFILE]\n",
+		       help.out);
+	CHECK_CONTAINS("  tcpstate stats --dot | dot -Tsvg > states.svg\n", help.out);
+	run_free(&help);
+
+	/* Where the device is missing, conns says what dump says. */
+	CHECK_RUN(ARGV("conns", "-d", "/nonexistent/tcpstate", NULL), 1, "",
+		  "tcpstate: /nonexistent/tcpstate does not exist: the tcpstate module is not loaded. Load it with: sudo insmod tcpstate.ko\n");
+}
+
+void test_conns(void)
+{
+	test_golden();
+	test_color();
+	test_bad_ack();
+	test_dual_stack();
+	test_midstream();
+	test_bad_input();
+	test_live();
+	test_live_signal();
+	test_usage();
+}

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Grouping records into connections, for `tcpstate conns`.
+ *
+ * A connection is a 4-tuple in one network namespace, whichever end
+ * recorded an event: over loopback the tracer sees both ends, each record
+ * carrying its own end's tuple. Within a tuple, socket cookies tell one
+ * connection from the next one on the same ports: a request socket's
+ * cookie is its child's, a TIME_WAIT socket's is its full socket's, so
+ * each end keeps one cookie for the connection's whole life. Records
+ * without a socket of their own (a SYN to a closed port and its RST, SYN
+ * cookies, what a listener receives) go by tuple alone; a listener's own
+ * state changes belong to no connection.
+ *
+ * A connection is complete once something ended on it and no socket of
+ * either end is left: no full socket, request socket or TIME_WAIT socket.
+ * An end the tracer never saw (a remote peer) has nothing left by
+ * definition.
+ */
+#ifndef TCPSTATE_TOOL_CONNS_H
+#define TCPSTATE_TOOL_CONNS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <tcpstate.h>
+
+/*
+ * Events kept per connection. Past that, only what the ladder is about
+ * (state changes, request events, SYN/FIN/RST, segments of a socket not
+ * in ESTABLISHED) is kept: a bulk transfer with segments=all stays
+ * bounded and still shows its handshake and close.
+ */
+#define CONN_EVENTS_MAX 1000
+
+/* Connections open at once before the oldest is given up (printed). */
+#define CONN_LIVE_MAX 16384
+
+/* An address and port; an IPv4-mapped IPv6 address is stored as IPv4. */
+struct endpoint {
+	__u8 addr[16];		/* IPv4: the first 4 bytes, the rest zero */
+	__u16 family;		/* AF_INET or AF_INET6 */
+	__u16 port;
+};
+
+struct conn_event {
+	struct tcpstate_rec rec;
+	unsigned int end;	/* which of conn->ep recorded it: its local end */
+};
+
+struct conn_end {
+	__u64 cookie;		/* its sockets' cookie; 0 until known */
+	bool seen;		/* it recorded something */
+	bool full, request, timewait;	/* which of its sockets exist now */
+};
+
+struct conn {
+	unsigned long id;	/* 1, 2, ... in the order connections began */
+	__u32 netns;
+	/* ep[0] is the local end of the first record with a whole tuple. */
+	struct endpoint ep[2];
+	struct conn_end end[2];
+	struct conn_event *ev;	/* in the order the records came */
+	size_t nr, cap;
+	unsigned long long elided;	/* events not kept: CONN_EVENTS_MAX */
+	unsigned long long lost;	/* events lost (ring full) while open */
+	bool ended;		/* some socket of it ended */
+	bool complete;		/* ended, and no socket left */
+	/* The tracker's. */
+	struct conn *prev, *next;
+	size_t shown;		/* the caller's: rows printed so far (--follow) */
+};
+
+struct tracker;
+
+/*
+ * Called with each connection once complete, or when given up (input
+ * ended, too many open); the connection is freed after the call.
+ */
+typedef void (*conn_done_fn)(struct conn *c, void *arg);
+/* Called after each event added to c (for following connections live). */
+typedef void (*conn_event_fn)(struct conn *c, void *arg);
+
+struct tracker *tracker_new(conn_done_fn done, conn_event_fn event, void *arg);
+
+/* Adds a record that passed rec_validate(). */
+void tracker_add(struct tracker *t, const struct tcpstate_rec *rec);
+
+/* Gives up every open connection, oldest first (the input ended). */
+void tracker_flush(struct tracker *t);
+
+/* Frees t; call tracker_flush() first to see what was still open. */
+void tracker_free(struct tracker *t);
+
+/* Events lost (ring full) over the whole input. */
+unsigned long long tracker_lost(const struct tracker *t);
+
+/* The endpoint of a record's local (local true) or remote end. */
+void endpoint_of(const struct tcpstate_rec *rec, bool local,
+		 struct endpoint *ep);
+bool endpoint_equal(const struct endpoint *a, const struct endpoint *b);
+
+/* "127.0.0.1:80", "[::1]:80" */
+#define ENDPOINT_STR_MAX 56
+const char *endpoint_str(const struct endpoint *ep, char buf[ENDPOINT_STR_MAX]);
+
+#endif

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A connection the way the textbooks draw it: a two-sided ladder diagram
+ * (the end that sent the first SYN on the left), each side's state where
+ * it changes, each segment one arrow with its flags and its numbers
+ * relative to the ISNs x, y and the FINs u, w; each step labelled
+ * (handshake 1/3 .. 3/3, close 1/4 .. 4/4 or the variant that happened);
+ * then timings and anomalies in words. Or one summary line.
+ */
+#ifndef TCPSTATE_TOOL_LADDER_H
+#define TCPSTATE_TOOL_LADDER_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "conns.h"
+
+struct ladder_opts {
+	bool absolute;		/* only real numbers, no x, y, u, w */
+	bool color;		/* ANSI colours */
+	/* CLOSE_WAIT longer than this is "the application never closed". */
+	unsigned long long close_wait_ns;
+};
+
+/* The whole diagram, its timings and anomalies, and a blank line. */
+void ladder_print(FILE *out, const struct conn *c, const struct ladder_opts *o);
+
+/*
+ * For --follow: what of c is new since *printed (0 at first) and final,
+ * the header first; with done, the rest and the footer. Each line starts
+ * with "#ID ". Widths are fixed, as later events cannot move earlier lines.
+ */
+void ladder_follow(FILE *out, const struct conn *c, const struct ladder_opts *o,
+		   size_t *printed, bool done);
+
+/* One line per connection: tcplife's, and how it ended. */
+void summary_header(FILE *out);
+void summary_print(FILE *out, const struct conn *c, const struct ladder_opts *o);
+
+/* Whether either end of c was seen in state (a TCPSTATE_* value). */
+bool conn_reached(const struct conn *c, unsigned int state);
+
+#endif
