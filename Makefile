@@ -5,6 +5,7 @@
 #   make demo       boot the test VM, trace a real connection, show it
 #   make vm         interactive shell in the test VM, module loaded
 #   make lint       checkpatch --strict and sparse on module/
+#   make bench      tracing cost next to ftrace, BCC tcpstates, bpftrace
 #
 # KDIR defaults to the running kernel's build tree, else the newest
 # Debian headers installed; override with make KDIR=...
@@ -17,7 +18,7 @@ KVER ?= $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"$$/\1/p' $(KDIR)/include
 BUILD := $(CURDIR)/build
 export KDIR KVER BUILD
 
-.PHONY: all module tool deps check unit fuzz vmtest lint demo vm clean
+.PHONY: all module tool deps check unit fuzz vmtest lint demo vm bench clean
 
 all: module tool
 
@@ -62,6 +63,11 @@ demo: deps
 	$(MAKE) all
 	bash tests/vm/vm.sh --name demo --timeout 300 -- tests/demo.sh
 
+# Not part of check: ~15-25 min, and its figures need a quiet machine.
+bench: deps
+	$(MAKE) all
+	bash tests/bench/run.sh
+
 vm: deps
 	$(MAKE) all
 	bash tests/vm/vm.sh --name shell --interactive -- \
@@ -72,4 +78,5 @@ clean:
 	-$(MAKE) -C tools clean
 	-$(MAKE) -C tests/unit clean
 	-$(MAKE) -C tests/fuzz clean
+	-$(MAKE) -C tests/bench clean
 	rm -rf $(BUILD)

@@ -1,0 +1,205 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Turn one `make bench` VM run into the results table.
+
+  report.py RESULTS_DIR [MARKDOWN_OUT]
+
+RESULTS_DIR holds runs.jsonl, facts.json and kmod.txt (tests/bench/guest.py).
+Every run's time is divided by the "none" time of the same workload at
+that point of the run (see baselines()); the table shows the median of those ratios and their spread
+(min..max over rounds), the median added cost per connection, events
+recorded and dropped (median per run) and the reader's CPU time.
+Prints the table and the target checks; writes them as markdown too.
+"""
+import json
+import os
+import statistics
+import sys
+
+NOTES = {
+    "none": "no tracer",
+    "tcpstate-hook": "hooks attached, ports=9: nothing recorded",
+    "tcpstate-states": "segments=none, dd reader",
+    "tcpstate-control": "segments=control (default), dd reader",
+    "tcpstate-all": "segments=all, dd reader",
+    "tcpstate-noreader": "segments=control, no reader (drop path)",
+    "tcpstate-control-json": "segments=control, `tcpstate dump --json`",
+    "ftrace-pipe": "sock:inet_sock_set_state + tcp:*, cat trace_pipe",
+    "ftrace-raw": "same events, cat per-CPU trace_pipe_raw",
+    "bcc-tcpstates": "tcpstates-bpfcc > /dev/null",
+    "bpftrace": "bpftrace on sock:inet_sock_set_state > /dev/null",
+}
+
+
+def load(d):
+    runs = [json.loads(line) for line in open(os.path.join(d, "runs.jsonl"))]
+    facts = {}
+    if os.path.exists(os.path.join(d, "facts.json")):
+        facts = json.load(open(os.path.join(d, "facts.json")))
+    kmod = ""
+    if os.path.exists(os.path.join(d, "kmod.txt")):
+        kmod = open(os.path.join(d, "kmod.txt")).read()
+    return runs, facts, kmod
+
+
+def med(xs):
+    return statistics.median(xs) if xs else None
+
+
+def baselines(runs):
+    """The "none" time each run is compared with, interpolated in time
+    between the "none" runs just before and just after it (guest.py runs
+    "none" several times a round). The machine's speed drifts (other VMs
+    share it, TCG): this cancels drift slower than those anchors."""
+    anchors = {}
+    for r in runs:
+        if r["config"] == "none":
+            anchors.setdefault(r["workload"], []).append(
+                (r.get("t", r["round"]), r["secs"]))
+    base = {}
+    for r in runs:
+        pts = sorted(anchors.get(r["workload"], []))
+        if not pts:
+            continue
+        t = r.get("t", r["round"])
+        before = [p for p in pts if p[0] <= t]
+        after = [p for p in pts if p[0] >= t]
+        if before and after and after[0][0] > before[-1][0]:
+            (t0, b0), (t1, b1) = before[-1], after[0]
+            base[id(r)] = b0 + (b1 - b0) * (t - t0) / (t1 - t0)
+        else:
+            base[id(r)] = (before or after)[-1 if before else 0][1]
+    return base
+
+
+def tables(runs):
+    """{workload: {config: row dict}} in first-seen order."""
+    base = baselines(runs)
+    out = {}
+    for r in runs:
+        b = base.get(id(r))
+        if not b:
+            continue
+        rows = out.setdefault(r["workload"], {})
+        row = rows.setdefault(r["config"], {"ratio": [], "added_us": [],
+                                            "recorded": [], "dropped": [],
+                                            "reader": [], "secs": [],
+                                            "reads": []})
+        row["ratio"].append(r["secs"] / b)
+        row["added_us"].append((r["secs"] - b) / r["conns"] * 1e6)
+        row["secs"].append(r["secs"])
+        row["reader"].append(r["reader_cpu"])
+        row["reads"].append(r.get("reader_reads", 0))
+        for k in ("recorded", "dropped"):
+            if k in r:
+                row[k].append(r[k])
+    return out
+
+
+def fmt_int(xs):
+    return "%d" % med(xs) if xs else "-"
+
+
+def markdown(out, facts):
+    lines = []
+    for wl, rows in out.items():
+        spec = facts.get("workloads", {}).get(wl, "")
+        lines.append("### %s (`loadgen %s`)" % (wl, spec))
+        lines.append("")
+        lines.append("| config | time / none (median) | spread (min..max) | "
+                     "added µs/conn | recorded | dropped | reader CPU s | "
+                     "reader read()s | rounds | what |")
+        lines.append("|---|---|---|---|---|---|---|---|---|---|")
+        for cfg, row in rows.items():
+            rt = row["ratio"]
+            lines.append("| %s | %.2f | %.2f..%.2f | %.1f | %s | %s | %.2f | "
+                         "%d | %d | %s |" % (
+                             cfg, med(rt), min(rt), max(rt),
+                             med(row["added_us"]), fmt_int(row["recorded"]),
+                             fmt_int(row["dropped"]), med(row["reader"]),
+                             med(row["reads"]), len(rt), NOTES.get(cfg, "")))
+        base = rows.get("none")
+        if base:
+            lines.append("")
+            lines.append("none: median %.3f s per run." % med(base["secs"]))
+        lines.append("")
+    return lines
+
+
+def checks(out, facts):
+    res = []
+    churn = out.get("churn", {})
+
+    def r(cfg):
+        row = churn.get(cfg)
+        return med(row["ratio"]) if row else None
+
+    ctl, hook = r("tcpstate-control"), r("tcpstate-hook")
+    for peer in ("ftrace-pipe", "ftrace-raw", "bcc-tcpstates", "bpftrace"):
+        p = r(peer)
+        if ctl is not None and p is not None:
+            res.append("%s: churn, tcpstate-control %.2f vs %s %.2f" % (
+                "MET" if ctl < p else "NOT MET", ctl, peer, p))
+    if ctl is not None and hook is not None:
+        added, bare = ctl - 1, max(hook - 1, 0)
+        res.append("%s: churn, tcpstate-control adds %.2f, bare hook adds "
+                   "%.2f (target: within 2x)" % (
+                       "MET" if added <= 2 * bare or added <= 0.02 else
+                       "NOT MET", added, bare))
+    row = churn.get("tcpstate-control")
+    if row and row["dropped"]:
+        res.append("%s: churn, drops with the reader on: %d in %d runs" % (
+            "MET" if not sum(row["dropped"]) else "NOT MET",
+            sum(row["dropped"]), len(row["dropped"])))
+    for dc in facts.get("drop_checks", []):
+        res.append("%s: no reader, lost records sum %d vs events_dropped %d"
+                   " (recorded %d, buffered %d)" % (
+                       "MET" if dc["exact"] else "NOT MET",
+                       dc["lost_records_sum"], dc["events_dropped"],
+                       dc["events_recorded"], dc["events_buffered"]))
+    fp = facts.get("footprint")
+    if fp:
+        res.append("%s: ring %d records x 128 B = %d B; module %d B; vmalloc"
+                   " %s; unchanged after a churn run: %s" % (
+                       "MET" if fp.get("unchanged_after_load") else
+                       "NOT MET", fp["nr_records"], fp["ring_bytes"],
+                       fp["module_bytes"],
+                       "; ".join(fp.get("vmalloc_callers", [])),
+                       fp.get("unchanged_after_load")))
+    return res
+
+
+def main():
+    d = sys.argv[1]
+    md_out = sys.argv[2] if len(sys.argv) > 2 else None
+    runs, facts, kmod = load(d)
+    out = tables(runs)
+    lines = ["## tcpstate benchmark: %s, %s CPUs, %s rounds (TCG)" % (
+        facts.get("kernel", "?"), facts.get("ncpu", "?"),
+        facts.get("rounds", "?")), ""]
+    lines += markdown(out, facts)
+    if facts.get("attach_secs"):
+        lines.append("Attach times (s): " + ", ".join(
+            "%s %s" % (k, v) for k, v in facts["attach_secs"].items()))
+        lines.append("")
+    lines.append("### Targets")
+    lines.append("")
+    lines += ["- " + c for c in checks(out, facts)]
+    lines.append("")
+    if kmod:
+        lines.append("### In-kernel micro-benchmark (ns per event)")
+        lines.append("")
+        lines.append("```")
+        lines += kmod.rstrip().splitlines()
+        lines.append("```")
+    text = "\n".join(lines) + "\n"
+    sys.stdout.write(text)
+    if md_out:
+        os.makedirs(os.path.dirname(md_out) or ".", exist_ok=True)
+        with open(md_out, "w") as f:
+            f.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# run.sh - `make bench`: what tracing costs, tcpstate next to ftrace, BCC
+# tcpstates and bpftrace, measured in one boot of the test VM.
+#
+#   tests/bench/run.sh            (make bench; tcpstate.ko and tools/tcpstate built)
+#
+# 1. Installs bpfcc-tools and bpftrace if missing (apt-get; root).
+# 2. Builds the load generator (build/bench/loadgen) and the in-kernel
+#    micro-benchmarks (build/bench/kmod: tests/bench/kmod plus the
+#    kernel's own kernel/trace/ring_buffer_benchmark.c taken from
+#    /usr/src/linux-source-6.1.tar.xz), against $KDIR.
+# 3. Builds tcpstate.ko from a copy of module/ in build/bench/module (an
+#    edit or rebuild during the run changes nothing measured), and any
+#    prototypes (BENCH_PROTOS, below); boots the VM once (tests/vm/vm.sh,
+#    2 vCPUs): tests/bench/guest.py runs every configuration per round,
+#    interleaved, then the micro-benchmarks.
+# 4. Prints the table (tests/bench/report.py) and writes it to
+#    build/bench/results.md.
+#
+# Knobs (environment): BENCH_ROUNDS (5), BENCH_CONFIGS, BENCH_WORKLOADS,
+# BENCH_CHURN_N (3000), BENCH_SYN_N (3000), BENCH_BULK_MB (150),
+# BENCH_TIMEOUT (VM timeout, s; 2400), BENCH_NAME (VM name; bench),
+# BENCH_PROTOS (prototype module changes to measure too, see below),
+# BENCH_KMOD= (empty: skip the in-kernel micro-benchmarks).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+ROOT=$(cd "$HERE/../.." && pwd -P)
+BUILD=${BUILD:-$ROOT/build}
+OUT=$BUILD/bench
+NAME=${BENCH_NAME:-bench}
+KDIR=${KDIR:-$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1)}
+KVER=${KVER:-$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' "$KDIR/include/generated/utsrelease.h")}
+SRC_TAR=/usr/src/linux-source-6.1.tar.xz
+RB_BENCH=linux-source-6.1/kernel/trace/ring_buffer_benchmark.c
+
+say() { echo "bench: $*"; }
+
+# --- 1. the peers ------------------------------------------------------------
+need=()
+[[ -x /usr/sbin/tcpstates-bpfcc ]] || need+=(bpfcc-tools)
+command -v bpftrace >/dev/null || need+=(bpftrace)
+if ((${#need[@]})); then
+	say "installing ${need[*]}"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y "${need[@]}" ||
+		{ apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y "${need[@]}"; }
+fi
+# BCC compiles its probe against the guest kernel's headers, which the
+# guest sees through the shared root.
+[[ -f /lib/modules/$KVER/build/Makefile ]] ||
+	{ say "no kernel headers at /lib/modules/$KVER/build (linux-headers-$KVER)" >&2; exit 1; }
+[[ -x $ROOT/tools/tcpstate ]] || { say "build first: make tool" >&2; exit 1; }
+
+# --- 2. build ---------------------------------------------------------------
+mkdir -p "$OUT"
+make -s -C "$HERE" OUT="$OUT"
+rm -rf "$OUT/kmod" && mkdir -p "$OUT/kmod"
+cp "$HERE"/kmod/{Kbuild,*.c,*.h,guest.sh} "$OUT/kmod/"
+if [[ -f $SRC_TAR ]]; then
+	tar xJf "$SRC_TAR" -O "$RB_BENCH" > "$OUT/kmod/ring_buffer_benchmark.c"
+else
+	say "no $SRC_TAR: the kernel's ring_buffer_benchmark is left out"
+fi
+make -s -C "$KDIR" M="$OUT/kmod" modules 2>&1 | grep -v 'Skipping BTF' || true
+ls "$OUT"/kmod/*.ko >/dev/null
+# The module measured is built from a copy of module/ (a rebuild or an
+# edit during the run changes nothing), and so is every prototype:
+# BENCH_PROTOS="wakebatch,wakebatch+copybatch" applies
+# tests/bench/proto/<each +-joined name>.patch to its own copy, as
+# build/bench/proto/NAME/tcpstate.ko. module/ itself is never touched.
+build_copy() {	# DIR PATCH...
+	local d=$1 p
+	shift
+	rm -rf "$d" && mkdir -p "$d"
+	cp -r "$ROOT/module" "$ROOT/Kbuild" "$d/"
+	for p in "$@"; do
+		patch -s -d "$d" -p1 < "$HERE/proto/$p.patch"
+	done
+	make -s -C "$KDIR" M="$d" modules 2>&1 | grep -v 'Skipping BTF' || true
+	[[ -f $d/tcpstate.ko ]] || { say "$d: did not build" >&2; exit 1; }
+}
+build_copy "$OUT/module"
+cp "$OUT/module/tcpstate.ko" "$OUT/tcpstate.ko"
+for name in ${BENCH_PROTOS//,/ }; do
+	build_copy "$OUT/proto/$name" ${name//+/ }
+done
+export BENCH_PROTOS=${BENCH_PROTOS:-} BENCH_PROTO_DIR=$OUT/proto
+
+# --- 3. one VM boot ---------------------------------------------------------
+export BENCH_MODULE=$OUT/tcpstate.ko BENCH_KMOD=${BENCH_KMOD-$OUT/kmod}
+export BENCH_ROUNDS=${BENCH_ROUNDS:-5}
+export BENCH_CHURN_N=${BENCH_CHURN_N:-3000} BENCH_SYN_N=${BENCH_SYN_N:-3000}
+export BENCH_BULK_MB=${BENCH_BULK_MB:-150}
+export BENCH_CONFIGS=${BENCH_CONFIGS:-} BENCH_WORKLOADS=${BENCH_WORKLOADS:-}
+export VM_ENV="BENCH_PROTOS BENCH_PROTO_DIR BENCH_MODULE BENCH_KMOD BENCH_ROUNDS BENCH_CHURN_N BENCH_SYN_N BENCH_BULK_MB BENCH_CONFIGS BENCH_WORKLOADS"
+say "load on this machine before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
+status=0
+bash "$ROOT/tests/vm/vm.sh" --name "$NAME" --timeout "${BENCH_TIMEOUT:-2400}" \
+	--smp 2 --kver "$KVER" -- python3 tests/bench/guest.py || status=$?
+say "load on this machine after the run: $(cut -d' ' -f1-3 /proc/loadavg)"
+[[ -s $BUILD/vm/$NAME/runs.jsonl ]] || { say "no results" >&2; exit 1; }
+
+# --- 4. the table -----------------------------------------------------------
+python3 "$HERE/report.py" "$BUILD/vm/$NAME" "$OUT/results.md"
+cp "$BUILD/vm/$NAME"/{runs.jsonl,facts.json} "$OUT/" 2>/dev/null || true
+say "table written to $OUT/results.md"
+exit "$status"
