@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # run-all.sh - the kernel-side test suite (make vmtest): tests/integration/guest.py
-# in a fresh VM once per hook mode, results summed.
+# in a fresh VM once per hook mode, results summed. guest.py runs the
+# integration tests, then the issue 3 scenarios (tests/scenarios, sc_*).
 #
 #   tests/integration/run-all.sh [--hook tracepoint|kprobe]... [-- GUEST_ARGS...]
 #

@@ -21,8 +21,9 @@ PY = "/usr/bin/python3"
 OUT = os.environ.get("TCPSTATE_OUT") or "/tmp/tcpstate-it"
 
 REC_SIZE = 128
-REC_STATE, REC_LOST = 1, 2
-F_TASK, F_CHILD_TUPLE = 0x1, 0x2
+REC_STATE, REC_LOST, REC_SEGMENT, REC_REQUEST = 1, 2, 3, 4
+F_TASK, F_CHILD_TUPLE, F_TIMEWAIT = 0x1, 0x2, 0x4
+ABI_VERSION = 2
 HOOKS = {1: "tracepoint", 2: "kprobe"}
 STATES = {1: "ESTABLISHED", 2: "SYN_SENT", 3: "SYN_RECV", 4: "FIN_WAIT1",
           5: "FIN_WAIT2", 6: "TIME_WAIT", 7: "CLOSE", 8: "CLOSE_WAIT",
@@ -34,7 +35,11 @@ INFO_FMT = "<IIIIII4Q"
 PROC_ORDER = ["events_recorded", "events_dropped", "events_read", "events_discarded",
               "events_buffered", "active_opens", "passive_opens", "failed_opens",
               "active_closes", "passive_closes", "simultaneous_closes",
-              "resets_in", "resets_out"]
+              "resets_in", "resets_out",
+              # v2 (contract: after resets_out, before trans_*)
+              "time_wait_entered", "time_wait_expired", "time_wait_now", "syn_in", "synack_out",
+              "syn_retrans", "synack_retrans", "syncookies_sent", "syncookies_accepted",
+              "half_open_now", "accept_queue_drops"]
 # summary counter -> transitions it counts (contract)
 DERIVED = {
     "active_opens": [("SYN_SENT", "ESTABLISHED")],
@@ -270,10 +275,26 @@ def decode_records(buf):
         if rtype == REC_STATE:
             rec["old"] = STATES.get(r[96], str(r[96]))
             rec["new"] = STATES.get(r[97], str(r[97]))
+            rec["timewait"] = bool(flags & F_TIMEWAIT)
+            rec["reason"] = r[98]
+            rec["duration_ns"] = struct.unpack_from("<Q", r, 104)[0]
         elif rtype == REC_LOST:
             rec["count"] = struct.unpack_from("<Q", r, 96)[0]
+        elif rtype == REC_SEGMENT:
+            (rec["seq"], rec["ack"], rec["win"], rec["len"], rec["dir"], rec["tcp_flags"],
+             rec["retrans"], rec["sock"], rec["state"]) = struct.unpack_from("<IIIIBBBBB", r, 96)
+        elif rtype == REC_REQUEST:
+            rec["event"], rec["num_retrans"] = r[96], r[97]
+            rec["age_ns"], rec["snt_isn"], rec["rcv_isn"] = struct.unpack_from("<QII", r, 104)
         recs.append(rec)
     return recs
+
+
+def kill_timewait():
+    """End this netns' TIME_WAIT sockets now (ss -K, sock_diag destroy):
+    their 60 s timers would otherwise fire in the middle of a later test's
+    counts (v2 records every TIME_WAIT socket's end)."""
+    run(["ss", "-K", "-t", "state", "time-wait"], timeout=30)
 
 
 def drain_device():
@@ -403,21 +424,67 @@ class Dump:
         return recs
 
 
-STATE_KEYS = ["ts", "cpu", "type", "cookie", "netns", "family", "laddr", "lport",
-              "raddr", "rport", "pid", "comm", "old", "new"]
+ID_KEYS = ["ts", "cpu", "type", "cookie", "netns", "family", "laddr", "lport",
+           "raddr", "rport", "pid", "comm"]
+STATE_KEYS = ID_KEYS + ["old", "new", "timewait"]
+TW_END_KEYS = STATE_KEYS + ["reason", "duration_ns"]
+SEGMENT_KEYS = ID_KEYS + ["dir", "flags", "seq", "ack", "win", "len", "retrans", "sock", "state"]
+REQUEST_KEYS = ID_KEYS + ["event", "num_retrans", "age_ns", "snt_isn", "rcv_isn"]
 LOST_KEYS = ["ts", "cpu", "type", "count"]
+SEG_FLAGS = ["SYN", "FIN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"]
+SEG_SOCKS = ["none", "full", "listener", "request", "timewait"]
+REQ_EVENTS = ["created", "synack_retrans", "promoted", "expired", "reset", "accept_queue_full",
+              "dropped", "syncookie_sent", "syncookie_accepted", "syn_dropped"]
+TW_REASONS = ["expired", "reused_syn", "reset", "netns", "reused_connect", "other"]
+
+
+def keys_for(r):
+    t = r.get("type")
+    if t == "state":
+        return TW_END_KEYS if r.get("timewait") and r.get("new") == "CLOSE" else STATE_KEYS
+    return {"lost": LOST_KEYS, "segment": SEGMENT_KEYS, "request": REQUEST_KEYS}.get(t)
+
+
+def state_records(recs):
+    """Only the state records (v2 also has segment and request records)."""
+    return [r for r in recs if r.get("type") == "state"]
+
+
+def full_state_records(recs):
+    """State records of full sockets (not about a TIME_WAIT socket)."""
+    return [r for r in recs if r.get("type") == "state" and not r.get("timewait")]
 
 
 def schema_problems(recs):
-    """Contract JSON schema check; returns list of problems (first 5)."""
+    """Contract JSON schema check (v2); returns list of problems (first 5)."""
     probs = []
     for r in recs:
         t = r.get("type")
-        keys = STATE_KEYS if t == "state" else LOST_KEYS if t == "lost" else None
+        keys = keys_for(r)
         if keys is None:
             probs.append("unknown type in %r" % r)
         elif sorted(r) != sorted(keys):
             probs.append("keys %s != contract %s in %r" % (sorted(r), sorted(keys), r))
+        elif t == "segment":
+            fl = r["flags"].split("|") if r["flags"] else []
+            if [f for f in SEG_FLAGS if f in fl] != fl:
+                probs.append("flags %r not in the contract's order/names" % r["flags"])
+            if r["dir"] not in ("in", "out") or r["sock"] not in SEG_SOCKS:
+                probs.append("dir/sock in %r" % r)
+            if not isinstance(r["retrans"], bool):
+                probs.append("retrans not a boolean in %r" % r)
+            for k in ("seq", "ack", "win", "len"):
+                if not isinstance(r[k], int) or r[k] < 0:
+                    probs.append("%s not a non-negative integer in %r" % (k, r))
+        elif t == "request":
+            if r["event"] not in REQ_EVENTS:
+                probs.append("request event %r" % r["event"])
+        elif t == "state" and r.get("timewait") and r.get("new") == "CLOSE" and \
+                r.get("reason") not in TW_REASONS:
+            probs.append("TIME_WAIT end reason %r" % r.get("reason"))
+        if t in ("segment", "request"):
+            if r["family"] not in ("ipv4", "ipv6"):
+                probs.append("family %r" % r["family"])
         elif t == "state":
             if r["family"] not in ("ipv4", "ipv6"):
                 probs.append("family %r" % r["family"])
