@@ -25,6 +25,7 @@
 #include <net/net_namespace.h>
 
 #include "dev.h"
+#include "hooks.h"
 #include "stats.h"
 
 static struct tcpstate_ring *ring;
@@ -77,29 +78,37 @@ static int tcpstate_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-/* Counts for one namespace, flushed when the namespace changes. */
+/*
+ * Counts for one namespace, flushed when the namespace changes. The
+ * namespace is known by its inode number and, as inode numbers are
+ * reused, by the cookie the ring keeps beside the record.
+ */
 struct tally {
 	u32 inum;
+	u64 cookie;
 	u64 read, discarded;
 };
 
 static void tally_flush(struct tally *t)
 {
-	tcpstate_stats_add_by_inum(t->inum, TCPSTATE_EV_READ, t->read);
-	tcpstate_stats_add_by_inum(t->inum, TCPSTATE_EV_DISCARDED,
+	tcpstate_stats_add_by_inum(t->inum, t->cookie, TCPSTATE_EV_READ,
+				   t->read);
+	tcpstate_stats_add_by_inum(t->inum, t->cookie, TCPSTATE_EV_DISCARDED,
 				   t->discarded);
 	t->read = 0;
 	t->discarded = 0;
 }
 
-static void tally(struct tally *t, const struct tcpstate_rec *rec, bool read)
+static void tally(struct tally *t, const struct tcpstate_rec *rec, u64 cookie,
+		  bool read)
 {
 	/* Lost records are about the ring, not about any namespace. */
 	if (rec->type == TCPSTATE_REC_LOST)
 		return;
-	if (rec->netns != t->inum) {
+	if (rec->netns != t->inum || cookie != t->cookie) {
 		tally_flush(t);
 		t->inum = rec->netns;
+		t->cookie = cookie;
 	}
 	if (read)
 		t->read++;
@@ -119,6 +128,7 @@ static ssize_t ring_to_user(const struct reader *rd, char __user *buf,
 	size_t n = 0;
 	u64 pos, head;
 
+	tcpstate_ring_missed(ring, tcpstate_hooks_missed(), ktime_get_ns());
 	head = tcpstate_ring_peek(ring, &pos);
 	if (pos == head && tcpstate_ring_flush_lost(ring))
 		head = tcpstate_ring_peek(ring, &pos);
@@ -127,13 +137,13 @@ static ssize_t ring_to_user(const struct reader *rd, char __user *buf,
 		rec = tcpstate_ring_slot(ring, pos);
 		if (rd->scope_inum && rec->type != TCPSTATE_REC_LOST &&
 		    rec->netns != rd->scope_inum) {
-			tally(&t, rec, false);
+			tally(&t, rec, tcpstate_ring_tag(ring, pos), false);
 			continue;
 		}
 		/* The slot stays ours until consume(): a fault may sleep. */
 		if (copy_to_user(buf + n * sizeof(*rec), rec, sizeof(*rec)))
 			break;
-		tally(&t, rec, true);
+		tally(&t, rec, tcpstate_ring_tag(ring, pos), true);
 		n++;
 	}
 	tcpstate_ring_consume(ring, pos);

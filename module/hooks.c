@@ -57,7 +57,7 @@ void tcpstate_emit(const struct net *net, const struct tcpstate_rec *rec)
 	tn = tcpstate_stats_net(net);
 	if (tn)
 		tcpstate_stats_inc(tn, TCPSTATE_EV_RECORDED);
-	stored = tcpstate_ring_write(ring, rec);
+	stored = tcpstate_ring_write(ring, rec, net->net_cookie);
 	if (tn && !stored)
 		tcpstate_stats_inc(tn, TCPSTATE_EV_DROPPED);
 }
@@ -246,6 +246,34 @@ err_kprobe:
 	if (i)
 		unregister_kprobes(p->kps, i);
 	return ret;
+}
+
+static u64 probes_missed(const struct tcpstate_probes *p)
+{
+	u64 n = 0;
+	unsigned int i;
+
+	for (i = 0; i < p->nr_kps; i++)
+		n += READ_ONCE(p->kps[i]->nmissed);
+	/* A kretprobe also misses when it has no free instance. */
+	for (i = 0; i < p->nr_krps; i++)
+		n += READ_ONCE(p->krps[i]->kp.nmissed) +
+		     READ_ONCE(p->krps[i]->nmissed);
+	return n;
+}
+
+/*
+ * Hits the kprobe core skipped: a probe firing while another probe's
+ * handler runs on the same CPU (a softirq run on the way out of an
+ * interrupt that came during the handler). Those events are lost to us.
+ */
+u64 tcpstate_hooks_missed(void)
+{
+	return probes_missed(hook_mode == TCPSTATE_HOOK_KPROBE ?
+			     &state_kprobe : &state_clone) +
+	       probes_missed(&tcpstate_segment_probes) +
+	       probes_missed(&tcpstate_reqsk_probes) +
+	       probes_missed(&tcpstate_timewait_probes);
 }
 
 /* Waits for running handlers: afterwards none runs. */

@@ -15,6 +15,7 @@ int tcpstate_hooks_init(struct tcpstate_ring *ring, unsigned int hook);
 void tcpstate_hooks_uninit(void);
 
 void tcpstate_emit(const struct net *net, const struct tcpstate_rec *rec);
+u64 tcpstate_hooks_missed(void);
 void tcpstate_count(const struct net *net, enum tcpstate_ev ev);
 
 /*

@@ -8,6 +8,7 @@
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 
+#include "hooks.h"
 #include "proc.h"
 #include "stats.h"
 
@@ -84,6 +85,8 @@ static void show_ring(struct seq_file *seq, const struct tcpstate_net *tn)
 	/* Per-CPU sums are not one snapshot: never print a wrapped value. */
 	seq_printf(seq, "events_buffered %llu\n",
 		   v[0] > out ? v[0] - out : 0);
+	/* Module-wide: a probe that never ran knows no namespace. */
+	seq_printf(seq, "events_missed %llu\n", tcpstate_hooks_missed());
 }
 
 static int tcpstate_proc_show(struct seq_file *seq, void *v)

@@ -46,28 +46,38 @@ struct tcpstate_ring *tcpstate_ring_create(unsigned int nr_records)
 
 	/* Zeroed: a stale slot must never leak old kernel memory. */
 	ring->slots = vzalloc(array_size(nr_records, sizeof(*ring->slots)));
-	if (!ring->slots) {
-		kfree(ring);
-		return ERR_PTR(-ENOMEM);
-	}
+	if (!ring->slots)
+		goto err_slots;
+	ring->tags = vzalloc(array_size(nr_records, sizeof(*ring->tags)));
+	if (!ring->tags)
+		goto err_tags;
 	ring->mask = nr_records - 1;
 	raw_spin_lock_init(&ring->lock);
 	init_irq_work(&ring->wake_work, ring_wake);
 	init_waitqueue_head(&ring->waitq);
 	return ring;
+
+err_tags:
+	vfree(ring->slots);
+err_slots:
+	kfree(ring);
+	return ERR_PTR(-ENOMEM);
 }
 
 /* The caller has unhooked every producer and has no reader left. */
 void tcpstate_ring_destroy(struct tcpstate_ring *ring)
 {
 	irq_work_sync(&ring->wake_work);
+	vfree(ring->tags);
 	vfree(ring->slots);
 	kfree(ring);
 }
 
-static void ring_put(struct tcpstate_ring *ring, const struct tcpstate_rec *rec)
+static void ring_put(struct tcpstate_ring *ring, const struct tcpstate_rec *rec,
+		     u64 tag)
 {
 	memcpy(&ring->slots[ring->head & ring->mask], rec, sizeof(*rec));
+	ring->tags[ring->head & ring->mask] = tag;
 	ring->head++;
 }
 
@@ -82,7 +92,7 @@ static void ring_put_lost(struct tcpstate_ring *ring)
 		.lost.count = ring->lost,
 	};
 
-	ring_put(ring, &rec);
+	ring_put(ring, &rec, 0);
 	ring->lost = 0;
 }
 
@@ -113,7 +123,7 @@ static void ring_kick_reader(struct tcpstate_ring *ring)
  * event is stored only if two slots are free.
  */
 bool tcpstate_ring_write(struct tcpstate_ring *ring,
-			 const struct tcpstate_rec *rec)
+			 const struct tcpstate_rec *rec, u64 tag)
 {
 	unsigned long flags;
 	u64 head, used;
@@ -127,7 +137,7 @@ bool tcpstate_ring_write(struct tcpstate_ring *ring,
 	if (stored) {
 		if (ring->lost)
 			ring_put_lost(ring);
-		ring_put(ring, rec);
+		ring_put(ring, rec, tag);
 		ring_publish(ring, ring->head);
 	} else if (!ring->lost++) {
 		ring->lost_ts = rec->ts_ns;
@@ -137,6 +147,26 @@ bool tcpstate_ring_write(struct tcpstate_ring *ring,
 	if (stored)
 		ring_kick_reader(ring);
 	return stored;
+}
+
+/*
+ * Events the probes never saw: the kprobe core skips a probe that fires
+ * while another probe's handler runs on the same CPU (a softirq on the
+ * way out of an interrupt). @missed is the probes' running total; what
+ * is new in it joins the dropped events, reported at this point.
+ */
+void tcpstate_ring_missed(struct tcpstate_ring *ring, u64 missed, u64 now)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&ring->lock, flags);
+	if (missed != ring->missed_seen) {
+		if (!ring->lost)
+			ring->lost_ts = now;
+		ring->lost += missed - ring->missed_seen;
+		ring->missed_seen = missed;
+	}
+	raw_spin_unlock_irqrestore(&ring->lock, flags);
 }
 
 /* Reader side: the positions [*tail, return value) hold records. */

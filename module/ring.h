@@ -27,6 +27,7 @@ struct tcpstate_ring {
 	u64 head;		/* next position to fill */
 	u64 lost;		/* events dropped since the last lost record */
 	u64 lost_ts;		/* time of the first of them */
+	u64 missed_seen;	/* probe misses already counted in lost */
 
 	/* Written only by the reader; producers read it to find free space. */
 	u64 tail ____cacheline_aligned_in_smp;
@@ -49,13 +50,20 @@ struct tcpstate_ring {
 
 	u32 mask;		/* capacity - 1 */
 	struct tcpstate_rec *slots;
+	/*
+	 * Beside each slot, kernel-side only: the record's network
+	 * namespace cookie, unique for the system's lifetime, where the
+	 * record's inode number is reused once a namespace is gone.
+	 */
+	u64 *tags;
 };
 
 struct tcpstate_ring *tcpstate_ring_create(unsigned int nr_records);
 void tcpstate_ring_destroy(struct tcpstate_ring *ring);
 
 bool tcpstate_ring_write(struct tcpstate_ring *ring,
-			 const struct tcpstate_rec *rec);
+			 const struct tcpstate_rec *rec, u64 tag);
+void tcpstate_ring_missed(struct tcpstate_ring *ring, u64 missed, u64 now);
 
 u64 tcpstate_ring_peek(struct tcpstate_ring *ring, u64 *tail);
 bool tcpstate_ring_flush_lost(struct tcpstate_ring *ring);
@@ -67,6 +75,11 @@ static inline const struct tcpstate_rec *
 tcpstate_ring_slot(const struct tcpstate_ring *ring, u64 pos)
 {
 	return &ring->slots[pos & ring->mask];
+}
+
+static inline u64 tcpstate_ring_tag(const struct tcpstate_ring *ring, u64 pos)
+{
+	return ring->tags[pos & ring->mask];
 }
 
 static inline u32 tcpstate_ring_capacity(const struct tcpstate_ring *ring)

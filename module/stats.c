@@ -31,6 +31,7 @@ struct tcpstate_counters {
 
 struct tcpstate_net {
 	struct tcpstate_counters __percpu *ctr;
+	u64 net_cookie;		/* the namespace's, never reused */
 	bool dying;		/* set in pre_exit: stop counting */
 };
 
@@ -157,11 +158,13 @@ void tcpstate_stats_inc(struct tcpstate_net *tn, enum tcpstate_ev ev)
 }
 
 /*
- * For the reader, which knows a record's namespace only by its inode
- * number. A namespace that has gone since is not counted: nobody can
- * read its /proc file any more.
+ * For the reader, which knows a record's namespace by its inode number
+ * and the namespace's cookie the ring kept. A namespace that has gone
+ * since is not counted (nobody can read its /proc file any more), nor
+ * one that got its inode number after it.
  */
-void tcpstate_stats_add_by_inum(u32 inum, enum tcpstate_ev ev, u64 n)
+void tcpstate_stats_add_by_inum(u32 inum, u64 net_cookie, enum tcpstate_ev ev,
+				u64 n)
 {
 	struct tcpstate_net *tn;
 
@@ -169,7 +172,7 @@ void tcpstate_stats_add_by_inum(u32 inum, enum tcpstate_ev ev, u64 n)
 		return;
 	rcu_read_lock();
 	tn = xa_load(&netns_by_inum, inum);
-	if (tn)
+	if (tn && tn->net_cookie == net_cookie)
 		this_cpu_add(tn->ctr->ev[ev], n);
 	rcu_read_unlock();
 }
@@ -218,6 +221,7 @@ static int __net_init tcpstate_net_init(struct net *net)
 	tn->ctr = alloc_percpu(struct tcpstate_counters);
 	if (!tn->ctr)
 		return -ENOMEM;
+	tn->net_cookie = net->net_cookie;
 
 	ret = xa_err(xa_store(&netns_by_inum, net->ns.inum, tn, GFP_KERNEL));
 	if (ret)

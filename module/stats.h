@@ -51,7 +51,8 @@ const struct tcpstate_net *tcpstate_stats_net_any(const struct net *net);
 void tcpstate_stats_transition(struct tcpstate_net *tn, int oldstate,
 			       int newstate);
 void tcpstate_stats_inc(struct tcpstate_net *tn, enum tcpstate_ev ev);
-void tcpstate_stats_add_by_inum(u32 inum, enum tcpstate_ev ev, u64 n);
+void tcpstate_stats_add_by_inum(u32 inum, u64 net_cookie, enum tcpstate_ev ev,
+				u64 n);
 
 u64 tcpstate_stats_ev(const struct tcpstate_net *tn, enum tcpstate_ev ev);
 u64 tcpstate_stats_trans(const struct tcpstate_net *tn, int oldstate,

@@ -10,7 +10,10 @@
  *           -> FIN_WAIT2 for an orphan still waiting for the peer's FIN
  *   FIN     a FIN_WAIT2 timewait socket getting its FIN becomes TIME_WAIT
  *           in place; seen when it acks that FIN (or when it ends)
- *   end     inet_twsk_kill(), -> CLOSE with why and how long it lived
+ *   end     inet_twsk_kill(), -> CLOSE with why and how long it lived:
+ *           its namespace dying, its timer (tw_timer_handler() running),
+ *           or what last happened to it: an RST or SYN it received, a
+ *           connect() that tcp_twsk_unique() let take it over
  *
  * How long: a timewait socket has no birth time of its own, so we keep
  * one per cookie in a fixed table (allocated at load, never in a probe);
@@ -37,19 +40,13 @@ struct tw_slot {
 	u64 cookie;		/* 0: free */
 	u64 born_ns;
 	u8 substate;		/* as last recorded */
+	u8 hint;		/* why it may end: enum tcpstate_tw_reason */
 };
 
 /* Guards every slot; irqsave as the ring's lock, for the same reason. */
 static DEFINE_RAW_SPINLOCK(tw_lock);
 static struct tw_slot *tw_slots;
 
-/* The last segment a timewait socket got on this CPU: why it may die. */
-struct tw_rx {
-	const struct inet_timewait_sock *tw;
-	u8 flags;
-};
-
-static DEFINE_PER_CPU(struct tw_rx, tw_rx);
 /* The timewait socket whose timer is running on this CPU. */
 static DEFINE_PER_CPU(const struct inet_timewait_sock *, tw_timer);
 
@@ -151,6 +148,7 @@ static int kp_hashdance(struct kprobe *kp, struct pt_regs *regs)
 		s->cookie = cookie;
 		s->born_ns = ktime_get_ns();
 		s->substate = tw->tw_substate;
+		s->hint = TCPSTATE_TW_NONE;
 	}
 	raw_spin_unlock_irqrestore(&tw_lock, flags);
 
@@ -183,33 +181,36 @@ void tcpstate_timewait_seen(const struct inet_timewait_sock *tw)
 		tw_entered(tw, was);
 }
 
+/* Called with tw_lock held: remember why the socket may be about to end. */
+static void set_hint(u64 cookie, u8 hint)
+{
+	struct tw_slot *s = slot_find(cookie, false);
+
+	if (s)
+		s->hint = hint;
+}
+
+/* A segment reached it: an RST or a new SYN may kill it right after. */
 void tcpstate_timewait_rx(const struct inet_timewait_sock *tw,
 			  const struct tcphdr *th)
 {
-	struct tw_rx *rx = this_cpu_ptr(&tw_rx);
+	unsigned long flags;
 
-	rx->tw = tw;
-	rx->flags = tcp_flag_byte(th);
+	if (!th->rst && !th->syn)
+		return;
+	raw_spin_lock_irqsave(&tw_lock, flags);
+	set_hint(atomic64_read(&tw->tw_cookie),
+		 th->rst ? TCPSTATE_TW_RESET : TCPSTATE_TW_REUSED_SYN);
+	raw_spin_unlock_irqrestore(&tw_lock, flags);
 }
 
-static u8 end_reason(const struct inet_timewait_sock *tw)
+static u8 end_reason(const struct inet_timewait_sock *tw, u8 hint)
 {
-	const struct tw_rx *rx = this_cpu_ptr(&tw_rx);
-
 	if (!check_net(twsk_net(tw)))
 		return TCPSTATE_TW_NETNS;
 	if (this_cpu_read(tw_timer) == tw)
 		return TCPSTATE_TW_EXPIRED;
-	if (rx->tw == tw) {
-		if (rx->flags & TCPHDR_RST)
-			return TCPSTATE_TW_RESET;
-		if (rx->flags & TCPHDR_SYN)
-			return TCPSTATE_TW_REUSED_SYN;
-	}
-	/* Process context, namespace alive: connect() took its port. */
-	if (in_task())
-		return TCPSTATE_TW_REUSED_CONNECT;
-	return TCPSTATE_TW_OTHER;
+	return hint ?: TCPSTATE_TW_OTHER;
 }
 
 /* inet_twsk_kill(tw): unhashed, once, whoever kills it. */
@@ -217,7 +218,7 @@ static int kp_kill(struct kprobe *kp, struct pt_regs *regs)
 {
 	const struct inet_timewait_sock *tw = (void *)TCPSTATE_ARG(regs, 0);
 	u64 duration = 0, now = ktime_get_ns();
-	u8 reason, state = tw->tw_substate;
+	u8 reason, hint = 0, state = tw->tw_substate;
 	unsigned long flags;
 	struct tw_slot *s;
 
@@ -230,11 +231,12 @@ static int kp_kill(struct kprobe *kp, struct pt_regs *regs)
 	s = slot_find(atomic64_read(&tw->tw_cookie), false);
 	if (s) {
 		duration = now - s->born_ns;
+		hint = s->hint;
 		slot_free(s);
 	}
 	raw_spin_unlock_irqrestore(&tw_lock, flags);
 
-	reason = end_reason(tw);
+	reason = end_reason(tw, hint);
 	if (state == TCP_TIME_WAIT) {
 		tcpstate_count(twsk_net(tw), TCPSTATE_EV_TW_ENDED);
 		if (reason == TCPSTATE_TW_EXPIRED)
@@ -260,6 +262,32 @@ static int timer_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	return 0;
 }
 
+/*
+ * tcp_twsk_unique(sk, sktw, twp): a connect() asks whether it may take
+ * over this TIME_WAIT socket's tuple (tcp_tw_reuse); 1 means it will.
+ */
+static int unique_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	const struct sock *tw = (void *)TCPSTATE_ARG(regs, 1);
+
+	*(u64 *)ri->data = atomic64_read(&tw->sk_cookie);
+	return 0;
+}
+
+static int unique_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	unsigned long flags;
+
+	if (!regs_return_value(regs))
+		return 0;
+	raw_spin_lock_irqsave(&tw_lock, flags);
+	set_hint(*(u64 *)ri->data, TCPSTATE_TW_REUSED_CONNECT);
+	raw_spin_unlock_irqrestore(&tw_lock, flags);
+	return 0;
+}
+
+static_assert(__same_type(&tcp_twsk_unique,
+			  int (*)(struct sock *, struct sock *, void *)));
 static_assert(__same_type(&inet_twsk_hashdance,
 			  void (*)(struct inet_timewait_sock *, struct sock *,
 				   struct inet_hashinfo *)));
@@ -280,8 +308,15 @@ static struct kretprobe krp_tw_timer = {
 	.handler = timer_return,
 };
 
+static struct kretprobe krp_tw_unique = {
+	.kp.symbol_name = "tcp_twsk_unique",
+	.entry_handler = unique_entry,
+	.handler = unique_return,
+	.data_size = sizeof(u64),
+};
+
 static struct kprobe *timewait_kps[] = { &kp_tw_hashdance, &kp_tw_kill };
-static struct kretprobe *timewait_krps[] = { &krp_tw_timer };
+static struct kretprobe *timewait_krps[] = { &krp_tw_timer, &krp_tw_unique };
 
 const struct tcpstate_probes tcpstate_timewait_probes = {
 	.what = "TIME_WAIT sockets",

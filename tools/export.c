@@ -210,6 +210,7 @@ static const struct {
 	{ "events_read", COUNTER, "Events copied to a reader of /dev/tcpstate." },
 	{ "events_discarded", COUNTER, "Events skipped by a reader scoped to another network namespace." },
 	{ "events_buffered", GAUGE, "Events in the ring buffer now." },
+	{ "events_missed", COUNTER, "Probe hits the kernel's kprobe core skipped (module-wide)." },
 	{ "active_opens", COUNTER, "SYN_SENT -> ESTABLISHED transitions." },
 	{ "passive_opens", COUNTER, "SYN_RECV -> ESTABLISHED transitions." },
 	{ "failed_opens", COUNTER, "SYN_SENT -> CLOSE and SYN_RECV -> CLOSE transitions." },

@@ -20,7 +20,7 @@ enum section {
 
 static const char *const ring_counters[] = {
 	"events_recorded", "events_dropped", "events_read",
-	"events_discarded", "events_buffered",
+	"events_discarded", "events_buffered", "events_missed",
 };
 
 static const char *const conn_counters[] = {

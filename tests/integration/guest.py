@@ -403,7 +403,8 @@ def flood_check(t, recs, changes, pb, pa, dump):
     t.eq(d["events_read"], len(kept), "events_read delta vs records the tool printed (not lost ones)")
     t.eq(d["events_dropped"], d["events_recorded"] - FLOOD_RING,
          "events_dropped delta (all beyond the ring)")
-    t.eq(sum(r["count"] for r in lost), d["events_dropped"], "sum of lost counts vs events_dropped delta")
+    t.eq(sum(r["count"] for r in lost), d["events_dropped"] + d["events_missed"],
+         "sum of lost counts vs events_dropped + events_missed delta")
     t.eq(["lost" if r["type"] == "lost" else "event" for r in recs], ["event"] * FLOOD_RING + ["lost"],
          "record sequence: the ring's %d records then one lost record" % FLOOD_RING)
     # The full sockets' state records are the first ones ftrace saw.
@@ -494,8 +495,9 @@ def test_lost_then_more(t):
     lost_at = [i for i, x in enumerate(types) if x == tcpst.REC_LOST]
     t.eq(lost_at[:1], [FLOOD_RING], "the first lost record comes right after the ring's %d records" % FLOOD_RING)
     d = tcpst.delta(pa, pb)
-    t.eq(sum(r["count"] for r in recs if r["type"] == tcpst.REC_LOST), d["events_dropped"],
-         "sum of lost counts vs events_dropped delta")
+    t.eq(sum(r["count"] for r in recs if r["type"] == tcpst.REC_LOST),
+         d["events_dropped"] + d["events_missed"],
+         "sum of lost counts vs events_dropped + events_missed delta")
     t.true(d["events_recorded"] >= len(changes), "events_recorded delta >= ftrace's state changes")
     check_trans_vs_ftrace(t, d, changes)
     t.eq(d["events_recorded"], d["events_read"] + d["events_dropped"] + pa["events_buffered"],
@@ -546,9 +548,10 @@ def test_small_ring_live_reader(t):
     t.true(d["events_recorded"] >= len(exp), "events_recorded delta >= ftrace's state changes")
     check_trans_vs_ftrace(t, d, exp)
     t.eq(d["events_read"], len(kept), "events_read delta vs records the tool printed (not lost ones)")
-    t.eq(len(kept) + sum(r["count"] for r in lost), d["events_recorded"],
-         "records + lost counts vs events_recorded delta")
-    t.eq(sum(r["count"] for r in lost), d["events_dropped"], "lost counts vs events_dropped delta")
+    t.eq(len(kept) + sum(r["count"] for r in lost), d["events_recorded"] + d["events_missed"],
+         "records + lost counts vs events_recorded + events_missed delta")
+    t.eq(sum(r["count"] for r in lost), d["events_dropped"] + d["events_missed"],
+         "lost counts vs events_dropped + events_missed delta")
     ct = child_tuples(changes)
     want = collections.Counter((c["family"], ct.get(id(c), tup(c)), c["old"], c["new"]) for c in exp)
     got = collections.Counter((AF[r["family"]], tup(r), r["old"], r["new"]) for r in state)

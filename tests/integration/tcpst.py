@@ -33,7 +33,7 @@ IOC_INFO = (2 << 30) | (56 << 16) | (0xB7 << 8) | 1
 INFO_FMT = "<IIIIII4Q"
 
 PROC_ORDER = ["events_recorded", "events_dropped", "events_read", "events_discarded",
-              "events_buffered", "active_opens", "passive_opens", "failed_opens",
+              "events_buffered", "events_missed", "active_opens", "passive_opens", "failed_opens",
               "active_closes", "passive_closes", "simultaneous_closes",
               "resets_in", "resets_out",
               # v2 (contract: after resets_out, before trans_*)

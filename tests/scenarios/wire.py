@@ -63,8 +63,12 @@ class Capture:
                 self.err += chunk
         return self
 
-    def stop(self, settle=0.2):
-        """Let in-flight packets land, stop tcpdump, parse its file."""
+    def stop(self, settle=0.6):
+        """Let in-flight packets land, stop tcpdump, parse its file.
+
+        netem delays lo by up to 100 ms in some scenarios, and TCG under
+        load is slow: 0.2 s once cut a simultaneous open's last ACKs off.
+        """
         time.sleep(settle)
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGINT)
