@@ -180,8 +180,9 @@ u64 tcpstate_ring_peek(struct tcpstate_ring *ring, u64 *tail)
 
 /*
  * Reader side, ring drained: drops with no event after them would
- * otherwise stay unreported until traffic resumes. The ring is empty,
- * so the lost record always fits. Returns true if one was stored.
+ * otherwise stay unreported until traffic resumes. Producers may have
+ * filled the ring again since the reader saw it empty: check for room
+ * like they do. Returns true if a lost record was stored.
  */
 bool tcpstate_ring_flush_lost(struct tcpstate_ring *ring)
 {
@@ -192,7 +193,9 @@ bool tcpstate_ring_flush_lost(struct tcpstate_ring *ring)
 		return false;
 
 	raw_spin_lock_irqsave(&ring->lock, flags);
-	if (ring->lost) {
+	/* (B): as in tcpstate_ring_write(). */
+	if (ring->lost && ring->head - smp_load_acquire(&ring->tail) <
+			  tcpstate_ring_capacity(ring)) {
 		ring_put_lost(ring);
 		ring_publish(ring, ring->head);
 		stored = true;

@@ -722,10 +722,17 @@ def timewait_end(ns, family, how, capture=None):
         elif how == "reset":
             # the server's FIN seq from the capture: the RST must be at rcv_nxt
             from wire import parse_pcap
-            fins = [p for p in parse_pcap(capture) if p["sport"] == port and p["dport"] == cport
-                    and p["flags"] & 0x01]
+            # tcpdump writes each packet as it goes (-U), but on a loaded
+            # host it may not have written the FIN yet: wait for it.
+            end = time.monotonic() + 5
+            while True:
+                fins = [p for p in parse_pcap(capture) if p["sport"] == port and p["dport"] == cport
+                        and p["flags"] & 0x01]
+                if fins or time.monotonic() > end:
+                    break
+                time.sleep(0.05)
             if not fins:
-                raise RuntimeError("no server FIN in the capture yet")
+                raise RuntimeError("no server FIN in the capture after 5 s")
             seq = (fins[-1]["seq"] + fins[-1]["len"] + 1) & 0xffffffff
             raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
             info["t_action"] = time.monotonic_ns()

@@ -99,8 +99,19 @@ class Netns:
         self.exec(["sysctl", "-qw"] + args)
 
     def netem(self, spec):
-        """tc netem on this netns' lo, e.g. "delay 100ms"; None removes it."""
+        """tc netem on this netns' lo, e.g. "delay 100ms"; None removes it.
+
+        Removing it drops what it still delays (a handshake's last ACKs,
+        sent a moment ago): wait until its backlog is empty first.
+        """
         if spec is None:
+            end = time.monotonic() + 5
+            while time.monotonic() < end:
+                out = self.exec(["tc", "-s", "qdisc", "show", "dev", "lo"], check=False).stdout
+                out = out.decode() if isinstance(out, bytes) else out
+                if "netem" not in out or " 0p " in out.split("backlog", 1)[-1] + " ":
+                    break
+                time.sleep(0.02)
             self.exec(["tc", "qdisc", "del", "dev", "lo", "root"], check=False)
         else:
             self.exec(["tc", "qdisc", "replace", "dev", "lo", "root", "netem"] + spec.split())

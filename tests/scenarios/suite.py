@@ -620,6 +620,10 @@ def check_numbers(t, run, handshake=True):
                  (norm(r["laddr"]), r["lport"]) == (syn["src"], syn["sport"]) and r["rport"] == syn["dport"]]
         o_sa = [r for r in segs if r["dir"] == "out" and r["flags"] == "SYN|ACK" and
                 (norm(r["laddr"]), r["lport"]) == (syn["dst"], syn["dport"]) and r["rport"] == syn["sport"]]
+        # A client port can be used again by a later connection: pair the
+        # first SYN-ACK with the last SYN sent before it.
+        if o_sa:
+            o_syn = [r for r in o_syn if r["ts"] < o_sa[0]["ts"]][-1:]
         if o_syn and o_sa:
             t.eq(o_sa[0]["ack"], (o_syn[0]["seq"] + 1) & 0xffffffff, "records: SYN-ACK ack == SYN seq + 1")
             o_ack = [r for r in segs if r["dir"] == "out" and r["flags"] == "ACK" and
