@@ -54,6 +54,13 @@ else
 	stty -F "$tty" raw -echo
 fi
 
+# A kernel with kmemleak (the debug kernel, tests/kernel/): what the run
+# leaked is reported after the command, when it has unloaded its modules.
+KMEMLEAK=$ROOT/tests/kernel/kmemleak-check.sh
+{ [ "$INTERACTIVE" = 0 ] && [ -e /sys/kernel/debug/kmemleak ] && [ -r "$KMEMLEAK" ]; } ||
+	KMEMLEAK=
+[ -n "$KMEMLEAK" ] && bash "$KMEMLEAK" start
+
 say "running the command"
 if [ "$INTERACTIVE" = 1 ]; then
 	# setsid -c: a new session with the serial port as its controlling
@@ -83,6 +90,8 @@ else
 		last=$now
 	done
 	kill "$relay" 2>/dev/null
+	# Its report goes to the console too: a leak fails the run there.
+	[ -n "$KMEMLEAK" ] && bash "$KMEMLEAK" check >"$tty" 2>&1
 fi
 
 if echo "$rc" > "$RESULTS/status"; then

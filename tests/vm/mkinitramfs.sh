@@ -11,6 +11,9 @@
 #
 # mkinitramfs.sh --key KVER prints the cache key instead: it changes when
 # the scripts, the module files or busybox change.
+#
+# --builtin (before KVER, in both forms): a kernel with those built in,
+# not installed on the host: no modules in the initramfs.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
@@ -27,22 +30,26 @@ module_files() {
 	awk '$1 == "insmod" && !seen[$2]++ { print $2 }' <<<"$out"
 }
 
+BUILTIN=0
 key() {
 	local kver=$1
 	{
-		echo "$kver"
+		echo "$kver builtin=$BUILTIN"
 		cat "$HERE/init" "$HERE/init2.sh" "$HERE/mkinitramfs.sh"
-		module_files "$kver" | xargs -r stat -L -c '%n %s %Y'
+		[ $BUILTIN = 1 ] || module_files "$kver" | xargs -r stat -L -c '%n %s %Y'
 		stat -L -c '%n %s %Y' "$BUSYBOX"
 	} | sha256sum | cut -c1-16
 }
 
 if [ "${1:-}" = --key ]; then
-	[ $# -eq 2 ] || die "usage: mkinitramfs.sh --key KVER"
-	key "$2"
+	shift
+	[ "${1:-}" = --builtin ] && { BUILTIN=1; shift; }
+	[ $# -eq 1 ] || die "usage: mkinitramfs.sh --key [--builtin] KVER"
+	key "$1"
 	exit 0
 fi
-[ $# -eq 2 ] || die "usage: mkinitramfs.sh KVER OUTPUT"
+[ "${1:-}" = --builtin ] && { BUILTIN=1; shift; }
+[ $# -eq 2 ] || die "usage: mkinitramfs.sh [--builtin] KVER OUTPUT"
 KVER=$1
 OUT=$2
 
@@ -50,7 +57,7 @@ OUT=$2
 if ldd "$BUSYBOX" >/dev/null 2>&1; then
 	die "$BUSYBOX is dynamically linked; install busybox-static"
 fi
-[ -d "/lib/modules/$KVER" ] || die "/lib/modules/$KVER missing"
+[ $BUILTIN = 1 ] || [ -d "/lib/modules/$KVER" ] || die "/lib/modules/$KVER missing"
 
 tmp=$(mktemp -d "${OUT%/*}/.initramfs.XXXXXX")
 trap 'rm -rf "$tmp" "$tmp.cpio"' EXIT
@@ -60,8 +67,11 @@ install -m 0755 "$HERE/init" "$tmp/init"
 install -m 0644 "$HERE/init2.sh" "$tmp/init2.sh"
 
 : > "$tmp/modules/order"
-mapfile -t files < <(module_files "$KVER")
-[ ${#files[@]} -gt 0 ] || die "no modules found for ${MODULES[*]} in $KVER"
+files=()
+if [ $BUILTIN = 0 ]; then
+	mapfile -t files < <(module_files "$KVER")
+	[ ${#files[@]} -gt 0 ] || die "no modules found for ${MODULES[*]} in $KVER"
+fi
 for f in "${files[@]}"; do
 	base=${f##*/}
 	case "$f" in

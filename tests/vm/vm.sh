@@ -10,7 +10,10 @@
 #   tests/vm/vm.sh --scan-console FILE    (only run the console scanner)
 #
 # Defaults: NAME vm, timeout 300 s, KVER $KVER or the newest
-# /lib/modules/*-amd64, kernel /boot/vmlinuz-KVER, 2 CPUs, 1024 MB.
+# /lib/modules/*-amd64, kernel $VM_KERNEL or /boot/vmlinuz-KVER, 2 CPUs,
+# 1024 MB. A kernel whose KVER has no /lib/modules/KVER on the host (the
+# debug kernel of tests/kernel/build.sh) must have everything the VM
+# needs built in; the initramfs then loads no module.
 # CMD is run with its arguments as given (exec, no shell); a single
 # argument that contains blanks or shell syntax is run with "bash -c".
 # Without CMD, --interactive runs an interactive bash; otherwise CMD is
@@ -105,7 +108,7 @@ die_usage() { echo "$PROG: $*" >&2; usage; }
 NAME=vm
 TIMEOUT=300
 VKVER=${KVER:-}
-KERNEL=
+KERNEL=${VM_KERNEL:-}
 SMP=2
 MEM=1024
 INTERACTIVE=0
@@ -167,7 +170,13 @@ if [ -z "$VKVER" ]; then
 	VKVER=$(cd /lib/modules 2>/dev/null && ls -d -- *-amd64 2>/dev/null | sort -V | tail -n 1)
 	[ -n "$VKVER" ] || fail 126 "no /lib/modules/*-amd64: run tests/deps.sh (linux-image-amd64)"
 fi
-if [ ! -d "/lib/modules/$VKVER/kernel" ]; then
+# A kernel not installed on the host (--kernel with its --kver, e.g. the
+# debug kernel of tests/kernel/build.sh) has no /lib/modules/KVER: it must
+# have virtio-pci, 9p and overlayfs built in, and the initramfs loads none.
+BUILTIN=
+if [ ! -d "/lib/modules/$VKVER/kernel" ] && [ -n "$KERNEL" ]; then
+	BUILTIN=--builtin
+elif [ ! -d "/lib/modules/$VKVER/kernel" ]; then
 	hint=
 	if [ -n "${KDIR:-}" ] && [ -r "$KDIR/include/generated/utsrelease.h" ]; then
 		hint=" (the release of KDIR=$KDIR is $(sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' "$KDIR/include/generated/utsrelease.h"); Debian's include/config/kernel.release is not it)"
@@ -180,10 +189,10 @@ QEMU=${QEMU:-qemu-system-x86_64}
 command -v "$QEMU" >/dev/null || fail 126 "$QEMU not found: run tests/deps.sh"
 
 # --- initramfs (cached per KVER + scripts) -----------------------------------
-key=$(bash "$HERE/mkinitramfs.sh" --key "$VKVER") || fail 126 "initramfs key failed"
+key=$(bash "$HERE/mkinitramfs.sh" --key $BUILTIN "$VKVER") || fail 126 "initramfs key failed"
 INITRD=$VMDIR/initramfs-$VKVER-$key.cpio
 if [ ! -s "$INITRD" ]; then
-	bash "$HERE/mkinitramfs.sh" "$VKVER" "$INITRD" || fail 126 "initramfs build failed"
+	bash "$HERE/mkinitramfs.sh" $BUILTIN "$VKVER" "$INITRD" || fail 126 "initramfs build failed"
 	for old in "$VMDIR/initramfs-$VKVER-"*.cpio; do
 		[ "$old" = "$INITRD" ] || rm -f -- "$old"
 	done

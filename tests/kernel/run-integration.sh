@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# run-integration.sh - the VM integration suite (tests/integration/
+# run-all.sh, both hook modes) on the debug kernel, with tcpstate.ko
+# built against it.
+#
+#   tests/kernel/run-integration.sh [run-all.sh ARGS...]
+#
+# Builds what is missing (tests/kernel/build.sh), then runs run-all.sh
+# unchanged from a shadow of the project root ($BUILD/debug-root: copies
+# of tests/vm and tests/integration, links to everything else) whose
+# tcpstate.ko is $BUILD/debug-module/tcpstate.ko; vm.sh boots the debug
+# kernel (KVER, VM_KERNEL). Without arguments the two hook modes run in
+# two VMs at once (DEBUG_PARALLEL=0: one after the other). Results go to
+# $BUILD/debug/ (<hook>/vm/it-<hook>, <hook>.log), the summed count to
+# $BUILD/results/vm-debug.count.
+#
+# Fails on any failed test and on any kernel report on the console:
+# KASAN, lockdep, UBSAN, "sleeping function called from invalid context",
+# WARNING, ... (vm.sh status 125), and on a kmemleak leak after the run.
+set -uo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+ROOT=$(cd "$HERE/../.." && pwd -P)
+BUILD=${BUILD:-$ROOT/build}
+mkdir -p "$BUILD/results"
+BUILD=$(cd "$BUILD" && pwd -P)
+COUNT=$BUILD/results/vm-debug.count
+
+fail() {
+	echo "debug integration: $*" >&2
+	echo "0 1" > "$COUNT"
+	echo "0 passed, 1 failed"
+	exit 1
+}
+
+if [ -z "${DEBUG_NO_BUILD:-}" ]; then
+	BUILD=$BUILD bash "$HERE/build.sh" all || fail "building the debug kernel or tcpstate.ko for it failed"
+fi
+eval "$(BUILD=$BUILD bash "$HERE/build.sh" --env)"
+[ -f "$DEBUG_MODULE" ] || fail "$DEBUG_MODULE missing"
+
+# The shadow root: run-all.sh, vm.sh and the guest find the project
+# (and so tcpstate.ko) relative to their own files.
+SHADOW=$BUILD/debug-root
+rm -rf -- "$SHADOW"
+mkdir -p "$SHADOW/tests"
+for f in "$ROOT"/* "$ROOT"/tests/*; do
+	case "${f#"$ROOT"/}" in
+	tests|build|tcpstate.ko|tests/vm|tests/integration) ;;
+	tests/*) ln -s "$f" "$SHADOW/${f#"$ROOT"/}" ;;
+	*) ln -s "$f" "$SHADOW/${f#"$ROOT"/}" ;;
+	esac
+done
+cp -a "$ROOT/tests/vm" "$ROOT/tests/integration" "$SHADOW/tests/"
+rm -rf -- "$SHADOW/tests/integration/__pycache__"
+ln -s "$DEBUG_MODULE" "$SHADOW/tcpstate.ko"
+
+export KVER=$DEBUG_KVER VM_KERNEL=$DEBUG_BZIMAGE VM_NO_EXTRACT=1
+export VMTEST_TIMEOUT=${VMTEST_DEBUG_TIMEOUT:-1500}
+echo "=== integration suite on the debug kernel $DEBUG_KVER (tcpstate.ko: $DEBUG_MODULE)"
+t0=$(date +%s)
+if [ $# -gt 0 ] || [ "${DEBUG_PARALLEL:-1}" = 0 ]; then
+	BUILD=$BUILD/debug bash "$SHADOW/tests/integration/run-all.sh" "$@"
+	status=$?
+	count=$BUILD/debug/results/vm.count
+else
+	# One VM per hook mode, side by side: TCG runs a VM on one core, and
+	# the debug kernel is slow enough for this to halve the wall time.
+	pids=()
+	for hook in tracepoint kprobe; do
+		mkdir -p "$BUILD/debug/$hook"
+		BUILD=$BUILD/debug/$hook bash "$SHADOW/tests/integration/run-all.sh" \
+			--hook "$hook" > "$BUILD/debug/$hook.log" 2>&1 &
+		pids+=($!)
+	done
+	status=0
+	for i in 0 1; do
+		wait "${pids[$i]}" || status=1
+	done
+	p=0 f=0
+	for hook in tracepoint kprobe; do
+		cat "$BUILD/debug/$hook.log"
+		if read -r hp hf < "$BUILD/debug/$hook/results/vm.count" 2>/dev/null; then
+			p=$((p + hp)) f=$((f + hf))
+		else
+			f=$((f + 1))
+		fi
+	done
+	count=$BUILD/debug/results/vm.count
+	mkdir -p "$BUILD/debug/results"
+	echo "$p $f" > "$count"
+	echo "=== debug kernel, both hook modes: $p passed, $f failed"
+fi
+echo "=== debug kernel: integration suite took $(( $(date +%s) - t0 )) s"
+if [ -r "$count" ]; then
+	cp "$count" "$COUNT"
+else
+	echo "0 1" > "$COUNT"
+fi
+read -r p f < "$COUNT"
+echo "$p passed, $f failed"
+exit $status
