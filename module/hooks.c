@@ -222,6 +222,13 @@ int tcpstate_probes_register(const struct tcpstate_probes *p)
 	int ret = 0;
 
 	for (i = 0; i < p->nr_kps; i++) {
+		/*
+		 * register_kprobe() fills in addr and refuses a kprobe with
+		 * both addr and symbol_name: forget the last registration's,
+		 * so the hooks can be set up again after being removed.
+		 */
+		p->kps[i]->addr = NULL;
+		p->kps[i]->flags = 0;
 		ret = register_kprobe(p->kps[i]);
 		if (ret) {
 			pr_err("%s: cannot kprobe %s: %d\n", p->what,
@@ -230,6 +237,8 @@ int tcpstate_probes_register(const struct tcpstate_probes *p)
 		}
 	}
 	for (k = 0; k < p->nr_krps; k++) {
+		p->krps[k]->kp.addr = NULL;	/* as above */
+		p->krps[k]->kp.flags = 0;
 		ret = register_kretprobe(p->krps[k]);
 		if (ret) {
 			pr_err("%s: cannot kretprobe %s: %d\n", p->what,

@@ -19,6 +19,7 @@ PKGS=(
 	python3 tcpdump nftables iproute2 trace-cmd procps	# in-guest tests
 	graphviz				# dot: make demo's state diagram, DOT check in unit
 	clang libclang-rt-14-dev		# libFuzzer + ASan/UBSan: make fuzz
+	flex bison bc libelf-dev libssl-dev	# the debug kernel: tests/kernel/build.sh
 )
 
 # One line per installed package: "name ii".

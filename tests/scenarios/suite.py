@@ -55,6 +55,7 @@ from tsf import Runner  # noqa: E402
 MODE = None
 FT = None
 MY_PID = os.getpid()
+MY_COMM = open("/proc/self/comm").read().strip()
 SC_OUT = os.path.join(tcpst.OUT, "scenarios")
 README_OUT = os.path.join(tcpst.OUT, "readme")
 # Records of every netns, from every reader the suite ran (a netns' late
@@ -327,6 +328,12 @@ def check_timewait(t, run, reason="netns"):
                 t.true(r["pid"] is None or (r["comm"] or "").startswith("kworker"),
                        "%s: TIME_WAIT end (netns) pid/comm: none or the cleanup kworker: %r"
                        % (role, (r["pid"], r["comm"])))
+            elif r["new"] != "CLOSE" and r["pid"] is not None:
+                # The birth: in softirq when the last segment comes, or in
+                # our own close() when it came before (an orphan handed
+                # over at once): then it is us, never a bystander.
+                t.eq((r["pid"], r["comm"]), (MY_PID, MY_COMM),
+                     "%s: TIME_WAIT %s->%s pid/comm, process context: ours" % (role, r["old"], r["new"]))
             else:
                 t.eq((r["pid"], r["comm"]), (None, None),
                      "%s: TIME_WAIT %s->%s pid/comm (softirq or timer)" % (role, r["old"], r["new"]))
