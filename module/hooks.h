@@ -30,6 +30,13 @@ struct tcpstate_probes {
 	unsigned int nr_krps;
 };
 
+/* Entries of a group's tables: probes defined where they are listed. */
+#define TCPSTATE_KP(sym, fn) \
+	(&(struct kprobe){ .symbol_name = sym, .pre_handler = fn })
+#define TCPSTATE_KRP(sym, entry, ret, size) (&(struct kretprobe){ \
+	.kp.symbol_name = sym, .entry_handler = entry, .handler = ret, \
+	.data_size = size })
+
 int tcpstate_probes_register(const struct tcpstate_probes *p);
 void tcpstate_probes_unregister(const struct tcpstate_probes *p);
 

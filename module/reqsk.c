@@ -291,26 +291,23 @@ static int drop_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	return 0;
 }
 
-#define KP(sym, fn) (&(struct kprobe){ .symbol_name = sym, .pre_handler = fn })
-#define KRP(sym, entry, ret, size) (&(struct kretprobe){ \
-	.kp.symbol_name = sym, .entry_handler = entry, .handler = ret, \
-	.data_size = size })
-
 static struct kprobe *reqsk_kps[] = {
-	KP("inet_csk_reqsk_queue_hash_add", kp_hash_add),
-	KP("tcp_v4_syn_recv_sock", kp_v4_syn_recv_sock),
-	KP("tcp_v6_syn_recv_sock", kp_v6_syn_recv_sock),
-	KP("tcp_conn_request", kp_conn_request),
-	KP("tcp_get_cookie_sock", kp_get_cookie_sock),
+	TCPSTATE_KP("inet_csk_reqsk_queue_hash_add", kp_hash_add),
+	TCPSTATE_KP("tcp_v4_syn_recv_sock", kp_v4_syn_recv_sock),
+	TCPSTATE_KP("tcp_v6_syn_recv_sock", kp_v6_syn_recv_sock),
+	TCPSTATE_KP("tcp_conn_request", kp_conn_request),
+	TCPSTATE_KP("tcp_get_cookie_sock", kp_get_cookie_sock),
 };
 
 static struct kretprobe *reqsk_krps[] = {
-	KRP("tcp_rtx_synack", rtx_entry, rtx_return, sizeof(struct rtx_data)),
-	KRP("inet_csk_complete_hashdance", promote_entry, promote_return, 0),
-	KRP("reqsk_timer_handler", timer_entry, timer_return, 0),
-	KRP("tcp_check_req", check_entry, check_return, 0),
-	KRP("__inet_csk_reqsk_queue_drop", drop_entry, drop_return,
-	    sizeof(struct drop_data)),
+	TCPSTATE_KRP("tcp_rtx_synack", rtx_entry, rtx_return,
+		     sizeof(struct rtx_data)),
+	TCPSTATE_KRP("inet_csk_complete_hashdance", promote_entry,
+		     promote_return, 0),
+	TCPSTATE_KRP("reqsk_timer_handler", timer_entry, timer_return, 0),
+	TCPSTATE_KRP("tcp_check_req", check_entry, check_return, 0),
+	TCPSTATE_KRP("__inet_csk_reqsk_queue_drop", drop_entry, drop_return,
+		     sizeof(struct drop_data)),
 };
 
 const struct tcpstate_probes tcpstate_reqsk_probes = {

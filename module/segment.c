@@ -599,23 +599,21 @@ static_assert(__same_type(&tcp_retransmit_skb,
 static_assert(__same_type(&tcp_send_active_reset,
 			  void (*)(struct sock *, gfp_t)));
 
-#define KP(sym, fn) (&(struct kprobe){ .symbol_name = sym, .pre_handler = fn })
-
 static struct kprobe *segment_kps[] = {
-	KP("tcp_v4_do_rcv", kp_v4_do_rcv),
-	KP("tcp_v6_do_rcv", kp_v6_do_rcv),
-	KP("tcp_check_req", kp_check_req),
-	KP("tcp_timewait_state_process", kp_tw_process),
-	KP("tcp_v4_send_reset", kp_v4_send_reset),
-	KP("tcp_v6_send_reset", kp_v6_send_reset),
-	KP("tcp_send_active_reset", kp_send_active_reset),
-	KP("ip_queue_xmit", kp_ip_queue_xmit),
-	KP("ip_build_and_send_pkt", kp_ip_build_and_send_pkt),
-	KP("ip6_xmit", kp_ip6_xmit),
-	KP("tcp_v4_send_ack", kp_v4_send_ack),
-	KP("tcp_v6_send_response", kp_v6_send_response),
-	KP("tcp_v4_reqsk_send_ack", kp_reqsk_send_ack),
-	KP("tcp_v6_reqsk_send_ack", kp_reqsk_send_ack),
+	TCPSTATE_KP("tcp_v4_do_rcv", kp_v4_do_rcv),
+	TCPSTATE_KP("tcp_v6_do_rcv", kp_v6_do_rcv),
+	TCPSTATE_KP("tcp_check_req", kp_check_req),
+	TCPSTATE_KP("tcp_timewait_state_process", kp_tw_process),
+	TCPSTATE_KP("tcp_v4_send_reset", kp_v4_send_reset),
+	TCPSTATE_KP("tcp_v6_send_reset", kp_v6_send_reset),
+	TCPSTATE_KP("tcp_send_active_reset", kp_send_active_reset),
+	TCPSTATE_KP("ip_queue_xmit", kp_ip_queue_xmit),
+	TCPSTATE_KP("ip_build_and_send_pkt", kp_ip_build_and_send_pkt),
+	TCPSTATE_KP("ip6_xmit", kp_ip6_xmit),
+	TCPSTATE_KP("tcp_v4_send_ack", kp_v4_send_ack),
+	TCPSTATE_KP("tcp_v6_send_response", kp_v6_send_response),
+	TCPSTATE_KP("tcp_v4_reqsk_send_ack", kp_reqsk_send_ack),
+	TCPSTATE_KP("tcp_v6_reqsk_send_ack", kp_reqsk_send_ack),
 };
 
 static struct kretprobe krp_retransmit = {
