@@ -6,6 +6,9 @@
 #   make vm         interactive shell in the test VM, module loaded
 #   make lint       checkpatch --strict and sparse on module/
 #   make bench      tracing cost next to ftrace, BCC tcpstates, bpftrace
+#   make kunit      the KUnit suites on the debug kernel (SUITE=tcpstate_ring
+#                   for one suite, SUITE='tcpstate_ring.ring_wrap*' for cases)
+#   make vmtest-debug  the VM suite on the debug kernel (KASAN, lockdep, ...)
 #
 # KDIR defaults to the running kernel's build tree, else the newest
 # Debian headers installed; override with make KDIR=...
@@ -18,7 +21,8 @@ KVER ?= $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"$$/\1/p' $(KDIR)/include
 BUILD := $(CURDIR)/build
 export KDIR KVER BUILD
 
-.PHONY: all module tool deps check unit fuzz vmtest lint demo vm bench clean
+.PHONY: all module tool deps check unit fuzz vmtest lint demo vm bench clean \
+	debug-kernel kunit vmtest-debug
 
 all: module tool
 
@@ -45,11 +49,22 @@ fuzz:
 vmtest: all
 	bash tests/integration/run-all.sh
 
+# The debug kernel (Debian's linux-source-6.1 + tests/kernel/*.config),
+# built once and cached in $(BUILD)/kernel/, and both modules against it.
+debug-kernel:
+	bash tests/kernel/build.sh all
+
+kunit: debug-kernel
+	bash tests/kunit/run.sh $(SUITE)
+
+vmtest-debug: all debug-kernel
+	bash tests/kernel/run-integration.sh
+
 # Every suite runs even when an earlier one fails; the summary's last
 # line is "N passed, N failed".
-SUITES := lint unit fuzz vmtest
+SUITES := lint unit fuzz vmtest kunit vmtest-debug
 # The result file each suite writes: $(BUILD)/results/<name>.count
-COUNTS := lint unit fuzz vm
+COUNTS := lint unit fuzz vm kunit vm-debug
 
 check: deps
 	@rm -rf $(BUILD)/results && mkdir -p $(BUILD)/results
