@@ -116,16 +116,28 @@ static void tally(struct tally *t, const struct tcpstate_rec *rec, u64 cookie,
 		t->discarded++;
 }
 
+static bool rec_visible(const struct reader *rd, const struct tcpstate_rec *rec)
+{
+	return !rd->scope_inum || rec->type == TCPSTATE_REC_LOST ||
+	       rec->netns == rd->scope_inum;
+}
+
 /*
  * Copy up to @max records to @buf. Returns the number copied, or
- * -EFAULT if not even one could be.
+ * -EFAULT if not even one could be. Records go out in runs, one
+ * copy_to_user() for as many consecutive slots as the reader may see
+ * and the ring holds without wrapping: per record, the user access
+ * setup cost more than the copy.
  */
 static ssize_t ring_to_user(const struct reader *rd, char __user *buf,
 			    size_t max)
 {
+	const size_t size = sizeof(struct tcpstate_rec);
+	const u32 cap = tcpstate_ring_capacity(ring);
 	const struct tcpstate_rec *rec;
 	struct tally t = {};
-	size_t n = 0;
+	size_t n = 0, run, limit, done, i;
+	unsigned long left = 0;
 	u64 pos, head;
 
 	tcpstate_ring_missed(ring, tcpstate_hooks_missed(), ktime_get_ns());
@@ -133,18 +145,26 @@ static ssize_t ring_to_user(const struct reader *rd, char __user *buf,
 	if (pos == head && tcpstate_ring_flush_lost(ring))
 		head = tcpstate_ring_peek(ring, &pos);
 
-	for (; pos != head && n < max; pos++) {
+	while (pos != head && n < max && !left) {
 		rec = tcpstate_ring_slot(ring, pos);
-		if (rd->scope_inum && rec->type != TCPSTATE_REC_LOST &&
-		    rec->netns != rd->scope_inum) {
+		if (!rec_visible(rd, rec)) {
 			tally(&t, rec, tcpstate_ring_tag(ring, pos), false);
+			pos++;
 			continue;
 		}
-		/* The slot stays ours until consume(): a fault may sleep. */
-		if (copy_to_user(buf + n * sizeof(*rec), rec, sizeof(*rec)))
-			break;
-		tally(&t, rec, tcpstate_ring_tag(ring, pos), true);
-		n++;
+		limit = min3((size_t)(head - pos), max - n,
+			     (size_t)(cap - (pos & ring->mask)));
+		for (run = 1; run < limit; run++)
+			if (!rec_visible(rd, tcpstate_ring_slot(ring, pos + run)))
+				break;
+		/* The slots stay ours until consume(): a fault may sleep. */
+		left = copy_to_user(buf + n * size, rec, run * size);
+		done = run - DIV_ROUND_UP(left, size);
+		for (i = 0; i < done; i++)
+			tally(&t, tcpstate_ring_slot(ring, pos + i),
+			      tcpstate_ring_tag(ring, pos + i), true);
+		pos += done;
+		n += done;
 	}
 	tcpstate_ring_consume(ring, pos);
 	tally_flush(&t);

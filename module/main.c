@@ -30,6 +30,7 @@ static int __init tcpstate_init(void)
 		ret = PTR_ERR(ring);
 		goto err_ring;
 	}
+	tcpstate_ring_set_wakeup(ring, tcpstate_param_wakeup_ms);
 	ret = tcpstate_stats_init();
 	if (ret)
 		goto err_stats;
@@ -43,10 +44,11 @@ static int __init tcpstate_init(void)
 	if (ret)
 		goto err_hooks;
 
-	pr_info("hook=%s, ring of %u records (%zu KiB)\n",
+	pr_info("hook=%s, ring of %u records (%zu KiB), wakeup_ms=%u\n",
 		tcpstate_params_hook_name(tcpstate_param_hook),
 		tcpstate_ring_capacity(ring),
-		tcpstate_ring_capacity(ring) * sizeof(struct tcpstate_rec) / 1024);
+		tcpstate_ring_capacity(ring) * sizeof(struct tcpstate_rec) / 1024,
+		tcpstate_param_wakeup_ms);
 	return 0;
 
 err_hooks:

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Module parameters. Both are validated while the module loads, so a bad
+ * Module parameters. All are validated while the module loads, so a bad
  * value makes insmod fail (EINVAL) with a line in the kernel log naming
  * the parameter, instead of a module running with a value nobody chose.
  */
@@ -17,6 +17,7 @@
 
 unsigned int tcpstate_param_hook = TCPSTATE_HOOK_TRACEPOINT;
 unsigned int tcpstate_param_nr_records = TCPSTATE_NR_RECORDS_DEFAULT;
+unsigned int tcpstate_param_wakeup_ms = TCPSTATE_WAKEUP_MS_DEFAULT;
 
 static const char * const hook_names[] = {
 	[TCPSTATE_HOOK_TRACEPOINT] = "tracepoint",
@@ -67,6 +68,23 @@ int tcpstate_params_parse_nr_records(const char *val, unsigned int *nr)
 	return 0;
 }
 
+int tcpstate_params_parse_wakeup_ms(const char *val, unsigned int *ms)
+{
+	unsigned int n;
+
+	if (kstrtouint(val, 0, &n)) {
+		pr_err("wakeup_ms=%s: not a number\n", val);
+		return -EINVAL;
+	}
+	if (n > TCPSTATE_WAKEUP_MS_MAX) {
+		pr_err("wakeup_ms=%u: must be between 0 and %u\n", n,
+		       TCPSTATE_WAKEUP_MS_MAX);
+		return -EINVAL;
+	}
+	*ms = n;
+	return 0;
+}
+
 static int hook_set(const char *val, const struct kernel_param *kp)
 {
 	return tcpstate_params_parse_hook(val, kp->arg);
@@ -81,6 +99,11 @@ static int hook_get(char *buf, const struct kernel_param *kp)
 static int nr_records_set(const char *val, const struct kernel_param *kp)
 {
 	return tcpstate_params_parse_nr_records(val, kp->arg);
+}
+
+static int wakeup_ms_set(const char *val, const struct kernel_param *kp)
+{
+	return tcpstate_params_parse_wakeup_ms(val, kp->arg);
 }
 
 static const struct kernel_param_ops hook_ops = {
@@ -98,3 +121,11 @@ MODULE_PARM_DESC(hook, "how state changes are hooked: tracepoint (sock:inet_sock
 
 module_param_cb(nr_records, &nr_records_ops, &tcpstate_param_nr_records, 0444);
 MODULE_PARM_DESC(nr_records, "ring buffer capacity in 128-byte records, 16..1048576, rounded up to a power of two (default 8192)");
+
+static const struct kernel_param_ops wakeup_ms_ops = {
+	.set = wakeup_ms_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(wakeup_ms, &wakeup_ms_ops, &tcpstate_param_wakeup_ms, 0444);
+MODULE_PARM_DESC(wakeup_ms, "longest a record waits before a sleeping reader is woken, 0..1000 ms; a quarter of the ring full wakes it at once; 0: every record wakes it (default 100)");

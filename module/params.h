@@ -7,13 +7,17 @@
 #define TCPSTATE_NR_RECORDS_MIN		16U
 #define TCPSTATE_NR_RECORDS_MAX		1048576U	/* 128 MiB of records */
 #define TCPSTATE_NR_RECORDS_DEFAULT	8192U
+#define TCPSTATE_WAKEUP_MS_MAX		1000U
+#define TCPSTATE_WAKEUP_MS_DEFAULT	100U
 
 /* Set once while the module loads (the parameters are read-only after). */
 extern unsigned int tcpstate_param_hook;	/* enum tcpstate_hook */
 extern unsigned int tcpstate_param_nr_records;	/* a power of two */
+extern unsigned int tcpstate_param_wakeup_ms;	/* 0..TCPSTATE_WAKEUP_MS_MAX */
 
 int tcpstate_params_parse_hook(const char *val, unsigned int *hook);
 int tcpstate_params_parse_nr_records(const char *val, unsigned int *nr);
+int tcpstate_params_parse_wakeup_ms(const char *val, unsigned int *ms);
 const char *tcpstate_params_hook_name(unsigned int hook);
 
 #endif /* _TCPSTATE_PARAMS_H */

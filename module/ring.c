@@ -14,9 +14,19 @@
  *      a store-buffering pair: either the producer sees the reader
  *      waiting and wakes it, or the reader sees the new head and does
  *      not sleep. Without it a record could sit unread until the next.
+ *  (D) producer: publish head, smp_mb() (the one of (C)), read wake_first
+ *      wake_timer: set wake_first, smp_mb(), read head
+ *      the same pair for the timer that found the ring empty: either
+ *      the producer sees wake_first and wakes the reader, or the timer
+ *      sees the record and does.
+ *
+ * Wakeups are batched (tcpstate_ring_set_wakeup()): a wakeup is an
+ * inter-processor interrupt, a context switch and a read(), and costs
+ * far more than the records it delivers when they come one at a time.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/jiffies.h>
 #include <linux/ktime.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
@@ -30,6 +40,31 @@ static void ring_wake(struct irq_work *work)
 	struct tcpstate_ring *ring = container_of(work, struct tcpstate_ring,
 						  wake_work);
 
+	wake_up_interruptible(&ring->waitq);
+}
+
+static bool ring_has_records(const struct tcpstate_ring *ring)
+{
+	return READ_ONCE(ring->head) != READ_ONCE(ring->tail) ||
+	       READ_ONCE(ring->lost);
+}
+
+/*
+ * The reader armed this before it slept: records that came since have
+ * waited wake_delay, deliver them. None came: let the next one wake the
+ * reader at once, as an idle reader expects.
+ */
+static void ring_wake_timer(struct timer_list *t)
+{
+	struct tcpstate_ring *ring = from_timer(ring, t, wake_timer);
+
+	if (!ring_has_records(ring)) {
+		WRITE_ONCE(ring->wake_first, true);
+		/* (D): pairs with the smp_mb() in ring_kick_reader(). */
+		smp_mb();
+		if (!ring_has_records(ring))
+			return;
+	}
 	wake_up_interruptible(&ring->waitq);
 }
 
@@ -54,6 +89,7 @@ struct tcpstate_ring *tcpstate_ring_create(unsigned int nr_records)
 	ring->mask = nr_records - 1;
 	raw_spin_lock_init(&ring->lock);
 	init_irq_work(&ring->wake_work, ring_wake);
+	timer_setup(&ring->wake_timer, ring_wake_timer, 0);
 	init_waitqueue_head(&ring->waitq);
 	return ring;
 
@@ -67,10 +103,24 @@ err_slots:
 /* The caller has unhooked every producer and has no reader left. */
 void tcpstate_ring_destroy(struct tcpstate_ring *ring)
 {
+	/* Only a reader arms the timer, and none is left to re-arm it. */
+	del_timer_sync(&ring->wake_timer);
 	irq_work_sync(&ring->wake_work);
 	vfree(ring->tags);
 	vfree(ring->slots);
 	kfree(ring);
+}
+
+/*
+ * Wake the reader only once @delay_ms have passed since it slept or a
+ * quarter of the ring is waiting, whichever comes first; 0 wakes it at
+ * every record. Set before the ring is shared (no reader, no hooks).
+ */
+void tcpstate_ring_set_wakeup(struct tcpstate_ring *ring,
+			      unsigned int delay_ms)
+{
+	ring->wake_delay = delay_ms ? max(msecs_to_jiffies(delay_ms), 1UL) : 0;
+	ring->wake_mark = max(tcpstate_ring_capacity(ring) / 4, 1U);
 }
 
 static void ring_put(struct tcpstate_ring *ring, const struct tcpstate_rec *rec,
@@ -103,15 +153,20 @@ static void ring_publish(struct tcpstate_ring *ring, u64 head)
 	smp_store_release(&ring->head, head);
 }
 
-static void ring_kick_reader(struct tcpstate_ring *ring)
+/* @used: records in the ring once this producer's is in. */
+static void ring_kick_reader(struct tcpstate_ring *ring, u64 used)
 {
-	/* (C): order the head store above before reading reader_waiting. */
+	/* (C), (D): order the head store above before the flags' loads. */
 	smp_mb();
-	if (READ_ONCE(ring->reader_waiting)) {
-		WRITE_ONCE(ring->reader_waiting, false);
-		/* A probe may hold scheduler or socket locks: no wake_up(). */
-		irq_work_queue(&ring->wake_work);
-	}
+	if (!READ_ONCE(ring->reader_waiting))
+		return;
+	if (ring->wake_delay && used < ring->wake_mark &&
+	    !READ_ONCE(ring->wake_first))
+		return;
+	WRITE_ONCE(ring->reader_waiting, false);
+	WRITE_ONCE(ring->wake_first, false);
+	/* A probe may hold scheduler or socket locks: no wake_up(). */
+	irq_work_queue(&ring->wake_work);
 }
 
 /*
@@ -139,13 +194,14 @@ bool tcpstate_ring_write(struct tcpstate_ring *ring,
 			ring_put_lost(ring);
 		ring_put(ring, rec, tag);
 		ring_publish(ring, ring->head);
+		used = ring->head - ring->tail;
 	} else if (!ring->lost++) {
 		ring->lost_ts = rec->ts_ns;
 	}
 	raw_spin_unlock_irqrestore(&ring->lock, flags);
 
 	if (stored)
-		ring_kick_reader(ring);
+		ring_kick_reader(ring, used);
 	return stored;
 }
 
@@ -213,18 +269,27 @@ void tcpstate_ring_consume(struct tcpstate_ring *ring, u64 tail)
 
 /*
  * Reader side, the wait_event() condition: announce the reader is about
- * to sleep, then look again. Also what poll() reports.
+ * to sleep, then look again. Also what poll() reports. With batching,
+ * the timer that bounds how long records wait starts here, in the
+ * reader's context: producers never touch it.
  */
 bool tcpstate_ring_poll_ready(struct tcpstate_ring *ring)
 {
 	WRITE_ONCE(ring->reader_waiting, true);
 	/* (C): pairs with the smp_mb() in ring_kick_reader(). */
 	smp_mb();
-	return READ_ONCE(ring->head) != ring->tail || READ_ONCE(ring->lost);
+	if (ring_has_records(ring))
+		return true;
+	if (ring->wake_delay && !READ_ONCE(ring->wake_first) &&
+	    !timer_pending(&ring->wake_timer))
+		mod_timer(&ring->wake_timer, jiffies + ring->wake_delay);
+	return false;
 }
 
 /* Reader side: it has work, so producers need not queue wakeups. */
 void tcpstate_ring_reader_busy(struct tcpstate_ring *ring)
 {
 	WRITE_ONCE(ring->reader_waiting, false);
+	/* It comes back for more within its own time: batch again. */
+	WRITE_ONCE(ring->wake_first, false);
 }

@@ -4,6 +4,7 @@
 
 #include <linux/irq_work.h>
 #include <linux/spinlock.h>
+#include <linux/timer.h>
 #include <linux/types.h>
 #include <linux/wait.h>
 
@@ -33,11 +34,22 @@ struct tcpstate_ring {
 	u64 tail ____cacheline_aligned_in_smp;
 
 	/*
-	 * Set by a reader about to sleep; a producer that sees it clears it
-	 * and queues wake_work, so a busy ring costs one wakeup per time the
-	 * reader catches up, not one per event.
+	 * Set by a reader about to sleep. A producer that sees it clears it
+	 * and queues wake_work only when the reader should come now: when
+	 * wake_mark records wait, when wake_first is set, or when batching
+	 * is off (wake_delay 0). Otherwise the records wait for wake_timer,
+	 * which the reader armed before it slept: a busy ring costs one
+	 * wakeup per wake_delay or per wake_mark records, not one per event.
 	 */
 	bool reader_waiting;
+	/*
+	 * Set by wake_timer when it found the ring empty: the reader has
+	 * waited long enough, the next record wakes it at once.
+	 */
+	bool wake_first;
+	u32 wake_mark;		/* records that wake the reader at once */
+	unsigned long wake_delay;	/* jiffies; 0: every record wakes */
+	struct timer_list wake_timer;
 	struct irq_work wake_work;
 	wait_queue_head_t waitq;
 
@@ -60,6 +72,8 @@ struct tcpstate_ring {
 
 struct tcpstate_ring *tcpstate_ring_create(unsigned int nr_records);
 void tcpstate_ring_destroy(struct tcpstate_ring *ring);
+void tcpstate_ring_set_wakeup(struct tcpstate_ring *ring,
+			      unsigned int delay_ms);
 
 bool tcpstate_ring_write(struct tcpstate_ring *ring,
 			 const struct tcpstate_rec *rec, u64 tag);

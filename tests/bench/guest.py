@@ -22,6 +22,8 @@ Environment (all optional):
   BENCH_PROTO_DIR   where they are: BENCH_PROTO_DIR/NAME/tcpstate.ko
   BENCH_KMOD        directory of the built tests/bench/kmod modules: run
                     them after the rounds (kmod.txt)
+  BENCH_PART        all (default), runs (the rounds only) or kmod (the
+                    micro-benchmarks only)
 """
 import glob
 import json
@@ -331,6 +333,10 @@ def make_configs():
         Tcpstate("tcpstate-hook", segments="none", ports="9", reader="raw"),
         Tcpstate("tcpstate-states", segments="none"),
         Tcpstate("tcpstate-control", segments="control"),
+        # The same with the reader woken at every record, as before
+        # wakeup batching: what batching saves.
+        Tcpstate("tcpstate-control-wake0", segments="control",
+                 insmod_args="wakeup_ms=0"),
         Tcpstate("tcpstate-all", segments="all"),
         NoReader("tcpstate-noreader", segments="control", reader=None),
         Tcpstate("tcpstate-control-json", segments="control", reader="json"),
@@ -393,6 +399,24 @@ def footprint():
 
 
 def main():
+    part = os.environ.get("BENCH_PART", "all")
+    if part not in ("all", "runs", "kmod"):
+        log("BENCH_PART=%s: must be all, runs or kmod" % part)
+        return 2
+    if part != "kmod":
+        rounds_main()
+    kmod = os.environ.get("BENCH_KMOD")
+    if kmod and part != "runs":
+        log("in-kernel micro-benchmarks")
+        out = sh("bash %s/tests/bench/kmod/guest.sh %s" % (ROOT, kmod),
+                 check=False)
+        sys.stdout.write(out)
+        with open(os.path.join(OUT, "kmod.txt"), "w") as f:
+            f.write(out)
+    return 0
+
+
+def rounds_main():
     rounds = int(os.environ.get("BENCH_ROUNDS", "5"))
     configs = make_configs()
     want = os.environ.get("BENCH_CONFIGS")
@@ -411,6 +435,7 @@ def main():
     write("/proc/sys/net/ipv4/tcp_max_tw_buckets", "1000000")
     kbuild = "/lib/modules/%s/build" % os.uname().release
     facts = {"kernel": os.uname().release, "ncpu": NCPU, "rounds": rounds,
+             "clock": os.environ.get("BENCH_CLOCK", "wall"),
              "kernel_headers": os.path.realpath(kbuild)
              if os.path.exists(kbuild + "/Makefile") else None,
              "workloads": {k: " ".join(v[1:]) for k, v in wls.items()}}
@@ -473,17 +498,8 @@ def main():
                     c.name, []).append(round(c.attach_secs, 1))
         log("round %d done at %.0f s" % (r, time.monotonic() - t_start))
     runs.close()
-    kmod = os.environ.get("BENCH_KMOD")
-    if kmod:
-        log("in-kernel micro-benchmarks")
-        out = sh("bash %s/tests/bench/kmod/guest.sh %s" % (ROOT, kmod),
-                 check=False)
-        sys.stdout.write(out)
-        with open(os.path.join(OUT, "kmod.txt"), "w") as f:
-            f.write(out)
     with open(os.path.join(OUT, "facts.json"), "w") as f:
         json.dump(facts, f, indent=1)
-    return 0
 
 
 if __name__ == "__main__":

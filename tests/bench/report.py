@@ -21,6 +21,7 @@ NOTES = {
     "tcpstate-hook": "hooks attached, ports=9: nothing recorded",
     "tcpstate-states": "segments=none, dd reader",
     "tcpstate-control": "segments=control (default), dd reader",
+    "tcpstate-control-wake0": "the same, wakeup_ms=0: reader woken at every record",
     "tcpstate-all": "segments=all, dd reader",
     "tcpstate-noreader": "segments=control, no reader (drop path)",
     "tcpstate-control-json": "segments=control, `tcpstate dump --json`",
@@ -174,9 +175,11 @@ def main():
     md_out = sys.argv[2] if len(sys.argv) > 2 else None
     runs, facts, kmod = load(d)
     out = tables(runs)
-    lines = ["## tcpstate benchmark: %s, %s CPUs, %s rounds (TCG)" % (
+    clock = {"icount": "guest clock = instructions executed (-icount)",
+             "wall": "host clock"}.get(facts.get("clock", "wall"), "?")
+    lines = ["## tcpstate benchmark: %s, %s CPUs, %s rounds (TCG, %s)" % (
         facts.get("kernel", "?"), facts.get("ncpu", "?"),
-        facts.get("rounds", "?")), ""]
+        facts.get("rounds", "?"), clock), ""]
     lines += markdown(out, facts)
     if facts.get("attach_secs"):
         lines.append("Attach times (s): " + ", ".join(

@@ -13,9 +13,21 @@
 #    /usr/src/linux-source-6.1.tar.xz), against $KDIR.
 # 3. Builds tcpstate.ko from a copy of module/ in build/bench/module (an
 #    edit or rebuild during the run changes nothing measured), and any
-#    prototypes (BENCH_PROTOS, below); boots the VM once (tests/vm/vm.sh,
-#    2 vCPUs): tests/bench/guest.py runs every configuration per round,
-#    interleaved, then the micro-benchmarks.
+#    prototypes (BENCH_PROTOS, below); boots the VM (tests/vm/vm.sh):
+#    tests/bench/guest.py runs every configuration per round, interleaved;
+#    then, in a second boot with 2 vCPUs, the micro-benchmarks.
+#
+# The clock (BENCH_CLOCK):
+#   icount  (default) the rounds run on 1 vCPU under QEMU's -icount
+#           shift=0,sleep=off: the guest's clock advances 1 ns per guest
+#           instruction executed and skips idle time, so a run's time is
+#           the instructions it took, whatever else the host is doing.
+#           Repeat runs agree to a fraction of a percent. (-icount does
+#           not bring up a second vCPU with this QEMU: the boot hangs at
+#           "Booting SMP configuration".)
+#   wall    the rounds run on 2 vCPUs on the host's clock (single-threaded
+#           TCG): closer to a real 2-CPU machine, but every other process
+#           on the host shows up in the figures.
 # 4. Prints the table (tests/bench/report.py) and writes it to
 #    build/bench/results.md.
 #
@@ -23,7 +35,7 @@
 # BENCH_CHURN_N (3000), BENCH_SYN_N (3000), BENCH_BULK_MB (150),
 # BENCH_TIMEOUT (VM timeout, s; 2400), BENCH_NAME (VM name; bench),
 # BENCH_PROTOS (prototype module changes to measure too, see below),
-# BENCH_KMOD= (empty: skip the in-kernel micro-benchmarks).
+# BENCH_KMOD= (empty: skip the in-kernel micro-benchmarks), BENCH_CLOCK.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
@@ -67,14 +79,23 @@ make -s -C "$KDIR" M="$OUT/kmod" modules 2>&1 | grep -v 'Skipping BTF' || true
 ls "$OUT"/kmod/*.ko >/dev/null
 # The module measured is built from a copy of module/ (a rebuild or an
 # edit during the run changes nothing), and so is every prototype:
-# BENCH_PROTOS="wakebatch,wakebatch+copybatch" applies
-# tests/bench/proto/<each +-joined name>.patch to its own copy, as
-# build/bench/proto/NAME/tcpstate.ko. module/ itself is never touched.
-build_copy() {	# DIR PATCH...
+# BENCH_PROTOS="a,a+b" applies tests/bench/proto/<each +-joined
+# name>.patch to its own copy, as build/bench/proto/NAME/tcpstate.ko; a
+# NAME that is no patch but a git revision (BENCH_PROTOS=11f2af7) builds
+# module/ as it was there: the "before" of a change. module/ itself is
+# never touched.
+build_copy() {	# DIR PATCH...|REV
 	local d=$1 p
 	shift
 	rm -rf "$d" && mkdir -p "$d"
-	cp -r "$ROOT/module" "$ROOT/Kbuild" "$d/"
+	if [[ $# = 1 && ! -f $HERE/proto/$1.patch ]]; then
+		git -C "$ROOT" rev-parse -q --verify "$1^{commit}" >/dev/null ||
+			{ say "BENCH_PROTOS: $1 is neither tests/bench/proto/$1.patch nor a git revision" >&2; exit 1; }
+		git -C "$ROOT" archive "$1" module Kbuild | tar -x -C "$d"
+		shift
+	else
+		cp -r "$ROOT/module" "$ROOT/Kbuild" "$d/"
+	fi
 	for p in "$@"; do
 		patch -s -d "$d" -p1 < "$HERE/proto/$p.patch"
 	done
@@ -94,11 +115,25 @@ export BENCH_ROUNDS=${BENCH_ROUNDS:-5}
 export BENCH_CHURN_N=${BENCH_CHURN_N:-3000} BENCH_SYN_N=${BENCH_SYN_N:-3000}
 export BENCH_BULK_MB=${BENCH_BULK_MB:-150}
 export BENCH_CONFIGS=${BENCH_CONFIGS:-} BENCH_WORKLOADS=${BENCH_WORKLOADS:-}
-export VM_ENV="BENCH_PROTOS BENCH_PROTO_DIR BENCH_MODULE BENCH_KMOD BENCH_ROUNDS BENCH_CHURN_N BENCH_SYN_N BENCH_BULK_MB BENCH_CONFIGS BENCH_WORKLOADS"
+export BENCH_CLOCK=${BENCH_CLOCK:-icount}
+export VM_ENV="BENCH_PROTOS BENCH_PROTO_DIR BENCH_MODULE BENCH_KMOD BENCH_ROUNDS BENCH_CHURN_N BENCH_SYN_N BENCH_BULK_MB BENCH_CONFIGS BENCH_WORKLOADS BENCH_PART BENCH_CLOCK"
+case $BENCH_CLOCK in
+icount) smp=1 qopts="-icount shift=0,sleep=off" ;;
+wall) smp=2 qopts= ;;
+*) say "BENCH_CLOCK=$BENCH_CLOCK: must be icount or wall" >&2; exit 2 ;;
+esac
 say "load on this machine before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
 status=0
-bash "$ROOT/tests/vm/vm.sh" --name "$NAME" --timeout "${BENCH_TIMEOUT:-2400}" \
-	--smp 2 --kver "$KVER" -- python3 tests/bench/guest.py || status=$?
+BENCH_PART=runs VM_QEMU_OPTS=$qopts bash "$ROOT/tests/vm/vm.sh" --name "$NAME" \
+	--timeout "${BENCH_TIMEOUT:-2400}" --smp $smp --kver "$KVER" -- \
+	python3 tests/bench/guest.py || status=$?
+# The micro-benchmarks time 1 and 2 producing CPUs: 2 vCPUs, host clock.
+rm -f "$BUILD/vm/$NAME/kmod.txt"
+if [[ -n $BENCH_KMOD ]]; then
+	BENCH_PART=kmod bash "$ROOT/tests/vm/vm.sh" --name "$NAME-kmod" --timeout 600 \
+		--smp 2 --kver "$KVER" -- python3 tests/bench/guest.py || status=$?
+	cp "$BUILD/vm/$NAME-kmod/kmod.txt" "$BUILD/vm/$NAME/kmod.txt" 2>/dev/null || true
+fi
 say "load on this machine after the run: $(cut -d' ' -f1-3 /proc/loadavg)"
 [[ -s $BUILD/vm/$NAME/runs.jsonl ]] || { say "no results" >&2; exit 1; }
 

@@ -608,7 +608,8 @@ BAD_PARAMS = [("hook=foo", "hook"), ("hook=", "hook"), ("nr_records=0", "nr_reco
               ("nr_records=99999999", "nr_records"), ("nr_records=abc", "nr_records"),
               ("nr_records=-1", "nr_records"), ("nr_records=4294967312", "nr_records"),
               ("hook=kprobes", "hook"), ("hook=trace", "hook"), ("hook=tracepointx", "hook"),
-              ("hook=Kprobe", "hook")]
+              ("hook=Kprobe", "hook"), ("wakeup_ms=1001", "wakeup_ms"), ("wakeup_ms=-1", "wakeup_ms"),
+              ("wakeup_ms=abc", "wakeup_ms"), ("wakeup_ms=", "wakeup_ms")]
 
 
 def test_bad_params(t):
@@ -656,7 +657,8 @@ def test_params_sysfs(t):
     t.require(r.returncode == 0, "insmod without parameters", r.stderr.strip())
     t.eq(tcpst.read_param("hook"), "tracepoint", "default hook")
     t.eq(tcpst.read_param("nr_records"), "8192", "default nr_records")
-    for p in ("hook", "nr_records"):
+    t.eq(tcpst.read_param("wakeup_ms"), "100", "default wakeup_ms")
+    for p in ("hook", "nr_records", "wakeup_ms"):
         m = stat.S_IMODE(os.stat(os.path.join(tcpst.PARAMS, p)).st_mode)
         t.eq(oct(m), oct(0o444), "mode of parameters/" + p)
     tcpst.ensure_unloaded()
@@ -909,6 +911,72 @@ def test_blocked_read_wakes(t):
     t.true(got.get("bytes", 0) >= 128 and got["bytes"] % 128 == 0,
            "woken read returns whole records", got.get("bytes"))
     t.eq(got["records"][0]["type"] if got.get("records") else None, 1, "first record is a state record")
+
+
+def read_batch(rd, timeout):
+    """The reader's next read(): (records, seconds from the first record's
+    timestamp to read()'s return)."""
+    got = json.loads(rd.line(timeout))
+    recs = got.get("records", [])
+    return recs, (got["t_ns"] - recs[0]["ts"]) / 1e9 if recs else None
+
+
+def settle(rd, quiet=1.5, tries=6):
+    """Read until nothing came for @quiet seconds (the wake timer has
+    found the ring empty since)."""
+    for _ in range(tries):
+        try:
+            read_batch(rd, quiet)
+        except TimeoutError:
+            return True
+    return False
+
+
+def reads_until_quiet(rd, quiet=1.5, limit=8.0):
+    """Every read() until none came for @quiet seconds: [(records, latency)]."""
+    out, end = [], time.monotonic() + limit
+    while time.monotonic() < end:
+        try:
+            out.append(read_batch(rd, quiet))
+        except TimeoutError:
+            break
+    return out
+
+
+def test_wakeup_batching(t):
+    """wakeup_ms=1000: a reader idle for longer is woken by the first
+    record at once; records that come once it sleeps again wait for the
+    timer it armed as it went to sleep. wakeup_ms=0 wakes it at every
+    record."""
+    t.defer(tcpst.ensure_loaded, MODE)
+    for ms in (1000, 0):
+        tcpst.ensure_loaded(MODE, wakeup_ms=ms)
+        rd = Reader()
+        t.defer(rd.kill)
+        t.require_eq(rd.first.get("open"), True, "reader open")
+        reads_until_quiet(rd)
+        wait_for(rd.blocked, 5, what="reader to block")
+        pb = tcpst.read_proc()
+        scenarios.simple()
+        first, lat0 = read_batch(rd, 5)
+        t.true(lat0 is not None and lat0 < 0.4, "wakeup_ms=%d, idle reader: woken by the first record at once"
+               % ms, "%s s after it" % lat0)
+        scenarios.simple()
+        rest = reads_until_quiet(rd)
+        pa = tcpst.read_proc()
+        t.eq(len(first) + sum(len(r) for r, _ in rest) + pa["events_buffered"],
+             pa["events_recorded"] - pb["events_recorded"],
+             "wakeup_ms=%d: records read + still buffered vs recorded" % ms)
+        lats = [lat for _, lat in rest]
+        t.note("wakeup_ms=%d: first read %.3f s after its record; then %d reads, %s" % (
+            ms, lat0 or -1, len(rest), " ".join("%d@%.3fs" % (len(r), lat) for r, lat in rest)))
+        if ms:
+            t.true(lats and 0.3 <= max(lats) <= 2.5, "wakeup_ms=1000, busy reader: records waited for the"
+                   " timer (0.3 to 2.5 s)", "latencies %s" % lats)
+        else:
+            t.true(lats and max(lats) < 0.4, "wakeup_ms=0: every read() right after its first record",
+                   "latencies %s" % lats)
+        rd.kill()
 
 
 def test_blocked_reader_every_event(t):
@@ -1466,6 +1534,7 @@ def build(runner):
     add("poll", test_poll, loaded)
     add("blocked_read_wakes", test_blocked_read_wakes, loaded)
     add("blocked_reader_every_event", test_blocked_reader_every_event, loaded)
+    add("wakeup_batching", test_wakeup_batching, loaded)
     add("rmmod_busy", test_rmmod_busy, loaded)
     add("rmmod_insmod_during_churn", test_rmmod_insmod_during_churn, loaded)
     add("tool_busy", test_tool_busy, loaded)

@@ -5,11 +5,13 @@
 
 Opens the device (prints {"open": true} or {"open_error": errno}), then
 loops: a blocking read(BUFSIZE), one JSON line per read with the number of
-bytes and the decoded records. Runs until killed.
+bytes, the decoded records and when read() returned (t_ns, CLOCK_MONOTONIC:
+the records' clock). Runs until killed.
 """
 import json
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tcpst  # noqa: E402
@@ -26,13 +28,14 @@ def main():
     while True:
         try:
             b = os.read(fd, size)
+            t_ns = time.monotonic_ns()
         except OSError as e:
             print(json.dumps({"read_error": e.errno}), flush=True)
             return 1
         recs = tcpst.decode_records(b) if len(b) % tcpst.REC_SIZE == 0 else []
         for r in recs:
             r.pop("payload", None)
-        print(json.dumps({"bytes": len(b), "records": recs}), flush=True)
+        print(json.dumps({"bytes": len(b), "records": recs, "t_ns": t_ns}), flush=True)
 
 
 if __name__ == "__main__":

@@ -140,9 +140,10 @@ def rmmod(timeout=60):
     return run(["rmmod", "tcpstate"], timeout=timeout)
 
 
-def ensure_loaded(hook, nr_records=None):
+def ensure_loaded(hook, nr_records=None, wakeup_ms=None):
     """Load the module with exactly these parameters (reload if needed)."""
-    want = {"hook": hook, "nr_records": str(nr_records or 8192)}
+    want = {"hook": hook, "nr_records": str(nr_records or 8192),
+            "wakeup_ms": str(100 if wakeup_ms is None else wakeup_ms)}
     if loaded():
         if {k: read_param(k) for k in want} == want:
             return
@@ -150,6 +151,7 @@ def ensure_loaded(hook, nr_records=None):
         if r.returncode != 0:
             raise RuntimeError("rmmod failed: %s" % r.stderr.strip())
     params = ["hook=" + hook] + (["nr_records=%d" % nr_records] if nr_records else [])
+    params += ["wakeup_ms=%d" % wakeup_ms] if wakeup_ms is not None else []
     r = insmod(*params)
     if r.returncode != 0:
         raise RuntimeError("insmod %s failed: %s" % (" ".join(params), r.stderr.strip()))

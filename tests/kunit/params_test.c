@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tcpstate_params: hook= and nr_records= parsing (module/params.c).
+ * tcpstate_params: hook=, nr_records= and wakeup_ms= parsing (module/params.c).
  * A bad value must fail insmod with EINVAL and leave the parameter as it
  * was; nr_records is rounded up to a power of two.
  */
@@ -84,6 +84,31 @@ static void params_parse_nr_records_table(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, nr, c->ret ? UNTOUCHED : c->want);
 }
 
+static const struct parse_case wakeup_ms_cases[] = {
+	{ .val = "0", .ret = 0, .want = 0 },		/* every record wakes */
+	{ .val = "100", .ret = 0, .want = 100 },
+	{ .val = "1000", .ret = 0, .want = 1000 },	/* the maximum */
+	{ .val = "1000\n", .ret = 0, .want = 1000 },
+	{ .val = "0x10", .ret = 0, .want = 16 },
+	{ .val = "1001", .ret = -EINVAL },
+	{ .val = "4294967296", .ret = -EINVAL },
+	{ .val = "-1", .ret = -EINVAL },
+	{ .val = "", .ret = -EINVAL },
+	{ .val = "10ms", .ret = -EINVAL },
+};
+
+KUNIT_ARRAY_PARAM(wakeup_ms, wakeup_ms_cases, parse_case_desc);
+
+static void params_parse_wakeup_ms_table(struct kunit *test)
+{
+	const struct parse_case *c = test->param_value;
+	unsigned int ms = UNTOUCHED;
+
+	KUNIT_EXPECT_EQ(test, tcpstate_params_parse_wakeup_ms(c->val, &ms),
+			c->ret);
+	KUNIT_EXPECT_EQ(test, ms, c->ret ? UNTOUCHED : c->want);
+}
+
 static void params_hook_name_known_and_unknown(struct kunit *test)
 {
 	KUNIT_EXPECT_STREQ(test, tcpstate_params_hook_name(TCPSTATE_HOOK_TRACEPOINT),
@@ -113,6 +138,7 @@ static void params_defaults(struct kunit *test)
 {
 	KUNIT_EXPECT_EQ(test, tcpstate_param_hook, (unsigned int)TCPSTATE_HOOK_TRACEPOINT);
 	KUNIT_EXPECT_EQ(test, tcpstate_param_nr_records, TCPSTATE_NR_RECORDS_DEFAULT);
+	KUNIT_EXPECT_EQ(test, tcpstate_param_wakeup_ms, TCPSTATE_WAKEUP_MS_DEFAULT);
 	KUNIT_EXPECT_TRUE(test, is_power_of_2(TCPSTATE_NR_RECORDS_DEFAULT));
 	KUNIT_EXPECT_TRUE(test, is_power_of_2(TCPSTATE_NR_RECORDS_MIN));
 	KUNIT_EXPECT_TRUE(test, is_power_of_2(TCPSTATE_NR_RECORDS_MAX));
@@ -121,6 +147,7 @@ static void params_defaults(struct kunit *test)
 static struct kunit_case params_cases[] = {
 	KUNIT_CASE_PARAM(params_parse_hook_table, hook_gen_params),
 	KUNIT_CASE_PARAM(params_parse_nr_records_table, nr_records_gen_params),
+	KUNIT_CASE_PARAM(params_parse_wakeup_ms_table, wakeup_ms_gen_params),
 	KUNIT_CASE(params_hook_name_known_and_unknown),
 	KUNIT_CASE(params_hook_name_round_trips),
 	KUNIT_CASE(params_defaults),

@@ -516,6 +516,89 @@ static void ring_write_wakes_sleeping_reader(struct kunit *test)
 }
 
 /*
+ * Batched wakeups (wakeup_ms): the reader that goes to sleep arms the
+ * timer; records below the mark leave it asleep (the flag stays set),
+ * the one that fills a quarter of the ring wakes it; a timer that finds
+ * the ring empty lets the next record wake it at once; a reader that
+ * comes back by itself batches again.
+ */
+static void ring_wakeup_batching_marks_and_timer(struct kunit *test)
+{
+	struct tcpstate_ring *ring = ring_new(test, 16);
+	u64 i;
+
+	tcpstate_ring_set_wakeup(ring, 1000);
+	KUNIT_EXPECT_EQ(test, ring->wake_mark, 4U);
+	KUNIT_EXPECT_EQ(test, ring->wake_delay, msecs_to_jiffies(1000));
+
+	KUNIT_EXPECT_FALSE(test, tcpstate_ring_poll_ready(ring));
+	KUNIT_EXPECT_TRUE(test, ring->reader_waiting);
+	KUNIT_EXPECT_TRUE(test, timer_pending(&ring->wake_timer));
+	for (i = 0; i < 3; i++) {
+		KUNIT_EXPECT_TRUE(test, write_id(ring, i));
+		KUNIT_EXPECT_TRUE(test, ring->reader_waiting);
+	}
+	KUNIT_EXPECT_TRUE(test, write_id(ring, 3));	/* 4 = a quarter */
+	KUNIT_EXPECT_FALSE(test, ring->reader_waiting);
+	irq_work_sync(&ring->wake_work);
+	skip(ring, 4);
+
+	/* The timer fires on an empty ring: the next record wakes at once. */
+	KUNIT_EXPECT_FALSE(test, tcpstate_ring_poll_ready(ring));
+	KUNIT_EXPECT_TRUE(test, del_timer_sync(&ring->wake_timer));
+	ring->wake_timer.function(&ring->wake_timer);
+	KUNIT_EXPECT_TRUE(test, ring->wake_first);
+	/* ...and the sleeping reader does not arm it again meanwhile. */
+	KUNIT_EXPECT_FALSE(test, tcpstate_ring_poll_ready(ring));
+	KUNIT_EXPECT_FALSE(test, timer_pending(&ring->wake_timer));
+	KUNIT_EXPECT_TRUE(test, write_id(ring, 4));
+	KUNIT_EXPECT_FALSE(test, ring->reader_waiting);
+	KUNIT_EXPECT_FALSE(test, ring->wake_first);
+	irq_work_sync(&ring->wake_work);
+	skip(ring, 1);
+
+	/* A reader that read by itself batches again on its next sleep. */
+	KUNIT_EXPECT_FALSE(test, tcpstate_ring_poll_ready(ring));
+	WRITE_ONCE(ring->wake_first, true);
+	tcpstate_ring_reader_busy(ring);
+	KUNIT_EXPECT_FALSE(test, ring->wake_first);
+	KUNIT_EXPECT_FALSE(test, tcpstate_ring_poll_ready(ring));
+	KUNIT_EXPECT_TRUE(test, write_id(ring, 5));
+	KUNIT_EXPECT_TRUE(test, ring->reader_waiting);
+	del_timer_sync(&ring->wake_timer);
+}
+
+/* A reader asleep with two records waiting is woken by the timer. */
+static void ring_wakeup_timer_delivers_a_trickle(struct kunit *test)
+{
+	struct tcpstate_ring *ring = ring_new(test, 16);
+	struct task_struct *task;
+	struct waiter w = { .ring = ring };
+	unsigned long t0;
+	int i;
+
+	tcpstate_ring_set_wakeup(ring, 200);
+	init_completion(&w.done);
+	task = kthread_run(waiter_fn, &w, "tcpstate_waiter");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, task);
+	for (i = 0; i < 500 && !timer_pending(&ring->wake_timer); i++)
+		usleep_range(1000, 2000);
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(ring->reader_waiting));
+
+	t0 = jiffies;
+	KUNIT_EXPECT_TRUE(test, write_id(ring, 1));
+	KUNIT_EXPECT_TRUE(test, write_id(ring, 2));
+	/* Not woken by the records themselves... */
+	msleep(20);
+	if (time_before(jiffies, t0 + msecs_to_jiffies(150)))
+		KUNIT_EXPECT_FALSE(test, completion_done(&w.done));
+	/* ...but within the 200 ms, not by the waiter's own 10 s timeout. */
+	KUNIT_EXPECT_TRUE(test, wait_for_completion_timeout(&w.done, 5 * HZ) > 0);
+	KUNIT_EXPECT_GT(test, w.ret, 0L);
+	kthread_stop(task);
+}
+
+/*
  * The reader copies what it peeked while producers keep writing: it
  * consumes exactly what it copied, newer records stay, and producers
  * refuse to overwrite anything not consumed yet.
@@ -883,6 +966,8 @@ static struct kunit_case ring_cases[] = {
 	KUNIT_CASE(ring_write_wraps_at_u64_position_limit),
 	KUNIT_CASE(ring_poll_ready_tracks_records_and_waiting_reader),
 	KUNIT_CASE(ring_write_wakes_sleeping_reader),
+	KUNIT_CASE(ring_wakeup_batching_marks_and_timer),
+	KUNIT_CASE(ring_wakeup_timer_delivers_a_trickle),
 	KUNIT_CASE(ring_consume_releases_only_what_was_read),
 	KUNIT_CASE(ring_concurrent_producers_on_every_cpu),
 	KUNIT_CASE(ring_nested_producers_task_softirq_hardirq),
