@@ -268,6 +268,36 @@ class Ftrace(Config):
         return ftrace_counters()
 
 
+class TraceCmd(Ftrace):
+    """trace-cmd record on the same events: per-CPU recorders splice()
+    whole pages to files (the ftrace reader built for speed). The file
+    is merged after SIGINT, outside the timed runs."""
+
+    OUT = "/tmp/bench-trace.dat"
+
+    def start(self):
+        write(TRACEFS + "/trace", "")
+        cmd = ["trace-cmd", "record", "-o", self.OUT]
+        for ev in self.EVENTS:
+            cmd += ["-e", ev.replace("/", ":")]
+        self.spawn(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        ev = TRACEFS + "/events/sock/inet_sock_set_state/enable"
+        t0 = time.monotonic()
+        while open(TRACEFS + "/tracing_on").read().strip() != "1" or \
+                open(ev).read().strip() != "1":
+            if time.monotonic() - t0 > 30 or self.procs[0].poll() is not None:
+                raise RuntimeError("trace-cmd record did not start")
+            time.sleep(0.1)
+        time.sleep(0.5)
+
+    def stop(self):
+        Config.stop(self)
+        sh("trace-cmd reset", check=False)
+        write(TRACEFS + "/tracing_on", "1")
+        if os.path.exists(self.OUT):
+            os.remove(self.OUT)
+
+
 BPFTRACE_PROG = r"""
 tracepoint:sock:inet_sock_set_state /args->protocol == 6/ {
   printf("%-6d %-16s %-5d %-5d %s %s %d -> %d\n", pid, comm, args->sport,
@@ -343,6 +373,7 @@ def make_configs():
         Config(),
         Ftrace("ftrace-pipe"),
         Ftrace("ftrace-raw", raw=True),
+        TraceCmd("ftrace-trace-cmd"),
         Bpf("bcc-tcpstates", ["/usr/sbin/tcpstates-bpfcc"], 300),
         Config(),
         Bpf("bpftrace", ["bpftrace", "-e", BPFTRACE_PROG], 120),

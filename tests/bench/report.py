@@ -27,6 +27,7 @@ NOTES = {
     "tcpstate-control-json": "segments=control, `tcpstate dump --json`",
     "ftrace-pipe": "sock:inet_sock_set_state + tcp:*, cat trace_pipe",
     "ftrace-raw": "same events, cat per-CPU trace_pipe_raw",
+    "ftrace-trace-cmd": "same events, trace-cmd record (splice, to a file)",
     "bcc-tcpstates": "tcpstates-bpfcc > /dev/null",
     "bpftrace": "bpftrace on sock:inet_sock_set_state > /dev/null",
 }
@@ -136,7 +137,8 @@ def checks(out, facts):
         return med(row["ratio"]) if row else None
 
     ctl, hook = r("tcpstate-control"), r("tcpstate-hook")
-    for peer in ("ftrace-pipe", "ftrace-raw", "bcc-tcpstates", "bpftrace"):
+    for peer in ("ftrace-pipe", "ftrace-raw", "ftrace-trace-cmd", "bcc-tcpstates",
+                 "bpftrace"):
         p = r(peer)
         if ctl is not None and p is not None:
             res.append("%s: churn, tcpstate-control %.2f vs %s %.2f" % (

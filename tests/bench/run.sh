@@ -104,10 +104,10 @@ build_copy() {	# DIR PATCH...|REV
 }
 build_copy "$OUT/module"
 cp "$OUT/module/tcpstate.ko" "$OUT/tcpstate.ko"
+export BENCH_PROTOS=${BENCH_PROTOS:-} BENCH_PROTO_DIR=$OUT/proto
 for name in ${BENCH_PROTOS//,/ }; do
 	build_copy "$OUT/proto/$name" ${name//+/ }
 done
-export BENCH_PROTOS=${BENCH_PROTOS:-} BENCH_PROTO_DIR=$OUT/proto
 
 # --- 3. one VM boot ---------------------------------------------------------
 export BENCH_MODULE=$OUT/tcpstate.ko BENCH_KMOD=${BENCH_KMOD-$OUT/kmod}

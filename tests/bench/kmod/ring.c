@@ -12,7 +12,7 @@ void *bench_ring_create(unsigned int nr)
 
 bool bench_ring_write(void *ring, const struct tcpstate_rec *rec)
 {
-	return tcpstate_ring_write(ring, rec);
+	return tcpstate_ring_write(ring, rec, 0);
 }
 
 void bench_ring_drain(void *ring)
