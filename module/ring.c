@@ -88,7 +88,15 @@ struct tcpstate_ring *tcpstate_ring_create(unsigned int nr_records)
 		goto err_tags;
 	ring->mask = nr_records - 1;
 	raw_spin_lock_init(&ring->lock);
-	init_irq_work(&ring->wake_work, ring_wake);
+	/*
+	 * Lazy: run from the next timer tick, not by a self-IPI raised in
+	 * the probe. That IPI would be taken the moment the probe's own
+	 * code re-enables interrupts, and the softirqs run on its way out
+	 * would fire our other kprobes while this one is still current:
+	 * the kprobe core skips those (events_missed). A tick is at most a
+	 * few ms; an idle CPU with the tick stopped still gets the IPI.
+	 */
+	ring->wake_work = IRQ_WORK_INIT_LAZY(ring_wake);
 	timer_setup(&ring->wake_timer, ring_wake_timer, 0);
 	init_waitqueue_head(&ring->waitq);
 	return ring;

@@ -156,9 +156,10 @@ def checks(out, facts):
             sum(row["dropped"]), len(row["dropped"])))
     for dc in facts.get("drop_checks", []):
         res.append("%s: no reader, lost records sum %d vs events_dropped %d"
-                   " (recorded %d, buffered %d)" % (
+                   " + events_missed %d (recorded %d, buffered %d)" % (
                        "MET" if dc["exact"] else "NOT MET",
                        dc["lost_records_sum"], dc["events_dropped"],
+                       dc.get("events_missed", 0),
                        dc["events_recorded"], dc["events_buffered"]))
     fp = facts.get("footprint")
     if fp:

@@ -70,6 +70,7 @@ mkdir -p "$OUT"
 make -s -C "$HERE" OUT="$OUT"
 rm -rf "$OUT/kmod" && mkdir -p "$OUT/kmod"
 cp "$HERE"/kmod/{Kbuild,*.c,*.h,guest.sh} "$OUT/kmod/"
+cp -r "$ROOT/module" "$OUT/kmod/module"
 if [[ -f $SRC_TAR ]]; then
 	tar xJf "$SRC_TAR" -O "$RB_BENCH" > "$OUT/kmod/ring_buffer_benchmark.c"
 else

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The module's ring, compiled unchanged into the micro-benchmark. */
-#include "../../../module/ring.c"
+#include "module/ring.c"
 #include "bench_ring.h"
 
 const char bench_ring_name[] = "module/ring.c (shared, spinlock, copy)";
