@@ -18,6 +18,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bottom_half.h>
 #include <linux/kprobes.h>
 #include <linux/percpu.h>
 #include <linux/tracepoint.h>
@@ -161,19 +162,13 @@ static struct tp_hook tp_receive_reset = {
 	.probe = probe_receive_reset,
 };
 
-static struct kprobe kp_set_state = {
-	.symbol_name = "tcp_set_state",
-	.pre_handler = kp_tcp_set_state,
+static struct kprobe *state_kps[] = {
+	TCPSTATE_KP("tcp_set_state", kp_tcp_set_state),
 };
 
-static struct kretprobe krp_clone = {
-	.kp.symbol_name = "inet_csk_clone_lock",
-	.entry_handler = clone_entry,
-	.handler = clone_return,
+static struct kretprobe *state_krps[] = {
+	TCPSTATE_KRP("inet_csk_clone_lock", clone_entry, clone_return, 0),
 };
-
-static struct kprobe *state_kps[] = { &kp_set_state };
-static struct kretprobe *state_krps[] = { &krp_clone };
 
 static const struct tcpstate_probes state_kprobe = {
 	.what = "state changes (kprobe)",
@@ -216,6 +211,82 @@ static void tp_unregister(struct tp_hook *hook)
 	tracepoint_probe_unregister(hook->tp, hook->probe, NULL);
 }
 
+/*
+ * The kprobe core skips (and counts in events_missed) any kprobe that
+ * fires while one of ours is current on the same CPU. In process
+ * context an interrupt taken meanwhile ends by running the pending
+ * softirqs, and the packets they process fire our other probes: those
+ * events would be lost. So in process context the handler runs with
+ * softirqs disabled, and re-enables them without running the pending
+ * ones (_local_bh_enable(), interrupts off as it requires): they run at
+ * the probed function's next local_bh_enable() or interrupt exit, once
+ * the kprobe core is done. Softirq and hardirq contexts never run
+ * softirqs on an interrupt's way out: nothing to do there.
+ */
+static bool kp_defer_softirqs(void)
+{
+	if (IS_ENABLED(CONFIG_PREEMPT_RT) || !in_task())
+		return false;
+	local_bh_disable();
+	return true;
+}
+
+static void kp_allow_softirqs(bool deferred)
+{
+	unsigned long flags;
+
+	if (!deferred)
+		return;
+	local_irq_save(flags);
+	_local_bh_enable();
+	local_irq_restore(flags);
+}
+
+int tcpstate_kp_handler(struct kprobe *kp, struct pt_regs *regs)
+{
+	const struct tcpstate_kprobe *p =
+		container_of(kp, struct tcpstate_kprobe, kp);
+	bool deferred = kp_defer_softirqs();
+	int ret;
+
+	ret = p->fn(kp, regs);
+	kp_allow_softirqs(deferred);
+	return ret;
+}
+
+static const struct tcpstate_kretprobe *krp_of(struct kretprobe_instance *ri)
+{
+	return container_of(get_kretprobe(ri), struct tcpstate_kretprobe, krp);
+}
+
+int tcpstate_krp_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	const struct tcpstate_kretprobe *p = krp_of(ri);
+	bool deferred;
+	int ret = 0;
+
+	if (p->entry) {
+		deferred = kp_defer_softirqs();
+		ret = p->entry(ri, regs);
+		kp_allow_softirqs(deferred);
+	}
+	return ret;
+}
+
+int tcpstate_krp_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	const struct tcpstate_kretprobe *p = krp_of(ri);
+	bool deferred;
+	int ret = 0;
+
+	if (p->ret) {
+		deferred = kp_defer_softirqs();
+		ret = p->ret(ri, regs);
+		kp_allow_softirqs(deferred);
+	}
+	return ret;
+}
+
 int tcpstate_probes_register(const struct tcpstate_probes *p)
 {
 	unsigned int i, k;
@@ -239,6 +310,12 @@ int tcpstate_probes_register(const struct tcpstate_probes *p)
 	for (k = 0; k < p->nr_krps; k++) {
 		p->krps[k]->kp.addr = NULL;	/* as above */
 		p->krps[k]->kp.flags = 0;
+		/*
+		 * Instances for the calls in flight at once. The default,
+		 * 2 per CPU (at least 10), runs out in a SYN burst: each
+		 * call it cannot track is an event missed.
+		 */
+		p->krps[k]->maxactive = max(64U, 8 * num_possible_cpus());
 		ret = register_kretprobe(p->krps[k]);
 		if (ret) {
 			pr_err("%s: cannot kretprobe %s: %d\n", p->what,

@@ -30,12 +30,34 @@ struct tcpstate_probes {
 	unsigned int nr_krps;
 };
 
+/*
+ * Every kprobe and kretprobe handler runs through a wrapper that keeps
+ * interrupts off while it works (hooks.c says why); these carry the
+ * handlers the wrappers call.
+ */
+struct tcpstate_kprobe {
+	struct kprobe kp;
+	kprobe_pre_handler_t fn;
+};
+
+struct tcpstate_kretprobe {
+	struct kretprobe krp;
+	kretprobe_handler_t entry, ret;
+};
+
+int tcpstate_kp_handler(struct kprobe *kp, struct pt_regs *regs);
+int tcpstate_krp_entry(struct kretprobe_instance *ri, struct pt_regs *regs);
+int tcpstate_krp_return(struct kretprobe_instance *ri, struct pt_regs *regs);
+
 /* Entries of a group's tables: probes defined where they are listed. */
-#define TCPSTATE_KP(sym, fn) \
-	(&(struct kprobe){ .symbol_name = sym, .pre_handler = fn })
-#define TCPSTATE_KRP(sym, entry, ret, size) (&(struct kretprobe){ \
-	.kp.symbol_name = sym, .entry_handler = entry, .handler = ret, \
-	.data_size = size })
+#define TCPSTATE_KP(sym, handler) (&((struct tcpstate_kprobe){ \
+	.kp = { .symbol_name = sym, .pre_handler = tcpstate_kp_handler }, \
+	.fn = handler }).kp)
+#define TCPSTATE_KRP(sym, entry_fn, ret_fn, size) \
+	(&((struct tcpstate_kretprobe){ .krp = { \
+	.kp.symbol_name = sym, .entry_handler = tcpstate_krp_entry, \
+	.handler = tcpstate_krp_return, .data_size = size }, \
+	.entry = entry_fn, .ret = ret_fn }).krp)
 
 int tcpstate_probes_register(const struct tcpstate_probes *p);
 void tcpstate_probes_unregister(const struct tcpstate_probes *p);

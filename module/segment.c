@@ -616,21 +616,9 @@ static struct kprobe *segment_kps[] = {
 	TCPSTATE_KP("tcp_v6_reqsk_send_ack", kp_reqsk_send_ack),
 };
 
-static struct kretprobe krp_retransmit = {
-	.kp.symbol_name = "tcp_retransmit_skb",
-	.entry_handler = rtx_entry,
-	.handler = rtx_return,
-};
-
-static struct kretprobe krp_retransmit_inner = {
-	.kp.symbol_name = "__tcp_retransmit_skb",
-	.entry_handler = rtx_entry,
-	.handler = rtx_return,
-};
-
 static struct kretprobe *segment_krps[] = {
-	&krp_retransmit,
-	&krp_retransmit_inner,
+	TCPSTATE_KRP("tcp_retransmit_skb", rtx_entry, rtx_return, 0),
+	TCPSTATE_KRP("__tcp_retransmit_skb", rtx_entry, rtx_return, 0),
 };
 
 const struct tcpstate_probes tcpstate_segment_probes = {

@@ -292,31 +292,16 @@ static_assert(__same_type(&inet_twsk_hashdance,
 			  void (*)(struct inet_timewait_sock *, struct sock *,
 				   struct inet_hashinfo *)));
 
-static struct kprobe kp_tw_hashdance = {
-	.symbol_name = "inet_twsk_hashdance",
-	.pre_handler = kp_hashdance,
+static struct kprobe *timewait_kps[] = {
+	TCPSTATE_KP("inet_twsk_hashdance", kp_hashdance),
+	TCPSTATE_KP("inet_twsk_kill", kp_kill),
 };
 
-static struct kprobe kp_tw_kill = {
-	.symbol_name = "inet_twsk_kill",
-	.pre_handler = kp_kill,
+static struct kretprobe *timewait_krps[] = {
+	TCPSTATE_KRP("tw_timer_handler", timer_entry, timer_return, 0),
+	TCPSTATE_KRP("tcp_twsk_unique", unique_entry, unique_return,
+		     sizeof(u64)),
 };
-
-static struct kretprobe krp_tw_timer = {
-	.kp.symbol_name = "tw_timer_handler",
-	.entry_handler = timer_entry,
-	.handler = timer_return,
-};
-
-static struct kretprobe krp_tw_unique = {
-	.kp.symbol_name = "tcp_twsk_unique",
-	.entry_handler = unique_entry,
-	.handler = unique_return,
-	.data_size = sizeof(u64),
-};
-
-static struct kprobe *timewait_kps[] = { &kp_tw_hashdance, &kp_tw_kill };
-static struct kretprobe *timewait_krps[] = { &krp_tw_timer, &krp_tw_unique };
 
 const struct tcpstate_probes tcpstate_timewait_probes = {
 	.what = "TIME_WAIT sockets",
