@@ -100,8 +100,13 @@ static void slot_free(struct tw_slot *hole)
 	hole->cookie = 0;
 }
 
+/*
+ * @now: the clock reading the TIME_WAIT table used (born_ns, or the end
+ * that @duration runs to), so that an end's duration_ns is exactly its
+ * ts minus its birth's; 0: read the clock.
+ */
 static void tw_record(const struct inet_timewait_sock *tw, int oldstate,
-		      int newstate, u8 reason, u64 duration)
+		      int newstate, u8 reason, u64 duration, u64 now)
 {
 	struct tcpstate_net *tn = tcpstate_stats_net(twsk_net(tw));
 	struct tcpstate_rec rec;
@@ -110,6 +115,8 @@ static void tw_record(const struct inet_timewait_sock *tw, int oldstate,
 		tcpstate_stats_transition(tn, oldstate, newstate);
 	tcpstate_record_init(&rec, TCPSTATE_REC_STATE, twsk_net(tw));
 	tcpstate_record_tw(&rec, tw);
+	if (now)
+		rec.ts_ns = now;
 	rec.state.old_state = oldstate;
 	rec.state.new_state = newstate;
 	rec.state.reason = reason;
@@ -117,10 +124,11 @@ static void tw_record(const struct inet_timewait_sock *tw, int oldstate,
 	tcpstate_emit(twsk_net(tw), &rec);
 }
 
-static void tw_entered(const struct inet_timewait_sock *tw, int oldstate)
+static void tw_entered(const struct inet_timewait_sock *tw, int oldstate,
+		       u64 now)
 {
 	tcpstate_count(twsk_net(tw), TCPSTATE_EV_TW_ENTERED);
-	tw_record(tw, oldstate, TCP_TIME_WAIT, TCPSTATE_TW_NONE, 0);
+	tw_record(tw, oldstate, TCP_TIME_WAIT, TCPSTATE_TW_NONE, 0, now);
 }
 
 /* inet_twsk_hashdance(tw, sk, hashinfo) */
@@ -128,9 +136,9 @@ static int kp_hashdance(struct kprobe *kp, struct pt_regs *regs)
 {
 	struct inet_timewait_sock *tw = (void *)TCPSTATE_ARG(regs, 0);
 	const struct sock *sk = (void *)TCPSTATE_ARG(regs, 1);
+	u64 cookie, now = ktime_get_ns();
 	unsigned long flags;
 	struct tw_slot *s;
-	u64 cookie;
 
 	if (sk->sk_protocol != IPPROTO_TCP)
 		return 0;
@@ -146,16 +154,17 @@ static int kp_hashdance(struct kprobe *kp, struct pt_regs *regs)
 	s = slot_find(cookie, true);
 	if (s) {
 		s->cookie = cookie;
-		s->born_ns = ktime_get_ns();
+		s->born_ns = now;
 		s->substate = tw->tw_substate;
 		s->hint = TCPSTATE_TW_NONE;
 	}
 	raw_spin_unlock_irqrestore(&tw_lock, flags);
 
 	if (tw->tw_substate == TCP_TIME_WAIT)
-		tw_entered(tw, sk->sk_state);
+		tw_entered(tw, sk->sk_state, now);
 	else
-		tw_record(tw, sk->sk_state, tw->tw_substate, TCPSTATE_TW_NONE, 0);
+		tw_record(tw, sk->sk_state, tw->tw_substate, TCPSTATE_TW_NONE,
+			  0, now);
 	return 0;
 }
 
@@ -178,7 +187,7 @@ void tcpstate_timewait_seen(const struct inet_timewait_sock *tw)
 	raw_spin_unlock_irqrestore(&tw_lock, flags);
 
 	if (was != now && now == TCP_TIME_WAIT)
-		tw_entered(tw, was);
+		tw_entered(tw, was, 0);
 }
 
 /* Called with tw_lock held: remember why the socket may be about to end. */
@@ -242,7 +251,7 @@ static int kp_kill(struct kprobe *kp, struct pt_regs *regs)
 		if (reason == TCPSTATE_TW_EXPIRED)
 			tcpstate_count(twsk_net(tw), TCPSTATE_EV_TW_EXPIRED);
 	}
-	tw_record(tw, state, TCP_CLOSE, reason, duration);
+	tw_record(tw, state, TCP_CLOSE, reason, duration, now);
 	return 0;
 }
 
