@@ -416,9 +416,15 @@ class Dump:
             return f.read()
 
     def records(self):
-        """Parsed JSON lines; raises ValueError naming a bad line."""
+        """Parsed JSON lines; raises ValueError naming a bad line. While the
+        tool runs, its last line may be half written (stdio flushes a full
+        buffer wherever it ends): only whole lines count then."""
         recs = []
-        for i, line in enumerate(self.stdout().splitlines()):
+        running = self.proc.poll() is None     # before reading: see above
+        text = self.stdout()
+        if running and not text.endswith("\n"):
+            text = text[:text.rfind("\n") + 1]
+        for i, line in enumerate(text.splitlines()):
             try:
                 recs.append(json.loads(line))
             except ValueError as e:
