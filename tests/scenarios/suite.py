@@ -40,6 +40,7 @@ import json
 import os
 import sys
 import time
+import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -50,6 +51,7 @@ import nsutil    # noqa: E402
 import oracle    # noqa: E402
 import tcpst     # noqa: E402
 import wire      # noqa: E402
+import tsf       # noqa: E402
 from tsf import Runner  # noqa: E402
 
 MODE = None
@@ -1091,11 +1093,49 @@ def teardown():
         FT.teardown()
 
 
+def retry_if_missed(fn):
+    """Run a scenario test; if it failed while the kprobe core skipped some
+    of tcpstate's events (events_missed grew: a kprobe that fired while
+    another was being handled on the same CPU, which tcpstate counts and
+    reports but cannot prevent), say so and run it once more. A failure
+    without missed events, or a second one, stands."""
+    def attempt(name):
+        c = tsf.Context(name)
+        try:
+            fn(c)
+        except tsf.Stop:
+            pass
+        except Exception as e:
+            c.fail("unexpected %s: %s" % (type(e).__name__, e))
+            for line in traceback.format_exc().strip().splitlines()[-8:]:
+                c.note("  " + line)
+        for cfn, args, kw in reversed(c.cleanups):
+            try:
+                cfn(*args, **kw)
+            except Exception as e:
+                c.note("cleanup %s failed: %s" % (getattr(cfn, "__name__", cfn), e))
+        return c
+
+    def run(t):
+        m0 = tcpst.read_proc().get("events_missed", 0)
+        c = attempt(t.name)
+        missed = tcpst.read_proc().get("events_missed", 0) - m0
+        if c.failures and missed > 0:
+            t.note("first run: %d of tcpstate's events skipped by the kprobe core (events_missed),"
+                   " and it failed (%s); ran again" % (missed, c.failures[0][:200]))
+            c = attempt(t.name)
+        t.failures.extend(c.failures)
+        t.notes.extend(c.notes)
+    return run
+
+
 def build(runner, mode):
     """Add the scenario tests to a tsf.Runner (guest.py calls this)."""
     global MODE
     MODE = mode
-    add = runner.add
+
+    def add(name, fn, setup=None):
+        runner.add(name, retry_if_missed(fn), setup)
     add("sc_timewait_start", test_timewait_start, loaded)
     for fam in ("ipv4", "ipv6"):
         add("sc_client_closes_" + fam, scenario("cc" + fam[-1], drivers.client_closes, fam), loaded)
