@@ -259,32 +259,28 @@ static const struct tcpstate_kretprobe *krp_of(struct kretprobe_instance *ri)
 	return container_of(get_kretprobe(ri), struct tcpstate_kretprobe, krp);
 }
 
+static int krp_call(kretprobe_handler_t fn, struct kretprobe_instance *ri,
+		    struct pt_regs *regs)
+{
+	bool deferred;
+	int ret;
+
+	if (!fn)
+		return 0;
+	deferred = kp_defer_softirqs();
+	ret = fn(ri, regs);
+	kp_allow_softirqs(deferred);
+	return ret;
+}
+
 int tcpstate_krp_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	const struct tcpstate_kretprobe *p = krp_of(ri);
-	bool deferred;
-	int ret = 0;
-
-	if (p->entry) {
-		deferred = kp_defer_softirqs();
-		ret = p->entry(ri, regs);
-		kp_allow_softirqs(deferred);
-	}
-	return ret;
+	return krp_call(krp_of(ri)->entry, ri, regs);
 }
 
 int tcpstate_krp_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	const struct tcpstate_kretprobe *p = krp_of(ri);
-	bool deferred;
-	int ret = 0;
-
-	if (p->ret) {
-		deferred = kp_defer_softirqs();
-		ret = p->ret(ri, regs);
-		kp_allow_softirqs(deferred);
-	}
-	return ret;
+	return krp_call(krp_of(ri)->ret, ri, regs);
 }
 
 int tcpstate_probes_register(const struct tcpstate_probes *p)

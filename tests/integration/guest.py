@@ -921,17 +921,6 @@ def read_batch(rd, timeout):
     return recs, (got["t_ns"] - recs[0]["ts"]) / 1e9 if recs else None
 
 
-def settle(rd, quiet=1.5, tries=6):
-    """Read until nothing came for @quiet seconds (the wake timer has
-    found the ring empty since)."""
-    for _ in range(tries):
-        try:
-            read_batch(rd, quiet)
-        except TimeoutError:
-            return True
-    return False
-
-
 def reads_until_quiet(rd, quiet=1.5, limit=8.0):
     """Every read() until none came for @quiet seconds: [(records, latency)]."""
     out, end = [], time.monotonic() + limit

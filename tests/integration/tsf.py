@@ -93,6 +93,29 @@ class Context:
             raise Stop()
 
 
+def run_in_context(name, fn, setup=None):
+    """Run setup(t) then fn(t) in a fresh Context, whatever they raise,
+    then its cleanups; return the Context (failures, notes)."""
+    t = Context(name)
+    try:
+        if setup is not None:
+            setup(t)
+        fn(t)
+    except Stop:
+        pass
+    except Exception as e:      # an unexpected error fails the test
+        tb = traceback.format_exc().strip().splitlines()
+        t.fail("unexpected %s: %s" % (type(e).__name__, e))
+        for line in tb[-8:]:
+            t.note("  " + line)
+    for fn_, args, kw in reversed(t.cleanups):
+        try:
+            fn_(*args, **kw)
+        except Exception as e:
+            t.note("cleanup %s failed: %s" % (getattr(fn_, "__name__", fn_), e))
+    return t
+
+
 class Runner:
     def __init__(self, out=sys.stdout):
         self.out = out
@@ -109,24 +132,8 @@ class Runner:
         self.out.flush()
 
     def run_one(self, name, fn, setup=None):
-        t = Context(name)
         t0 = time.monotonic()
-        try:
-            if setup is not None:
-                setup(t)
-            fn(t)
-        except Stop:
-            pass
-        except Exception as e:      # an unexpected error fails the test
-            tb = traceback.format_exc().strip().splitlines()
-            t.fail("unexpected %s: %s" % (type(e).__name__, e))
-            for line in tb[-8:]:
-                t.note("  " + line)
-        for fn_, args, kw in reversed(t.cleanups):
-            try:
-                fn_(*args, **kw)
-            except Exception as e:
-                t.note("cleanup %s failed: %s" % (getattr(fn_, "__name__", fn_), e))
+        t = run_in_context(name, fn, setup)
         dt = time.monotonic() - t0
         if t.failures:
             self.failed += 1

@@ -40,7 +40,6 @@ import json
 import os
 import sys
 import time
-import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -1099,31 +1098,14 @@ def retry_if_missed(fn):
     another was being handled on the same CPU, which tcpstate counts and
     reports but cannot prevent), say so and run it once more. A failure
     without missed events, or a second one, stands."""
-    def attempt(name):
-        c = tsf.Context(name)
-        try:
-            fn(c)
-        except tsf.Stop:
-            pass
-        except Exception as e:
-            c.fail("unexpected %s: %s" % (type(e).__name__, e))
-            for line in traceback.format_exc().strip().splitlines()[-8:]:
-                c.note("  " + line)
-        for cfn, args, kw in reversed(c.cleanups):
-            try:
-                cfn(*args, **kw)
-            except Exception as e:
-                c.note("cleanup %s failed: %s" % (getattr(cfn, "__name__", cfn), e))
-        return c
-
     def run(t):
         m0 = tcpst.read_proc().get("events_missed", 0)
-        c = attempt(t.name)
+        c = tsf.run_in_context(t.name, fn)
         missed = tcpst.read_proc().get("events_missed", 0) - m0
         if c.failures and missed > 0:
             t.note("first run: %d of tcpstate's events skipped by the kprobe core (events_missed),"
                    " and it failed (%s); ran again" % (missed, c.failures[0][:200]))
-            c = attempt(t.name)
+            c = tsf.run_in_context(t.name, fn)
         t.failures.extend(c.failures)
         t.notes.extend(c.notes)
     return run
