@@ -22,6 +22,7 @@ BUILD := $(CURDIR)/build
 export KDIR KVER BUILD
 
 .PHONY: all module tool deps check unit fuzz vmtest lint demo vm bench clean \
+	fault-module \
 	debug-kernel kunit vmtest-debug
 
 all: module tool
@@ -46,7 +47,13 @@ lint:
 fuzz:
 	$(MAKE) -C tests/fuzz run FUZZ_SECONDS=20
 
-vmtest: all
+# The test build of tcpstate.ko (fail_init=, module/fault.h), from a copy:
+# the init-failure tests load it; the product tcpstate.ko never has it.
+fault-module:
+	@test -n "$(KDIR)" || { echo "make: no kernel headers found; run 'make deps' or set KDIR" >&2; exit 1; }
+	bash tests/kernel/fault-module.sh $(KDIR) $(BUILD)/fault-module
+
+vmtest: all fault-module
 	bash tests/integration/run-all.sh
 
 # The debug kernel (Debian's linux-source-6.1 + tests/kernel/*.config),

@@ -2,11 +2,15 @@
 /*
  * /dev/tcpstate: the one reader of the ring.
  *
- * One reader at a time (the ring has one consumer position). Opening
- * needs CAP_NET_ADMIN over the opener's network namespace; a reader in
- * any namespace but the initial one is scoped to its own: producers stop
+ * One reader at a time (the ring has one consumer position): one open
+ * file, and within it one read() at a time (threads, dup() and fork()
+ * share the file; read_lock serialises them). Opening needs
+ * CAP_NET_ADMIN over the opener's network namespace; a reader in any
+ * namespace but the initial one is scoped to its own: producers stop
  * offering other namespaces' events, and records of other namespaces
- * still buffered from before are skipped and counted as discarded.
+ * still buffered from before are skipped and counted as discarded. A
+ * namespace is known by its cookie (the ring keeps one beside every
+ * record): inode numbers are reused once a namespace is gone.
  *
  * The file holds a module reference (fops.owner), so the module cannot
  * be unloaded while a reader exists: rmmod fails with EBUSY instead of
@@ -19,6 +23,7 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/nsproxy.h>
 #include <linux/poll.h>
 #include <linux/uaccess.h>
@@ -36,7 +41,14 @@ static unsigned long dev_busy;
 
 struct reader {
 	struct net *net;	/* holds a reference */
-	u32 scope_inum;		/* 0: sees every namespace */
+	bool scoped;		/* sees only net's records */
+	u64 scope_cookie;	/* net->net_cookie, when scoped */
+	/*
+	 * One consumer at a time: ring_to_user() reads the tail, copies
+	 * (and may fault and sleep), then moves it. Two at once would copy
+	 * the same slots and move the tail backwards.
+	 */
+	struct mutex read_lock;
 };
 
 static int tcpstate_open(struct inode *inode, struct file *file)
@@ -57,9 +69,11 @@ static int tcpstate_open(struct inode *inode, struct file *file)
 		return -EBUSY;
 	}
 
+	mutex_init(&rd->read_lock);
 	rd->net = get_net(net);
 	if (!net_eq(net, &init_net)) {
-		rd->scope_inum = net->ns.inum;
+		rd->scoped = true;
+		rd->scope_cookie = net->net_cookie;
 		WRITE_ONCE(ring->scope, net);
 	}
 	file->private_data = rd;
@@ -73,6 +87,7 @@ static int tcpstate_release(struct inode *inode, struct file *file)
 	/* Producers only compare the pointer; the reference may go now. */
 	WRITE_ONCE(ring->scope, NULL);
 	put_net(rd->net);
+	mutex_destroy(&rd->read_lock);
 	kfree(rd);
 	clear_bit_unlock(0, &dev_busy);
 	return 0;
@@ -116,10 +131,11 @@ static void tally(struct tally *t, const struct tcpstate_rec *rec, u64 cookie,
 		t->discarded++;
 }
 
-static bool rec_visible(const struct reader *rd, const struct tcpstate_rec *rec)
+static bool rec_visible(const struct reader *rd, u64 pos)
 {
-	return !rd->scope_inum || rec->type == TCPSTATE_REC_LOST ||
-	       rec->netns == rd->scope_inum;
+	return !rd->scoped ||
+	       tcpstate_ring_slot(ring, pos)->type == TCPSTATE_REC_LOST ||
+	       tcpstate_ring_tag(ring, pos) == rd->scope_cookie;
 }
 
 /*
@@ -147,7 +163,7 @@ static ssize_t ring_to_user(const struct reader *rd, char __user *buf,
 
 	while (pos != head && n < max && !left) {
 		rec = tcpstate_ring_slot(ring, pos);
-		if (!rec_visible(rd, rec)) {
+		if (!rec_visible(rd, pos)) {
 			tally(&t, rec, tcpstate_ring_tag(ring, pos), false);
 			pos++;
 			continue;
@@ -155,7 +171,7 @@ static ssize_t ring_to_user(const struct reader *rd, char __user *buf,
 		limit = min3((size_t)(head - pos), max - n,
 			     (size_t)(cap - (pos & ring->mask)));
 		for (run = 1; run < limit; run++)
-			if (!rec_visible(rd, tcpstate_ring_slot(ring, pos + run)))
+			if (!rec_visible(rd, pos + run))
 				break;
 		/* The slots stay ours until consume(): a fault may sleep. */
 		left = copy_to_user(buf + n * size, rec, run * size);
@@ -175,6 +191,7 @@ static ssize_t tcpstate_read(struct file *file, char __user *buf,
 			     size_t count, loff_t *ppos)
 {
 	size_t max = count / sizeof(struct tcpstate_rec);
+	struct reader *rd = file->private_data;
 	ssize_t n;
 	int ret;
 
@@ -182,7 +199,18 @@ static ssize_t tcpstate_read(struct file *file, char __user *buf,
 		return -EINVAL;
 
 	for (;;) {
-		n = ring_to_user(file->private_data, buf, max);
+		/*
+		 * Not held while waiting: another thread's non-blocking
+		 * read() must not wait for this one's records.
+		 */
+		if (file->f_flags & O_NONBLOCK) {
+			if (!mutex_trylock(&rd->read_lock))
+				return -EAGAIN;
+		} else if (mutex_lock_interruptible(&rd->read_lock)) {
+			return -ERESTARTSYS;
+		}
+		n = ring_to_user(rd, buf, max);
+		mutex_unlock(&rd->read_lock);
 		if (n < 0)
 			return n;
 		if (n) {
@@ -213,7 +241,7 @@ static long tcpstate_ioctl(struct file *file, unsigned int cmd,
 		.rec_size = sizeof(struct tcpstate_rec),
 		.nr_records = tcpstate_ring_capacity(ring),
 		.hook = hook_mode,
-		.netns = rd->scope_inum,
+		.netns = rd->scoped ? rd->net->ns.inum : 0,
 	};
 
 	if (cmd != TCPSTATE_IOC_INFO)

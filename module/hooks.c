@@ -27,8 +27,10 @@
 #include <trace/events/sock.h>
 #include <trace/events/tcp.h>
 
+#include "fault.h"
 #include "filter.h"
 #include "hooks.h"
+#include "mark.h"
 #include "record.h"
 
 static struct tcpstate_ring *ring;
@@ -73,11 +75,12 @@ void tcpstate_count(const struct net *net, enum tcpstate_ev ev)
 }
 
 /*
- * The request inet_csk_clone_lock() is cloning a child from, on this CPU,
- * between its entry and its return. The child's LISTEN->SYN_RECV fires
- * in between, in the same softirq: no preemption, no migration.
+ * The request inet_csk_clone_lock() is cloning a child from, between
+ * its entry and its return. The child's LISTEN->SYN_RECV fires in
+ * between, in the same context: softirq, or process context for a Fast
+ * Open child made from a listener's backlog (mark.h).
  */
-static DEFINE_PER_CPU(const struct request_sock *, cloning_req);
+DEFINE_TCPSTATE_MARK(cloning_req);
 
 static void record(const struct sock *sk, int oldstate, int newstate,
 		   const struct request_sock *req)
@@ -103,7 +106,7 @@ static void probe_set_state(void *data, const struct sock *sk,
 		return;
 
 	if (oldstate == TCP_LISTEN && newstate == TCP_SYN_RECV) {
-		req = this_cpu_read(cloning_req);
+		req = tcpstate_mark_get(&cloning_req, NULL);
 		/* The child still has its listener's port; so has the request. */
 		if (req && inet_rsk(req)->ir_num != inet_sk(sk)->inet_num)
 			req = NULL;
@@ -128,14 +131,14 @@ static int kp_tcp_set_state(struct kprobe *kp, struct pt_regs *regs)
 
 static int clone_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	this_cpu_write(cloning_req,
-		       (const struct request_sock *)TCPSTATE_ARG(regs, 1));
+	tcpstate_mark_set(&cloning_req, (const void *)TCPSTATE_ARG(regs, 1), 0,
+			  (void *)ri->data);
 	return 0;
 }
 
 static int clone_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	this_cpu_write(cloning_req, NULL);
+	tcpstate_mark_clear(&cloning_req, (void *)ri->data);
 	return 0;
 }
 
@@ -167,7 +170,8 @@ static struct kprobe *state_kps[] = {
 };
 
 static struct kretprobe *state_krps[] = {
-	TCPSTATE_KRP("inet_csk_clone_lock", clone_entry, clone_return, 0),
+	TCPSTATE_KRP("inet_csk_clone_lock", clone_entry, clone_return,
+		     sizeof(struct tcpstate_mark_ticket)),
 };
 
 static const struct tcpstate_probes state_kprobe = {
@@ -200,7 +204,8 @@ static int tp_register(struct tp_hook *hook)
 		pr_err("tracepoint %s not found in this kernel\n", hook->name);
 		return -ENOENT;
 	}
-	ret = tracepoint_probe_register(hook->tp, hook->probe, NULL);
+	ret = tcpstate_fault("tracepoint", hook->name) ?:
+	      tracepoint_probe_register(hook->tp, hook->probe, NULL);
 	if (ret)
 		pr_err("cannot attach to tracepoint %s: %d\n", hook->name, ret);
 	return ret;
@@ -296,7 +301,8 @@ int tcpstate_probes_register(const struct tcpstate_probes *p)
 		 */
 		p->kps[i]->addr = NULL;
 		p->kps[i]->flags = 0;
-		ret = register_kprobe(p->kps[i]);
+		ret = tcpstate_fault("kprobe", p->kps[i]->symbol_name) ?:
+		      register_kprobe(p->kps[i]);
 		if (ret) {
 			pr_err("%s: cannot kprobe %s: %d\n", p->what,
 			       p->kps[i]->symbol_name, ret);
@@ -312,7 +318,9 @@ int tcpstate_probes_register(const struct tcpstate_probes *p)
 		 * call it cannot track is an event missed.
 		 */
 		p->krps[k]->maxactive = max(64U, 8 * num_possible_cpus());
-		ret = register_kretprobe(p->krps[k]);
+		ret = tcpstate_fault("kretprobe",
+				     p->krps[k]->kp.symbol_name) ?:
+		      register_kretprobe(p->krps[k]);
 		if (ret) {
 			pr_err("%s: cannot kretprobe %s: %d\n", p->what,
 			       p->krps[k]->kp.symbol_name, ret);
@@ -330,32 +338,55 @@ err_kprobe:
 	return ret;
 }
 
-static u64 probes_missed(const struct tcpstate_probes *p)
+/*
+ * Calls the kprobe core skipped. A kprobe, or a kretprobe recording
+ * events itself, lost an event each (@events); a kretprobe that only
+ * marks calls lost a label (!@events): the events of other probes went
+ * into the ring all the same, perhaps less precisely described.
+ */
+u64 tcpstate_probes_missed(const struct tcpstate_probes *p, bool events)
 {
+	const struct tcpstate_kretprobe *k;
 	u64 n = 0;
 	unsigned int i;
 
-	for (i = 0; i < p->nr_kps; i++)
+	for (i = 0; events && i < p->nr_kps; i++)
 		n += READ_ONCE(p->kps[i]->nmissed);
-	/* A kretprobe also misses when it has no free instance. */
-	for (i = 0; i < p->nr_krps; i++)
-		n += READ_ONCE(p->krps[i]->kp.nmissed) +
-		     READ_ONCE(p->krps[i]->nmissed);
+	for (i = 0; i < p->nr_krps; i++) {
+		k = container_of(p->krps[i], struct tcpstate_kretprobe, krp);
+		if (k->events != events)
+			continue;
+		/* Skipped on entry, or no free instance to track the call. */
+		n += READ_ONCE(k->krp.kp.nmissed) + READ_ONCE(k->krp.nmissed);
+	}
 	return n;
 }
 
+static u64 all_missed(bool events)
+{
+	return tcpstate_probes_missed(hook_mode == TCPSTATE_HOOK_KPROBE ?
+				      &state_kprobe : &state_clone, events) +
+	       tcpstate_probes_missed(&tcpstate_segment_probes, events) +
+	       tcpstate_probes_missed(&tcpstate_reqsk_probes, events) +
+	       tcpstate_probes_missed(&tcpstate_timewait_probes, events);
+}
+
 /*
- * Hits the kprobe core skipped: a probe firing while another probe's
- * handler runs on the same CPU (a softirq run on the way out of an
- * interrupt that came during the handler). Those events are lost to us.
+ * Events lost to us: a probe firing while another probe's handler runs
+ * on the same CPU (a softirq run on the way out of an interrupt that
+ * came during the handler), or a kretprobe out of instances. The
+ * kprobe core's counters are plain (not atomic) per-probe counts: the
+ * sum may briefly step back, which tcpstate_ring_missed() tolerates.
  */
 u64 tcpstate_hooks_missed(void)
 {
-	return probes_missed(hook_mode == TCPSTATE_HOOK_KPROBE ?
-			     &state_kprobe : &state_clone) +
-	       probes_missed(&tcpstate_segment_probes) +
-	       probes_missed(&tcpstate_reqsk_probes) +
-	       probes_missed(&tcpstate_timewait_probes);
+	return all_missed(true);
+}
+
+/* Calls of marking kretprobes missed: labels lost, not events. */
+u64 tcpstate_hooks_labels_missed(void)
+{
+	return all_missed(false);
 }
 
 /* Waits for running handlers: afterwards none runs. */
@@ -410,7 +441,8 @@ int tcpstate_hooks_init(struct tcpstate_ring *r, unsigned int hook)
 	ring = r;
 	hook_mode = hook;
 
-	ret = tcpstate_timewait_init();
+	ret = tcpstate_fault("init", "timewait_table") ?:
+	      tcpstate_timewait_init();
 	if (ret)
 		goto err_timewait_table;
 	ret = tp_register(&tp_receive_reset);

@@ -16,6 +16,7 @@ void tcpstate_hooks_uninit(void);
 
 void tcpstate_emit(const struct net *net, const struct tcpstate_rec *rec);
 u64 tcpstate_hooks_missed(void);
+u64 tcpstate_hooks_labels_missed(void);
 void tcpstate_count(const struct net *net, enum tcpstate_ev ev);
 
 /*
@@ -43,6 +44,12 @@ struct tcpstate_kprobe {
 struct tcpstate_kretprobe {
 	struct kretprobe krp;
 	kretprobe_handler_t entry, ret;
+	/*
+	 * Its handlers record events (else they only set marks that label
+	 * other probes' records): a call it misses is an event lost, not
+	 * just a label.
+	 */
+	bool events;
 };
 
 int tcpstate_kp_handler(struct kprobe *kp, struct pt_regs *regs);
@@ -53,13 +60,20 @@ int tcpstate_krp_return(struct kretprobe_instance *ri, struct pt_regs *regs);
 #define TCPSTATE_KP(sym, handler) (&((struct tcpstate_kprobe){ \
 	.kp = { .symbol_name = sym, .pre_handler = tcpstate_kp_handler }, \
 	.fn = handler }).kp)
-#define TCPSTATE_KRP(sym, entry_fn, ret_fn, size) \
+#define TCPSTATE_KRP_(sym, entry_fn, ret_fn, size, ev) \
 	(&((struct tcpstate_kretprobe){ .krp = { \
 	.kp.symbol_name = sym, .entry_handler = tcpstate_krp_entry, \
 	.handler = tcpstate_krp_return, .data_size = size }, \
-	.entry = entry_fn, .ret = ret_fn }).krp)
+	.entry = entry_fn, .ret = ret_fn, .events = ev }).krp)
+/* A kretprobe that only marks a call for other probes (mark.h). */
+#define TCPSTATE_KRP(sym, entry_fn, ret_fn, size) \
+	TCPSTATE_KRP_(sym, entry_fn, ret_fn, size, false)
+/* A kretprobe whose handlers record events themselves. */
+#define TCPSTATE_KRP_EVENTS(sym, entry_fn, ret_fn, size) \
+	TCPSTATE_KRP_(sym, entry_fn, ret_fn, size, true)
 
 int tcpstate_probes_register(const struct tcpstate_probes *p);
+u64 tcpstate_probes_missed(const struct tcpstate_probes *p, bool events);
 void tcpstate_probes_unregister(const struct tcpstate_probes *p);
 
 /* Implemented in segment.c, reqsk.c and timewait.c. */
@@ -68,5 +82,7 @@ extern const struct tcpstate_probes tcpstate_reqsk_probes;
 extern const struct tcpstate_probes tcpstate_timewait_probes;
 int tcpstate_timewait_init(void);
 void tcpstate_timewait_uninit(void);
+void tcpstate_timewait_table_stats(u64 *capacity, u64 *used, u64 *untracked,
+				   u64 *reclaimed);
 
 #endif /* _TCPSTATE_HOOKS_H */

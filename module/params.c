@@ -18,6 +18,7 @@
 unsigned int tcpstate_param_hook = TCPSTATE_HOOK_TRACEPOINT;
 unsigned int tcpstate_param_nr_records = TCPSTATE_NR_RECORDS_DEFAULT;
 unsigned int tcpstate_param_wakeup_ms = TCPSTATE_WAKEUP_MS_DEFAULT;
+unsigned int tcpstate_param_tw_capacity = TCPSTATE_TW_CAPACITY_DEFAULT;
 
 static const char * const hook_names[] = {
 	[TCPSTATE_HOOK_TRACEPOINT] = "tracepoint",
@@ -61,6 +62,29 @@ int tcpstate_params_parse_nr_records(const char *val, unsigned int *nr)
 	/* Positions are masked, not divided: the ring needs a power of two. */
 	if (!is_power_of_2(n)) {
 		pr_info("nr_records=%u: rounded up to %lu\n", n,
+			roundup_pow_of_two(n));
+		n = roundup_pow_of_two(n);
+	}
+	*nr = n;
+	return 0;
+}
+
+int tcpstate_params_parse_tw_capacity(const char *val, unsigned int *nr)
+{
+	unsigned int n;
+
+	if (kstrtouint(val, 0, &n)) {
+		pr_err("tw_capacity=%s: not a number\n", val);
+		return -EINVAL;
+	}
+	if (n < TCPSTATE_TW_CAPACITY_MIN || n > TCPSTATE_TW_CAPACITY_MAX) {
+		pr_err("tw_capacity=%u: must be between %u and %u\n", n,
+		       TCPSTATE_TW_CAPACITY_MIN, TCPSTATE_TW_CAPACITY_MAX);
+		return -EINVAL;
+	}
+	/* Buckets are found by hash bits: a power of two. */
+	if (!is_power_of_2(n)) {
+		pr_info("tw_capacity=%u: rounded up to %lu\n", n,
 			roundup_pow_of_two(n));
 		n = roundup_pow_of_two(n);
 	}
@@ -121,6 +145,20 @@ MODULE_PARM_DESC(hook, "how state changes are hooked: tracepoint (sock:inet_sock
 
 module_param_cb(nr_records, &nr_records_ops, &tcpstate_param_nr_records, 0444);
 MODULE_PARM_DESC(nr_records, "ring buffer capacity in 128-byte records, 16..1048576, rounded up to a power of two (default 8192)");
+
+static int tw_capacity_set(const char *val, const struct kernel_param *kp)
+{
+	return tcpstate_params_parse_tw_capacity(val, kp->arg);
+}
+
+static const struct kernel_param_ops tw_capacity_ops = {
+	.set = tw_capacity_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(tw_capacity, &tw_capacity_ops, &tcpstate_param_tw_capacity,
+		0444);
+MODULE_PARM_DESC(tw_capacity, "TIME_WAIT sockets whose birth time is kept at once (24 bytes each), 1024..4194304, rounded up to a power of two (default 262144); past it a socket's TIME_WAIT duration is reported as 0 (unknown)");
 
 static const struct kernel_param_ops wakeup_ms_ops = {
 	.set = wakeup_ms_set,

@@ -89,6 +89,19 @@ static void show_ring(struct seq_file *seq, const struct tcpstate_net *tn)
 	seq_printf(seq, "events_missed %llu\n", tcpstate_hooks_missed());
 }
 
+/* Module-wide: one table for every namespace's TIME_WAIT sockets. */
+static void show_tw_table(struct seq_file *seq)
+{
+	u64 capacity, used, untracked, reclaimed;
+
+	tcpstate_timewait_table_stats(&capacity, &used, &untracked,
+				      &reclaimed);
+	seq_printf(seq, "time_wait_tracked %llu\n", used);
+	seq_printf(seq, "time_wait_untracked %llu\n", untracked);
+	seq_printf(seq, "time_wait_table_reclaimed %llu\n", reclaimed);
+	seq_printf(seq, "time_wait_table_capacity %llu\n", capacity);
+}
+
 static int tcpstate_proc_show(struct seq_file *seq, void *v)
 {
 	const struct tcpstate_net *tn;
@@ -109,6 +122,10 @@ static int tcpstate_proc_show(struct seq_file *seq, void *v)
 	show_gauge(seq, "half_open_now", tn, TCPSTATE_EV_REQ_CREATED,
 		   TCPSTATE_EV_REQ_ENDED);
 	show_evs(seq, tn, &accept_drops, 1);
+	/* v3: appended, as every line before keeps its place. */
+	seq_printf(seq, "labels_missed %llu\n",
+		   tcpstate_hooks_labels_missed());
+	show_tw_table(seq);
 
 	for (oldstate = 1; oldstate < TCPSTATE_NR_STATES; oldstate++) {
 		for (newstate = 1; newstate < TCPSTATE_NR_STATES; newstate++) {

@@ -13,9 +13,16 @@
  *   syncookie_sent    a SYN-ACK without a request (segment.c)
  *   syncookie_accepted tcp_get_cookie_sock(): the cookie was valid
  *
- * "Inside of" is a per-CPU pointer a kretprobe sets on entry and clears
- * on return. All of these run in softirq context (timers, segment
- * receive), where nothing migrates between entry and return.
+ * "Inside of" is a context mark (mark.h) a kretprobe sets on entry and
+ * clears on return. Most of these run in softirq context (timers,
+ * segment receive), but a Fast Open child's tcp_check_req() (and the
+ * SYN-ACK it may send again) runs in process context when the child's
+ * segment waited in its backlog: the marks hold in either.
+ *
+ * Only TCP is recorded: DCCP shares the request socket functions
+ * (inet_csk_reqsk_queue_hash_add(), inet_csk_complete_hashdance(),
+ * __inet_csk_reqsk_queue_drop(), reqsk_timer_handler()), and its
+ * request is a dccp_request_sock, not a tcp_request_sock.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -24,21 +31,24 @@
 #include <net/tcp.h>
 
 #include "hooks.h"
+#include "mark.h"
 #include "record.h"
 #include "reqsk.h"
 
-struct req_ctx {
-	const struct request_sock *rtx;		/* in tcp_rtx_synack() */
-	const struct request_sock *timer;	/* in reqsk_timer_handler() */
-	const struct request_sock *checking;	/* in tcp_check_req() */
-	const struct request_sock *promoting;	/* in ..._complete_hashdance() */
-};
-
-static DEFINE_PER_CPU(struct req_ctx, req_ctx);
+DEFINE_TCPSTATE_MARK(in_rtx);		/* in tcp_rtx_synack() */
+DEFINE_TCPSTATE_MARK(in_timer);		/* in reqsk_timer_handler() */
+DEFINE_TCPSTATE_MARK(in_check);		/* in tcp_check_req() */
+DEFINE_TCPSTATE_MARK(in_promote);	/* in ..._complete_hashdance() */
 
 bool tcpstate_reqsk_rtx(const struct request_sock *req)
 {
-	return this_cpu_read(req_ctx.rtx) == req;
+	return tcpstate_mark_get(&in_rtx, NULL) == req;
+}
+
+/* A listener (or a request's) socket of TCP's, not DCCP's. */
+static bool is_tcp(const struct sock *sk)
+{
+	return sk->sk_protocol == IPPROTO_TCP;
 }
 
 static void req_init(struct tcpstate_rec *rec, const struct sock *listener,
@@ -93,6 +103,8 @@ static int kp_hash_add(struct kprobe *kp, struct pt_regs *regs)
 {
 	const struct sock *sk = (void *)TCPSTATE_ARG(regs, 0);
 
+	if (!is_tcp(sk))
+		return 0;
 	tcpstate_count(sock_net(sk), TCPSTATE_EV_REQ_CREATED);
 	req_emit(sk, (void *)TCPSTATE_ARG(regs, 1), TCPSTATE_REQ_CREATED);
 	return 0;
@@ -168,6 +180,7 @@ static int kp_get_cookie_sock(struct kprobe *kp, struct pt_regs *regs)
 
 /* tcp_rtx_synack(listener, req): the segment is recorded by segment.c. */
 struct rtx_data {
+	struct tcpstate_mark_ticket ticket;
 	const struct sock *sk;
 	const struct request_sock *req;
 };
@@ -178,7 +191,7 @@ static int rtx_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 
 	d->sk = (void *)TCPSTATE_ARG(regs, 0);
 	d->req = (void *)TCPSTATE_ARG(regs, 1);
-	this_cpu_write(req_ctx.rtx, d->req);
+	tcpstate_mark_set(&in_rtx, d->req, 0, &d->ticket);
 	return 0;
 }
 
@@ -188,7 +201,7 @@ static int rtx_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	struct rtx_data *d = (void *)ri->data;
 	struct tcpstate_rec rec;
 
-	this_cpu_write(req_ctx.rtx, NULL);
+	tcpstate_mark_clear(&in_rtx, &d->ticket);
 	if (regs_return_value(regs))
 		return 0;
 	req_init(&rec, d->sk, d->req, TCPSTATE_REQ_SYNACK_RETRANS);
@@ -204,16 +217,17 @@ static int promote_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	const struct sock *sk = (void *)TCPSTATE_ARG(regs, 0);
 	const struct request_sock *req = (void *)TCPSTATE_ARG(regs, 2);
 
-	if (!(TCPSTATE_ARG(regs, 3) & 0xff))
-		return 0;
-	this_cpu_write(req_ctx.promoting, req);
+	/* Not owned, not TCP: nothing to mark, no return handler run. */
+	if (!(TCPSTATE_ARG(regs, 3) & 0xff) || !is_tcp(sk))
+		return 1;
+	tcpstate_mark_set(&in_promote, req, 0, (void *)ri->data);
 	req_end(sk, req, TCPSTATE_REQ_PROMOTED);
 	return 0;
 }
 
 static int promote_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	this_cpu_write(req_ctx.promoting, NULL);
+	tcpstate_mark_clear(&in_promote, (void *)ri->data);
 	return 0;
 }
 
@@ -222,27 +236,29 @@ static int timer_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct timer_list *t = (void *)TCPSTATE_ARG(regs, 0);
 
-	this_cpu_write(req_ctx.timer,
-		       container_of(t, struct request_sock, rsk_timer));
+	tcpstate_mark_set(&in_timer,
+			  container_of(t, struct request_sock, rsk_timer), 0,
+			  (void *)ri->data);
 	return 0;
 }
 
 static int timer_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	this_cpu_write(req_ctx.timer, NULL);
+	tcpstate_mark_clear(&in_timer, (void *)ri->data);
 	return 0;
 }
 
 /* tcp_check_req(listener, skb, req, fastopen, req_stolen) */
 static int check_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	this_cpu_write(req_ctx.checking, (void *)TCPSTATE_ARG(regs, 2));
+	tcpstate_mark_set(&in_check, (void *)TCPSTATE_ARG(regs, 2), 0,
+			  (void *)ri->data);
 	return 0;
 }
 
 static int check_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	this_cpu_write(req_ctx.checking, NULL);
+	tcpstate_mark_clear(&in_check, (void *)ri->data);
 	return 0;
 }
 
@@ -264,18 +280,19 @@ struct drop_data {
 static int drop_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct drop_data *d = (void *)ri->data;
-	struct req_ctx *ctx = this_cpu_ptr(&req_ctx);
 	bool from_timer = TCPSTATE_ARG(regs, 2) & 0xff;
 
 	d->sk = (void *)TCPSTATE_ARG(regs, 0);
 	d->req = (void *)TCPSTATE_ARG(regs, 1);
-	/* Promotion unlinks it too; that end is recorded already. */
-	if (ctx->promoting == d->req)
+	if (!is_tcp(d->sk))
 		return 1;
-	if ((from_timer || ctx->timer == d->req) &&
+	/* Promotion unlinks it too; that end is recorded already. */
+	if (tcpstate_mark_get(&in_promote, NULL) == d->req)
+		return 1;
+	if ((from_timer || tcpstate_mark_get(&in_timer, NULL) == d->req) &&
 	    d->sk->sk_state == TCP_LISTEN)
 		d->event = TCPSTATE_REQ_EXPIRED;
-	else if (ctx->checking == d->req)
+	else if (tcpstate_mark_get(&in_check, NULL) == d->req)
 		d->event = TCPSTATE_REQ_RESET;
 	else
 		d->event = TCPSTATE_REQ_DROPPED;
@@ -300,14 +317,17 @@ static struct kprobe *reqsk_kps[] = {
 };
 
 static struct kretprobe *reqsk_krps[] = {
-	TCPSTATE_KRP("tcp_rtx_synack", rtx_entry, rtx_return,
-		     sizeof(struct rtx_data)),
-	TCPSTATE_KRP("inet_csk_complete_hashdance", promote_entry,
-		     promote_return, 0),
-	TCPSTATE_KRP("reqsk_timer_handler", timer_entry, timer_return, 0),
-	TCPSTATE_KRP("tcp_check_req", check_entry, check_return, 0),
-	TCPSTATE_KRP("__inet_csk_reqsk_queue_drop", drop_entry, drop_return,
-		     sizeof(struct drop_data)),
+	TCPSTATE_KRP_EVENTS("tcp_rtx_synack", rtx_entry, rtx_return,
+			    sizeof(struct rtx_data)),
+	TCPSTATE_KRP_EVENTS("inet_csk_complete_hashdance", promote_entry,
+			    promote_return,
+			    sizeof(struct tcpstate_mark_ticket)),
+	TCPSTATE_KRP("reqsk_timer_handler", timer_entry, timer_return,
+		     sizeof(struct tcpstate_mark_ticket)),
+	TCPSTATE_KRP("tcp_check_req", check_entry, check_return,
+		     sizeof(struct tcpstate_mark_ticket)),
+	TCPSTATE_KRP_EVENTS("__inet_csk_reqsk_queue_drop", drop_entry,
+			    drop_return, sizeof(struct drop_data)),
 };
 
 const struct tcpstate_probes tcpstate_reqsk_probes = {

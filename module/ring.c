@@ -131,15 +131,21 @@ void tcpstate_ring_set_wakeup(struct tcpstate_ring *ring,
 	ring->wake_mark = max(tcpstate_ring_capacity(ring) / 4, 1U);
 }
 
-static void ring_put(struct tcpstate_ring *ring, const struct tcpstate_rec *rec,
-		     u64 tag)
+/*
+ * Producers, with ring->lock held: fill the slot at @head, a position
+ * not yet published, and return the next. ring->head itself changes
+ * only in ring_publish(), once per batch, so a reader's acquire of it
+ * pairs with exactly one release that follows every slot it covers.
+ */
+static u64 ring_put(struct tcpstate_ring *ring, u64 head,
+		    const struct tcpstate_rec *rec, u64 tag)
 {
-	memcpy(&ring->slots[ring->head & ring->mask], rec, sizeof(*rec));
-	ring->tags[ring->head & ring->mask] = tag;
-	ring->head++;
+	memcpy(&ring->slots[head & ring->mask], rec, sizeof(*rec));
+	ring->tags[head & ring->mask] = tag;
+	return head + 1;
 }
 
-static void ring_put_lost(struct tcpstate_ring *ring)
+static u64 ring_put_lost(struct tcpstate_ring *ring, u64 head)
 {
 	struct tcpstate_rec rec = {
 		.version = TCPSTATE_ABI_VERSION,
@@ -150,11 +156,11 @@ static void ring_put_lost(struct tcpstate_ring *ring)
 		.lost.count = ring->lost,
 	};
 
-	ring_put(ring, &rec, 0);
 	ring->lost = 0;
+	return ring_put(ring, head, &rec, 0);
 }
 
-/* Both run with ring->lock held; they publish what ring_put() filled. */
+/* With ring->lock held: publish what ring_put() filled. */
 static void ring_publish(struct tcpstate_ring *ring, u64 head)
 {
 	/* (A): the slots before the new head. */
@@ -189,20 +195,22 @@ bool tcpstate_ring_write(struct tcpstate_ring *ring,
 			 const struct tcpstate_rec *rec, u64 tag)
 {
 	unsigned long flags;
-	u64 head, used;
+	u64 head, tail, used;
 	bool stored;
 
 	raw_spin_lock_irqsave(&ring->lock, flags);
+	/* Only producers write head, under this lock: a plain read. */
 	head = ring->head;
 	/* (B): the reader is done with every slot before tail. */
-	used = head - smp_load_acquire(&ring->tail);
+	tail = smp_load_acquire(&ring->tail);
+	used = head - tail;
 	stored = used + 1 + !!ring->lost <= tcpstate_ring_capacity(ring);
 	if (stored) {
 		if (ring->lost)
-			ring_put_lost(ring);
-		ring_put(ring, rec, tag);
-		ring_publish(ring, ring->head);
-		used = ring->head - ring->tail;
+			head = ring_put_lost(ring, head);
+		head = ring_put(ring, head, rec, tag);
+		ring_publish(ring, head);
+		used = head - tail;
 	} else if (!ring->lost++) {
 		ring->lost_ts = rec->ts_ns;
 	}
@@ -224,7 +232,14 @@ void tcpstate_ring_missed(struct tcpstate_ring *ring, u64 missed, u64 now)
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&ring->lock, flags);
-	if (missed != ring->missed_seen) {
+	/*
+	 * Only forward: the kprobe core's nmissed is a plain increment,
+	 * and a sum read while two CPUs race on one probe's counter can
+	 * come out lower than a sum read before it. A step back is not a
+	 * loss of 2^64 events; what it hides is counted when the sum
+	 * passes missed_seen again.
+	 */
+	if ((s64)(missed - ring->missed_seen) > 0) {
 		if (!ring->lost)
 			ring->lost_ts = now;
 		ring->lost += missed - ring->missed_seen;
@@ -260,8 +275,7 @@ bool tcpstate_ring_flush_lost(struct tcpstate_ring *ring)
 	/* (B): as in tcpstate_ring_write(). */
 	if (ring->lost && ring->head - smp_load_acquire(&ring->tail) <
 			  tcpstate_ring_capacity(ring)) {
-		ring_put_lost(ring);
-		ring_publish(ring, ring->head);
+		ring_publish(ring, ring_put_lost(ring, ring->head));
 		stored = true;
 	}
 	raw_spin_unlock_irqrestore(&ring->lock, flags);

@@ -41,19 +41,19 @@
 
 #include "filter.h"
 #include "hooks.h"
+#include "mark.h"
 #include "record.h"
 #include "reqsk.h"
 #include "timewait.h"
 
 #define CONTROL_FLAGS	(TCPHDR_SYN | TCPHDR_FIN | TCPHDR_RST)
 
-/* The segment __tcp_retransmit_skb() is sending again, on this CPU. */
-struct rtx_mark {
-	const struct sock *sk;
-	u32 seq;
-};
-
-static DEFINE_PER_CPU(struct rtx_mark, rtx_mark);
+/*
+ * The segment {__,}tcp_retransmit_skb() is sending again (socket, and
+ * seq in aux), in this context: the timer's softirq, or process context
+ * for an ACK processed from the socket's backlog (mark.h).
+ */
+DEFINE_TCPSTATE_MARK(rtx_mark);
 
 static bool is_syn(u8 flags)
 {
@@ -317,9 +317,10 @@ static bool tx_ack_wanted(const struct sock *sk, const struct tcphdr *th,
 static bool tx_retrans(const struct sock *sk, const struct tcphdr *th,
 		       u32 len)
 {
-	const struct rtx_mark *mark = this_cpu_ptr(&rtx_mark);
+	u64 seq;
 
-	if (mark->sk == sk && mark->seq == ntohl(th->seq))
+	if (tcpstate_mark_get(&rtx_mark, &seq) == sk &&
+	    (u32)seq == ntohl(th->seq))
 		return true;
 	if (!len && !th->syn && !th->fin)
 		return false;
@@ -468,8 +469,15 @@ static bool rst_goes_out(const struct sock *sk, const struct sk_buff *skb,
 	/* Never a RST in answer to a RST. */
 	if (tcp_hdr(skb)->rst)
 		return false;
-	if (v6 ? !ipv6_unicast_destination(skb) :
-		 !sk && skb_rtable(skb)->rt_type != RTN_LOCAL)
+	/*
+	 * The route is looked at only without a socket, as both builders
+	 * do: a segment that waited in a socket's backlog has had its dst
+	 * dropped (tcp_add_backlog() -> tcp_cleanup_skb()), and a RST
+	 * answering it from there (data after shutdown(SHUT_RD), say) has
+	 * @sk set and skb_dst() NULL.
+	 */
+	if (!sk && (v6 ? !ipv6_unicast_destination(skb) :
+			 skb_rtable(skb)->rt_type != RTN_LOCAL))
 		return false;
 
 	net = sk ? sock_net(sk) : dev_net(skb_dst(skb)->dev);
@@ -574,16 +582,16 @@ static int kp_reqsk_send_ack(struct kprobe *kp, struct pt_regs *regs)
 /* {__,}tcp_retransmit_skb(sk, skb, segs) */
 static int rtx_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	struct rtx_mark *mark = this_cpu_ptr(&rtx_mark);
+	const struct sk_buff *skb = (void *)TCPSTATE_ARG(regs, 1);
 
-	mark->sk = (void *)TCPSTATE_ARG(regs, 0);
-	mark->seq = TCP_SKB_CB((struct sk_buff *)TCPSTATE_ARG(regs, 1))->seq;
+	tcpstate_mark_set(&rtx_mark, (void *)TCPSTATE_ARG(regs, 0),
+			  TCP_SKB_CB(skb)->seq, (void *)ri->data);
 	return 0;
 }
 
 static int rtx_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	this_cpu_write(rtx_mark.sk, NULL);
+	tcpstate_mark_clear(&rtx_mark, (void *)ri->data);
 	return 0;
 }
 
@@ -617,8 +625,10 @@ static struct kprobe *segment_kps[] = {
 };
 
 static struct kretprobe *segment_krps[] = {
-	TCPSTATE_KRP("tcp_retransmit_skb", rtx_entry, rtx_return, 0),
-	TCPSTATE_KRP("__tcp_retransmit_skb", rtx_entry, rtx_return, 0),
+	TCPSTATE_KRP("tcp_retransmit_skb", rtx_entry, rtx_return,
+		     sizeof(struct tcpstate_mark_ticket)),
+	TCPSTATE_KRP("__tcp_retransmit_skb", rtx_entry, rtx_return,
+		     sizeof(struct tcpstate_mark_ticket)),
 };
 
 const struct tcpstate_probes tcpstate_segment_probes = {

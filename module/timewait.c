@@ -16,89 +16,37 @@
  *           connect() that tcp_twsk_unique() let take it over
  *
  * How long: a timewait socket has no birth time of its own, so we keep
- * one per cookie in a fixed table (allocated at load, never in a probe);
- * a socket the table had no room for ends with duration 0 (unknown).
+ * one per cookie in a fixed table (twtable.h: allocated at load, bounded
+ * work per probe); a socket the table had no room for, or born before
+ * the module loaded, ends with duration 0 (unknown).
+ *
+ * Only TCP's: DCCP shares inet_twsk_hashdance() and inet_twsk_kill().
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/hash.h>
 #include <linux/percpu.h>
-#include <linux/spinlock.h>
 #include <linux/string.h>
-#include <linux/vmalloc.h>
 #include <net/inet_timewait_sock.h>
 #include <net/tcp.h>
 
 #include "hooks.h"
+#include "mark.h"
+#include "params.h"
 #include "record.h"
 #include "timewait.h"
-
-#define TW_BITS		16	/* 64K sockets tracked at once, 1.5 MiB */
-#define TW_PROBES	32	/* how far a slot is looked for */
-
-struct tw_slot {
-	u64 cookie;		/* 0: free */
-	u64 born_ns;
-	u8 substate;		/* as last recorded */
-	u8 hint;		/* why it may end: enum tcpstate_tw_reason */
-};
-
-/* Guards every slot; irqsave as the ring's lock, for the same reason. */
-static DEFINE_RAW_SPINLOCK(tw_lock);
-static struct tw_slot *tw_slots;
-
-/* The timewait socket whose timer is running on this CPU. */
-static DEFINE_PER_CPU(const struct inet_timewait_sock *, tw_timer);
-
-static u32 slot_of(u64 cookie, u32 i)
-{
-	return (hash_64(cookie, TW_BITS) + i) & (BIT(TW_BITS) - 1);
-}
-
-/* Called with tw_lock held. */
-static struct tw_slot *slot_find(u64 cookie, bool create)
-{
-	struct tw_slot *s;
-	u32 i;
-
-	for (i = 0; i < TW_PROBES; i++) {
-		s = &tw_slots[slot_of(cookie, i)];
-		if (s->cookie == cookie)
-			return s;
-		if (!s->cookie)
-			return create ? s : NULL;
-	}
-	return NULL;
-}
-
-static u32 dist(u32 from, u32 to)
-{
-	return (to - from) & (BIT(TW_BITS) - 1);
-}
+#include "twtable.h"
 
 /*
- * Called with tw_lock held. Linear probing keeps every entry reachable
- * from its home slot: until the run ends, move each entry whose path
- * from home crosses the hole back into it.
+ * An entry older than this lost its end (a kill the probes missed): a
+ * timewait socket lives TCP_TIMEWAIT_LEN (60 s) after its last FIN, a
+ * FIN_WAIT2 one tcp_fin_timeout (60 s by default) plus that.
  */
-static void slot_free(struct tw_slot *hole)
-{
-	u32 h = hole - tw_slots, i, pos;
-	struct tw_slot *s;
+#define TW_STALE_NS	(600 * NSEC_PER_SEC)
 
-	for (i = 1; i < BIT(TW_BITS); i++) {
-		pos = (h + i) & (BIT(TW_BITS) - 1);
-		s = &tw_slots[pos];
-		if (!s->cookie)
-			break;
-		if (dist(slot_of(s->cookie, 0), hole - tw_slots) <
-		    dist(slot_of(s->cookie, 0), pos)) {
-			*hole = *s;
-			hole = s;
-		}
-	}
-	hole->cookie = 0;
-}
+static struct tcpstate_twtable tw_table;
+
+/* The timewait socket whose timer is running in this context. */
+DEFINE_TCPSTATE_MARK(tw_timer);
 
 /*
  * @now: the clock reading the TIME_WAIT table used (born_ns, or the end
@@ -137,8 +85,6 @@ static int kp_hashdance(struct kprobe *kp, struct pt_regs *regs)
 	struct inet_timewait_sock *tw = (void *)TCPSTATE_ARG(regs, 0);
 	const struct sock *sk = (void *)TCPSTATE_ARG(regs, 1);
 	u64 cookie, now = ktime_get_ns();
-	unsigned long flags;
-	struct tw_slot *s;
 
 	if (sk->sk_protocol != IPPROTO_TCP)
 		return 0;
@@ -149,16 +95,7 @@ static int kp_hashdance(struct kprobe *kp, struct pt_regs *regs)
 	 */
 	cookie = tcpstate_cookie(sk);
 	atomic64_cmpxchg(&tw->tw_cookie, 0, cookie);
-
-	raw_spin_lock_irqsave(&tw_lock, flags);
-	s = slot_find(cookie, true);
-	if (s) {
-		s->cookie = cookie;
-		s->born_ns = now;
-		s->substate = tw->tw_substate;
-		s->hint = TCPSTATE_TW_NONE;
-	}
-	raw_spin_unlock_irqrestore(&tw_lock, flags);
+	tcpstate_twtable_add(&tw_table, cookie, now, tw->tw_substate);
 
 	if (tw->tw_substate == TCP_TIME_WAIT)
 		tw_entered(tw, sk->sk_state, now);
@@ -175,49 +112,34 @@ static int kp_hashdance(struct kprobe *kp, struct pt_regs *regs)
 void tcpstate_timewait_seen(const struct inet_timewait_sock *tw)
 {
 	u8 now = tw->tw_substate, was = now;
-	unsigned long flags;
-	struct tw_slot *s;
 
-	raw_spin_lock_irqsave(&tw_lock, flags);
-	s = slot_find(atomic64_read(&tw->tw_cookie), false);
-	if (s) {
-		was = s->substate;
-		s->substate = now;
-	}
-	raw_spin_unlock_irqrestore(&tw_lock, flags);
-
+	/*
+	 * Untracked (born before we loaded, or no room): its birth state
+	 * is unknown, so is whether it changed. Never invent a birth.
+	 */
+	if (!tcpstate_twtable_update(&tw_table, atomic64_read(&tw->tw_cookie),
+				     now, &was))
+		return;
 	if (was != now && now == TCP_TIME_WAIT)
 		tw_entered(tw, was, 0);
-}
-
-/* Called with tw_lock held: remember why the socket may be about to end. */
-static void set_hint(u64 cookie, u8 hint)
-{
-	struct tw_slot *s = slot_find(cookie, false);
-
-	if (s)
-		s->hint = hint;
 }
 
 /* A segment reached it: an RST or a new SYN may kill it right after. */
 void tcpstate_timewait_rx(const struct inet_timewait_sock *tw,
 			  const struct tcphdr *th)
 {
-	unsigned long flags;
-
 	if (!th->rst && !th->syn)
 		return;
-	raw_spin_lock_irqsave(&tw_lock, flags);
-	set_hint(atomic64_read(&tw->tw_cookie),
-		 th->rst ? TCPSTATE_TW_RESET : TCPSTATE_TW_REUSED_SYN);
-	raw_spin_unlock_irqrestore(&tw_lock, flags);
+	tcpstate_twtable_hint(&tw_table, atomic64_read(&tw->tw_cookie),
+			      th->rst ? TCPSTATE_TW_RESET :
+					TCPSTATE_TW_REUSED_SYN);
 }
 
 static u8 end_reason(const struct inet_timewait_sock *tw, u8 hint)
 {
 	if (!check_net(twsk_net(tw)))
 		return TCPSTATE_TW_NETNS;
-	if (this_cpu_read(tw_timer) == tw)
+	if (tcpstate_mark_get(&tw_timer, NULL) == tw)
 		return TCPSTATE_TW_EXPIRED;
 	return hint ?: TCPSTATE_TW_OTHER;
 }
@@ -226,24 +148,18 @@ static u8 end_reason(const struct inet_timewait_sock *tw, u8 hint)
 static int kp_kill(struct kprobe *kp, struct pt_regs *regs)
 {
 	const struct inet_timewait_sock *tw = (void *)TCPSTATE_ARG(regs, 0);
-	u64 duration = 0, now = ktime_get_ns();
-	u8 reason, hint = 0, state = tw->tw_substate;
-	unsigned long flags;
-	struct tw_slot *s;
+	u64 born, duration = 0, now = ktime_get_ns();
+	u8 reason, hint = 0, state;
 
 	/* DCCP has timewait sockets too. TCP's protos: "TCP", "TCPv6". */
 	if (strncmp(tw->tw_prot->name, "TCP", 3))
 		return 0;
 	tcpstate_timewait_seen(tw);
+	state = tw->tw_substate;
 
-	raw_spin_lock_irqsave(&tw_lock, flags);
-	s = slot_find(atomic64_read(&tw->tw_cookie), false);
-	if (s) {
-		duration = now - s->born_ns;
-		hint = s->hint;
-		slot_free(s);
-	}
-	raw_spin_unlock_irqrestore(&tw_lock, flags);
+	if (tcpstate_twtable_remove(&tw_table, atomic64_read(&tw->tw_cookie),
+				    &born, &hint))
+		duration = now - born;
 
 	reason = end_reason(tw, hint);
 	if (state == TCP_TIME_WAIT) {
@@ -260,14 +176,15 @@ static int timer_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct timer_list *t = (void *)TCPSTATE_ARG(regs, 0);
 
-	this_cpu_write(tw_timer,
-		       container_of(t, struct inet_timewait_sock, tw_timer));
+	tcpstate_mark_set(&tw_timer,
+			  container_of(t, struct inet_timewait_sock, tw_timer),
+			  0, (void *)ri->data);
 	return 0;
 }
 
 static int timer_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	this_cpu_write(tw_timer, NULL);
+	tcpstate_mark_clear(&tw_timer, (void *)ri->data);
 	return 0;
 }
 
@@ -285,13 +202,9 @@ static int unique_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 
 static int unique_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	unsigned long flags;
-
-	if (!regs_return_value(regs))
-		return 0;
-	raw_spin_lock_irqsave(&tw_lock, flags);
-	set_hint(*(u64 *)ri->data, TCPSTATE_TW_REUSED_CONNECT);
-	raw_spin_unlock_irqrestore(&tw_lock, flags);
+	if (regs_return_value(regs))
+		tcpstate_twtable_hint(&tw_table, *(u64 *)ri->data,
+				      TCPSTATE_TW_REUSED_CONNECT);
 	return 0;
 }
 
@@ -307,7 +220,8 @@ static struct kprobe *timewait_kps[] = {
 };
 
 static struct kretprobe *timewait_krps[] = {
-	TCPSTATE_KRP("tw_timer_handler", timer_entry, timer_return, 0),
+	TCPSTATE_KRP("tw_timer_handler", timer_entry, timer_return,
+		     sizeof(struct tcpstate_mark_ticket)),
 	TCPSTATE_KRP("tcp_twsk_unique", unique_entry, unique_return,
 		     sizeof(u64)),
 };
@@ -322,13 +236,22 @@ const struct tcpstate_probes tcpstate_timewait_probes = {
 
 int tcpstate_timewait_init(void)
 {
-	tw_slots = vzalloc(array_size(BIT(TW_BITS), sizeof(*tw_slots)));
-	return tw_slots ? 0 : -ENOMEM;
+	return tcpstate_twtable_init(&tw_table, tcpstate_param_tw_capacity,
+				     TW_STALE_NS);
 }
 
 /* No probe runs any more. */
 void tcpstate_timewait_uninit(void)
 {
-	vfree(tw_slots);
-	tw_slots = NULL;
+	tcpstate_twtable_destroy(&tw_table);
+}
+
+/* For /proc/net/tcpstate: module-wide, like events_missed. */
+void tcpstate_timewait_table_stats(u64 *capacity, u64 *used, u64 *untracked,
+				   u64 *reclaimed)
+{
+	*capacity = tcpstate_twtable_capacity(&tw_table);
+	*used = atomic64_read(&tw_table.used);
+	*untracked = atomic64_read(&tw_table.untracked);
+	*reclaimed = atomic64_read(&tw_table.reclaimed);
 }

@@ -9,9 +9,9 @@
 # first), the server closing first, a simultaneous close (netem delays lo
 # by 100 ms so that both FINs cross), a lost first SYN (nftables drops it)
 # and a refused connection. The cases are helper-6's scenario drivers
-# (tests/scenarios/drivers.py), run here in the VM's own namespace
-# (tests/fixtures/here.py). First, one connection aborted with RST is
-# followed live with `tcpstate conns --follow`. Then
+# (tests/scenarios/drivers.py), run here in the VM's own namespace (Here,
+# tests/lib/tcpstate_test/netns.py). First, one connection aborted with
+# RST is followed live with `tcpstate conns --follow`. Then
 # it waits for TIME_WAIT to end on its own (60 s), draws each connection
 # as a ladder with `tcpstate conns`, one summary line each, and the TCP
 # state machine with the counts of /proc/net/tcpstate rendered by Graphviz
@@ -74,9 +74,9 @@ dump_pid=$!
 wait_reader
 "$PY" - <<'EOF'
 import sys
-sys.path.insert(0, "tests/fixtures")
-from here import Here  # noqa: E402
-import drivers         # noqa: E402
+sys.path[:0] = ["tests/lib", "tests/scenarios"]
+from tcpstate_test.netns import Here  # noqa: E402
+import drivers                        # noqa: E402
 drivers.rst_abort(Here(), "ipv4")
 EOF
 for _ in $(seq 100); do
@@ -99,9 +99,9 @@ say "4. The textbook cases, over loopback"
 "$PY" - "$CASES" <<'EOF'
 import sys
 
-sys.path.insert(0, "tests/fixtures")
-from here import Here  # noqa: E402
-import drivers         # noqa: E402
+sys.path[:0] = ["tests/lib", "tests/scenarios"]
+from tcpstate_test.netns import Here  # noqa: E402
+import drivers                        # noqa: E402
 
 
 CASES = [

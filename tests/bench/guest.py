@@ -29,10 +29,12 @@ import glob
 import json
 import os
 import signal
-import struct
 import subprocess
 import sys
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
+from tcpstate_test import reader  # noqa: E402  (the tests' /dev/tcpstate and /proc helpers)
 
 ROOT = os.getcwd()
 OUT = os.environ.get("TCPSTATE_OUT", "/tmp")
@@ -44,7 +46,7 @@ PROTO_DIR = os.environ.get("BENCH_PROTO_DIR", "")
 PROTOS = [p for p in os.environ.get("BENCH_PROTOS", "").split(",") if p]
 TICK = os.sysconf("SC_CLK_TCK")
 NCPU = os.cpu_count()
-REC = 128
+REC = reader.REC_SIZE
 
 
 def log(*a):
@@ -98,15 +100,10 @@ def perf_fds(pid):
 
 
 def proc_counters():
-    c = {}
     try:
-        with open("/proc/net/tcpstate") as f:
-            for line in f:
-                k, v = line.split()
-                c[k] = int(v)
+        return reader.read_proc()
     except OSError:
-        pass
-    return c
+        return {}
 
 
 def ftrace_counters():
@@ -209,25 +206,9 @@ class NoReader(Tcpstate):
 
     def stop(self):
         c = proc_counters()
-        lost = states = n = 0
-        fd = os.open("/dev/tcpstate", os.O_RDONLY | os.O_NONBLOCK)
-        try:
-            while True:
-                try:
-                    buf = os.read(fd, 512 * REC)
-                except BlockingIOError:
-                    break
-                if not buf:
-                    break
-                for off in range(0, len(buf), REC):
-                    typ = struct.unpack_from("<H", buf, off + 2)[0]
-                    n += 1
-                    if typ == 2:
-                        lost += struct.unpack_from("<Q", buf, off + 96)[0]
-                    elif typ == 1:
-                        states += 1
-        finally:
-            os.close(fd)
+        recs = reader.drain_device()
+        n = len(recs)
+        lost = sum(r["count"] for r in recs if r["type"] == reader.REC_LOST)
         self.drop_check = {
             "events_recorded": c.get("events_recorded"),
             "events_dropped": c.get("events_dropped"),

@@ -13,14 +13,14 @@ import os
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import tcpst  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
+from tcpstate_test.reader import DEV, REC_SIZE, decode_records  # noqa: E402
 
 
 def main():
-    size = int(sys.argv[1]) if len(sys.argv) > 1 else tcpst.REC_SIZE * 64
+    size = int(sys.argv[1]) if len(sys.argv) > 1 else REC_SIZE * 64
     try:
-        fd = os.open(tcpst.DEV, os.O_RDONLY)
+        fd = os.open(DEV, os.O_RDONLY)
     except OSError as e:
         print(json.dumps({"open_error": e.errno}), flush=True)
         return 1
@@ -32,7 +32,7 @@ def main():
         except OSError as e:
             print(json.dumps({"read_error": e.errno}), flush=True)
             return 1
-        recs = tcpst.decode_records(b) if len(b) % tcpst.REC_SIZE == 0 else []
+        recs = decode_records(b) if len(b) % REC_SIZE == 0 else []
         for r in recs:
             r.pop("payload", None)
         print(json.dumps({"bytes": len(b), "records": recs, "t_ns": t_ns}), flush=True)

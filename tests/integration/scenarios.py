@@ -8,73 +8,29 @@ peer's EOF/RST before acting).
 """
 import os
 import socket
-import struct
+import sys
 import time
 
-SO_COOKIE = 57
-ADDRS = {"ipv4": (socket.AF_INET, "127.0.0.1", "0.0.0.0"),
-         "ipv6": (socket.AF_INET6, "::1", "::")}
-
-
-def cookie(s):
-    return struct.unpack("<Q", s.getsockopt(socket.SOL_SOCKET, SO_COOKIE, 8))[0]
-
-
-def _tuple(s):
-    la, lp = s.getsockname()[:2]
-    ra, rp = s.getpeername()[:2]
-    return (la, lp, ra, rp)
-
-
-def free_port(family="ipv4"):
-    """A port nobody listens on (bound then closed: no state change)."""
-    af, addr, _ = ADDRS[family]
-    s = socket.socket(af, socket.SOCK_STREAM)
-    s.bind((addr, 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def _recv_exact(s, n):
-    buf = b""
-    while len(buf) < n:
-        b = s.recv(n - len(buf))
-        if not b:
-            raise EOFError("peer closed after %d of %d bytes" % (len(buf), n))
-        buf += b
-    return buf
+LIB = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib")
+if LIB not in sys.path:
+    sys.path.insert(0, LIB)    # run as a script (the netns tests do)
+from tcpstate_test.sockets import (  # noqa: E402,F401  (free_port: for guest.py)
+    ADDRS, abort, close_first, close_simultaneously, connect, connect_refused, cookie, exchange,
+    free_port, listener, sock_tuple)
 
 
 def _connect_pair(family):
     af, addr, any_ = ADDRS[family]
-    srv = socket.socket(af, socket.SOCK_STREAM)
-    srv.settimeout(10)
-    srv.bind((addr, 0))
-    srv.listen(8)
+    srv = listener(family, timeout=10)
     port = srv.getsockname()[1]
     info = {"family": family, "server_port": port,
             "sockets": {"listener": {"tuple": (addr, port, any_, 0), "cookie": cookie(srv)}}}
-    cli = socket.socket(af, socket.SOCK_STREAM)
-    cli.settimeout(10)
-    cli.connect((addr, port))
-    conn, _ = srv.accept()
-    conn.settimeout(10)
+    cli, conn = connect(family, srv, timeout=10)
     info["client_port"] = cli.getsockname()[1]
-    info["sockets"]["client"] = {"tuple": _tuple(cli), "cookie": cookie(cli)}
-    info["sockets"]["child"] = {"tuple": _tuple(conn), "cookie": cookie(conn)}
-    # some data each way
-    cli.sendall(b"hello server")
-    _recv_exact(conn, 12)
-    conn.sendall(b"hello client!")
-    _recv_exact(cli, 13)
+    info["sockets"]["client"] = {"tuple": sock_tuple(cli), "cookie": cookie(cli)}
+    info["sockets"]["child"] = {"tuple": sock_tuple(conn), "cookie": cookie(conn)}
+    exchange(cli, conn)         # some data each way
     return info, srv, cli, conn
-
-
-def _wait_eof(s):
-    b = s.recv(100)
-    if b != b"":
-        raise RuntimeError("expected EOF, got %r" % b)
 
 
 EST_CLIENT = [("CLOSE", "SYN_SENT"), ("SYN_SENT", "ESTABLISHED")]
@@ -86,9 +42,8 @@ PASSIVE_CLOSE = [("ESTABLISHED", "CLOSE_WAIT"), ("CLOSE_WAIT", "LAST_ACK"), ("LA
 
 def client_closes(family):
     info, srv, cli, conn = _connect_pair(family)
-    cli.close()                 # ESTABLISHED -> FIN_WAIT1 (our syscall)
-    _wait_eof(conn)
-    conn.close()                # CLOSE_WAIT -> LAST_ACK
+    # cli: ESTABLISHED -> FIN_WAIT1 (our syscall); conn: CLOSE_WAIT -> LAST_ACK
+    close_first(cli, conn)
     srv.close()                 # LISTEN -> CLOSE
     info["expected"] = {"listener": LISTENER, "client": EST_CLIENT + ACTIVE_CLOSE,
                         "child": EST_CHILD + PASSIVE_CLOSE}
@@ -100,9 +55,8 @@ def client_closes(family):
 
 def server_closes(family):
     info, srv, cli, conn = _connect_pair(family)
-    conn.close()                # ESTABLISHED -> FIN_WAIT1 (our syscall)
-    _wait_eof(cli)
-    cli.close()                 # CLOSE_WAIT -> LAST_ACK
+    # conn: ESTABLISHED -> FIN_WAIT1 (our syscall); cli: CLOSE_WAIT -> LAST_ACK
+    close_first(conn, cli)
     srv.close()
     info["expected"] = {"listener": LISTENER, "client": EST_CLIENT + PASSIVE_CLOSE,
                         "child": EST_CHILD + ACTIVE_CLOSE}
@@ -114,18 +68,8 @@ def server_closes(family):
 
 def refused(family, port):
     """connect() to a port nobody listens on: RST, ECONNREFUSED."""
-    af, addr, _ = ADDRS[family]
-    cli = socket.socket(af, socket.SOCK_STREAM)
-    cli.settimeout(10)
-    c = cookie(cli)
-    try:
-        cli.connect((addr, port))
-    except ConnectionRefusedError:
-        pass
-    else:
-        raise RuntimeError("connect to closed port %d succeeded" % port)
-    lport = cli.getsockname()[1]
-    cli.close()                 # already CLOSE: no state change
+    addr = ADDRS[family][1]
+    c, lport = connect_refused(family, port, timeout=10)
     info = {"family": family, "server_port": port, "client_port": lport or None,
             "sockets": {"client": {"tuple": (addr, lport, addr, port), "cookie": c}},
             "expected": {"client": [("CLOSE", "SYN_SENT"), ("SYN_SENT", "CLOSE")]},
@@ -137,14 +81,7 @@ def refused(family, port):
 def rst_abort(family):
     """Established, then the client closes with SO_LINGER {1, 0}: RST."""
     info, srv, cli, conn = _connect_pair(family)
-    cli.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    cli.close()                 # ESTABLISHED -> CLOSE, RST sent
-    try:
-        b = conn.recv(100)
-        raise RuntimeError("expected ECONNRESET on the server side, got %r" % b)
-    except ConnectionResetError:
-        pass
-    conn.close()                # already CLOSE
+    abort(cli, conn)            # cli: ESTABLISHED -> CLOSE, RST sent; conn: reset
     srv.close()
     info["expected"] = {"listener": LISTENER,
                         "client": EST_CLIENT + [("ESTABLISHED", "CLOSE")],
@@ -152,10 +89,6 @@ def rst_abort(family):
     info["syscall"] = {"client": [("CLOSE", "SYN_SENT"), ("ESTABLISHED", "CLOSE")]}
     info["resets"] = 1
     return info
-
-
-def _tcp_state(s):
-    return s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 8)[0]
 
 
 def simultaneous_close(family, delay_ms=150):
@@ -167,15 +100,9 @@ def simultaneous_close(family, delay_ms=150):
                     "%dms" % delay_ms], check=True, stdout=subprocess.DEVNULL,
                    stderr=subprocess.PIPE)
     try:
-        cli.shutdown(socket.SHUT_WR)    # ESTABLISHED -> FIN_WAIT1 (our syscall)
-        conn.shutdown(socket.SHUT_WR)   # ESTABLISHED -> FIN_WAIT1 (our syscall)
-        _wait_eof(cli)                  # the peer's FIN: FIN_WAIT1 -> CLOSING
-        _wait_eof(conn)
-        end = time.monotonic() + 10     # the ACKs of our FINs: CLOSING -> CLOSE
-        while (_tcp_state(cli), _tcp_state(conn)) != (7, 7):
-            if time.monotonic() > end:
-                raise RuntimeError("simultaneous close: states %s" % ((_tcp_state(cli), _tcp_state(conn)),))
-            time.sleep(0.01)
+        # ESTABLISHED -> FIN_WAIT1 (our syscalls); the peer's FIN: FIN_WAIT1
+        # -> CLOSING; the ACKs of our FINs: CLOSING -> CLOSE
+        close_simultaneously(cli, conn)
     finally:
         subprocess.run(["tc", "qdisc", "del", "dev", "lo", "root"], stderr=subprocess.DEVNULL)
     cli.close()                         # already CLOSE
@@ -197,9 +124,7 @@ def simple(family="ipv4"):
 def churn(stop_event, family="ipv4", counter=None):
     """Make connections in a loop until stop_event is set."""
     af, addr, _ = ADDRS[family]
-    srv = socket.socket(af, socket.SOCK_STREAM)
-    srv.bind((addr, 0))
-    srv.listen(64)
+    srv = listener(family, backlog=64, timeout=None)
     port = srv.getsockname()[1]
     n = 0
     try:
@@ -222,23 +147,13 @@ def churn(stop_event, family="ipv4", counter=None):
 def many(n, family="ipv4"):
     """n sequential connections through one listener, client closes first.
     Returns the listener port and the list of client ports."""
-    af, addr, _ = ADDRS[family]
-    srv = socket.socket(af, socket.SOCK_STREAM)
-    srv.settimeout(10)
-    srv.bind((addr, 0))
-    srv.listen(64)
+    srv = listener(family, backlog=64, timeout=10)
     port = srv.getsockname()[1]
     cports = []
     for _ in range(n):
-        cli = socket.socket(af, socket.SOCK_STREAM)
-        cli.settimeout(10)
-        cli.connect((addr, port))
-        conn, _ = srv.accept()
-        conn.settimeout(10)
+        cli, conn = connect(family, srv, timeout=10)
         cports.append(cli.getsockname()[1])
-        cli.close()
-        _wait_eof(conn)
-        conn.close()
+        close_first(cli, conn)
     srv.close()
     return port, cports
 
@@ -246,7 +161,6 @@ def many(n, family="ipv4"):
 if __name__ == "__main__":
     # Used by the netns tests: run one connection here, print what we know.
     import json
-    import sys
     t0 = time.monotonic_ns()
     info = client_closes(sys.argv[1] if len(sys.argv) > 1 else "ipv4")
     info["pid"] = os.getpid()

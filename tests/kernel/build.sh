@@ -61,6 +61,7 @@ cache_key() {
 }
 
 DEBUG_MODULE_DIR=$BUILD/debug-module
+DEBUG_FAULT_MODULE_DIR=$BUILD/debug-fault-module
 KUNIT_MODULE_DIR=$BUILD/kunit-module
 # The module's sources (MODULE_SRC=DIR: try a patched copy).
 MODULE_SRC=${MODULE_SRC:-$ROOT/module}
@@ -71,8 +72,9 @@ print_env() {
 		kver=$(cat "$KDIR/include/config/kernel.release")
 	printf 'DEBUG_KDIR=%q\nDEBUG_KVER=%q\nDEBUG_BZIMAGE=%q\n' \
 		"$KDIR" "$kver" "$KDIR/arch/x86/boot/bzImage"
-	printf 'DEBUG_MODULE=%q\nKUNIT_MODULE=%q\n' \
-		"$DEBUG_MODULE_DIR/tcpstate.ko" "$KUNIT_MODULE_DIR/tcpstate_kunit.ko"
+	printf 'DEBUG_MODULE=%q\nKUNIT_MODULE=%q\nDEBUG_FAULT_MODULE=%q\n' \
+		"$DEBUG_MODULE_DIR/tcpstate.ko" "$KUNIT_MODULE_DIR/tcpstate_kunit.ko" \
+		"$DEBUG_FAULT_MODULE_DIR/tcpstate.ko"
 }
 
 unpack_source() {
@@ -190,6 +192,9 @@ build_modules() {
 	make -C "$KDIR" M="$DEBUG_MODULE_DIR" -j"$JOBS" modules > "$DEBUG_MODULE_DIR/build.log" 2>&1 ||
 		{ cat "$DEBUG_MODULE_DIR/build.log" >&2; die "tcpstate.ko (debug kernel) failed to build"; }
 	grep -E 'warning|error' "$DEBUG_MODULE_DIR/build.log" >&2 || true
+	# The test build (fail_init=) for the init-failure tests.
+	bash "$HERE/fault-module.sh" "$KDIR" "$DEBUG_FAULT_MODULE_DIR" >/dev/null ||
+		die "tcpstate.ko's test build (debug kernel) failed to build"
 
 	# The test module compiles the module's own sources (module/*.c)
 	# beside its tests: tests/kunit/Kbuild names them.

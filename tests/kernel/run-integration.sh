@@ -9,12 +9,12 @@
 #
 # Builds what is missing (tests/kernel/build.sh), then runs run-all.sh
 # unchanged from a shadow of the project root ($BUILD/debug-root: copies
-# of tests/vm and tests/integration, links to everything else) whose
-# tcpstate.ko is $BUILD/debug-module/tcpstate.ko; vm.sh boots the debug
-# kernel (KVER, VM_KERNEL). Without arguments the two hook modes run in
-# two VMs at once (DEBUG_PARALLEL=0: one after the other). Results go to
-# $BUILD/debug/ (<hook>/vm/it-<hook>, <hook>.log), the summed count to
-# $BUILD/results/vm-debug.count.
+# of tests/vm, tests/integration, tests/scenarios and tests/lib, links to
+# everything else) whose tcpstate.ko is $BUILD/debug-module/tcpstate.ko;
+# vm.sh boots the debug kernel (KVER, VM_KERNEL). Without arguments the
+# two hook modes run in two VMs at once (DEBUG_PARALLEL=0: one after the
+# other). Results go to $BUILD/debug/ (<hook>/vm/it-<hook>, <hook>.log),
+# the summed count to $BUILD/results/vm-debug.count.
 #
 # Fails on any failed test and on any kernel report on the console:
 # KASAN, lockdep, UBSAN, "sleeping function called from invalid context",
@@ -41,21 +41,30 @@ fi
 eval "$(BUILD=$BUILD bash "$HERE/build.sh" --env)"
 [ -f "$DEBUG_MODULE" ] || fail "$DEBUG_MODULE missing"
 
-# The shadow root: run-all.sh, vm.sh and the guest find the project
-# (and so tcpstate.ko) relative to their own files.
+# The shadow root: run-all.sh, vm.sh, the guest and the suites' shared
+# helpers (tests/lib/tcpstate_test/common.py: ROOT, KO, TOOL) find the
+# project, and so tcpstate.ko, relative to their own files: those are
+# copied (with tests/scenarios, which guest.py imports), the rest linked.
 SHADOW=$BUILD/debug-root
+COPIED="tests/vm tests/integration tests/scenarios tests/lib"
 rm -rf -- "$SHADOW"
 mkdir -p "$SHADOW/tests"
 for f in "$ROOT"/* "$ROOT"/tests/*; do
-	case "${f#"$ROOT"/}" in
-	tests|build|tcpstate.ko|tests/vm|tests/integration) ;;
-	tests/*) ln -s "$f" "$SHADOW/${f#"$ROOT"/}" ;;
-	*) ln -s "$f" "$SHADOW/${f#"$ROOT"/}" ;;
+	rel=${f#"$ROOT"/}
+	case " tests build tcpstate.ko $COPIED " in
+	*" $rel "*) ;;
+	*) ln -s "$f" "$SHADOW/$rel" ;;
 	esac
 done
-cp -a "$ROOT/tests/vm" "$ROOT/tests/integration" "$SHADOW/tests/"
-rm -rf -- "$SHADOW/tests/integration/__pycache__"
+for d in $COPIED; do
+	cp -a "$ROOT/$d" "$SHADOW/tests/"
+done
+find "$SHADOW/tests" -name __pycache__ -prune -exec rm -rf -- {} +
 ln -s "$DEBUG_MODULE" "$SHADOW/tcpstate.ko"
+# The init-failure tests' test build, where the guest looks for it.
+[ -f "$DEBUG_FAULT_MODULE" ] || fail "$DEBUG_FAULT_MODULE missing"
+mkdir -p "$SHADOW/build/fault-module"
+ln -s "$DEBUG_FAULT_MODULE" "$SHADOW/build/fault-module/tcpstate.ko"
 
 export KVER=$DEBUG_KVER VM_KERNEL=$DEBUG_BZIMAGE VM_NO_EXTRACT=1
 export VMTEST_TIMEOUT=${VMTEST_DEBUG_TIMEOUT:-1500}

@@ -1,5 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
-"""The scenario drivers: real sockets in a private netns (nsutil.Netns).
+"""The scenario drivers: real sockets in a private netns (a
+tcpstate_test.netns.Netns, or its Here for the namespace we are in), made
+with the shared socket helpers (tests/lib/tcpstate_test/sockets.py).
 
 Each driver sets up what it needs in the netns (sysctls, nftables, netem),
 drives its sockets to a fixed end and returns an info dict:
@@ -15,80 +17,19 @@ drives its sockets to a fixed end and returns an info dict:
   ports       every port of the scenario
 All sockets are closed when a driver returns.
 """
+import os
 import random
 import select
 import socket
 import struct
+import sys
 import time
 
-SO_COOKIE = 57
-ADDR = {"ipv4": (socket.AF_INET, "127.0.0.1", "0.0.0.0"),
-        "ipv6": (socket.AF_INET6, "::1", "::")}
-TCP_STATE_NUM = {"ESTABLISHED": 1, "SYN_SENT": 2, "SYN_RECV": 3, "FIN_WAIT1": 4,
-                 "FIN_WAIT2": 5, "TIME_WAIT": 6, "CLOSE": 7, "CLOSE_WAIT": 8,
-                 "LAST_ACK": 9, "LISTEN": 10, "CLOSING": 11}
-
-
-def cookie(s):
-    return struct.unpack("<Q", s.getsockopt(socket.SOL_SOCKET, SO_COOKIE, 8))[0]
-
-
-def tcp_state(s):
-    return s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 8)[0]
-
-
-def wait_state(s, name, timeout=10.0):
-    want = TCP_STATE_NUM[name]
-    end = time.monotonic() + timeout
-    while tcp_state(s) != want:
-        if time.monotonic() > end:
-            raise RuntimeError("socket did not reach %s (state %d)" % (name, tcp_state(s)))
-        time.sleep(0.005)
-
-
-def wait_port_state(ns, lport, rport, name, timeout=10.0):
-    """Wait until /proc/net/tcp* of the netns shows (lport, rport) in state
-    name (works for orphans and TIME_WAIT sockets: their substate)."""
-    want = TCP_STATE_NUM[name]
-    end = time.monotonic() + timeout
-    while True:
-        rows = [r for r in ns.tcp_table() if r[0] == lport and r[1] == rport]
-        if any(r[2] == want for r in rows):
-            return
-        if time.monotonic() > end:
-            raise RuntimeError("%d->%d did not reach %s: %s" % (lport, rport, name, rows))
-        time.sleep(0.005)
-
-
-def tup(s):
-    la, lp = s.getsockname()[:2]
-    ra, rp = s.getpeername()[:2]
-    return (la, lp, ra, rp)
-
-
-def recv_exact(s, n):
-    buf = b""
-    while len(buf) < n:
-        b = s.recv(n - len(buf))
-        if not b:
-            raise EOFError("peer closed after %d of %d bytes" % (len(buf), n))
-        buf += b
-    return buf
-
-
-def wait_eof(s):
-    b = s.recv(100)
-    if b != b"":
-        raise RuntimeError("expected EOF, got %r" % b)
-
-
-def listener(family, backlog=8, port=0):
-    af, addr, _ = ADDR[family]
-    srv = socket.socket(af, socket.SOCK_STREAM)
-    srv.settimeout(15)
-    srv.bind((addr, port))
-    srv.listen(backlog)
-    return srv
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
+from tcpstate_test import sockets  # noqa: E402
+from tcpstate_test.sockets import (  # noqa: E402
+    ADDRS, abort, close_first, close_simultaneously, connect, connect_refused, cookie, free_port,
+    listener, recv_exact, sock_tuple, wait_eof, wait_state)
 
 
 def new_info(family):
@@ -97,29 +38,24 @@ def new_info(family):
 
 
 def add_sock(info, role, s, tuple_=None):
-    info["sockets"][role] = {"tuple": tuple(tuple_ or tup(s)), "cookie": cookie(s)}
+    info["sockets"][role] = {"tuple": tuple(tuple_ or sock_tuple(s)), "cookie": cookie(s)}
     for p in info["sockets"][role]["tuple"][1::2]:
         if p:
             info["ports"].add(p)
 
 
 def connect_pair(info, srv, exchange=True):
+    """A client and its child at the listener srv (sockets.connect), all
+    three added to info; exchange: some data each way."""
     family = info["family"]
-    af, addr, any_ = ADDR[family]
+    _, addr, any_ = ADDRS[family]
     port = srv.getsockname()[1]
     add_sock(info, "listener", srv, (addr, port, any_, 0))
-    cli = socket.socket(af, socket.SOCK_STREAM)
-    cli.settimeout(15)
-    cli.connect((addr, port))
-    conn, _ = srv.accept()
-    conn.settimeout(15)
+    cli, conn = connect(family, srv)
     add_sock(info, "client", cli)
     add_sock(info, "child", conn)
     if exchange:
-        cli.sendall(b"hello server")
-        recv_exact(conn, 12)
-        conn.sendall(b"hello client!")
-        recv_exact(cli, 13)
+        sockets.exchange(cli, conn)
     return cli, conn
 
 
@@ -159,7 +95,7 @@ def close_client_first(ns, info, cli, conn, srv, orphan=True):
     else:
         cli.shutdown(socket.SHUT_WR)
     wait_eof(conn)
-    wait_port_state(ns, cport, sport, "FIN_WAIT2")
+    ns.wait_port_state(cport, sport, "FIN_WAIT2")
     conn.close()
     if not orphan:
         wait_eof(cli)
@@ -197,7 +133,7 @@ def server_closes(ns, family):
         wait_state(conn, "FIN_WAIT2")
         cli.close()
         wait_eof(conn)
-        wait_port_state(ns, sport, cport, "TIME_WAIT")
+        ns.wait_port_state(sport, cport, "TIME_WAIT")
         conn.close()
         srv.close()
     info["expected"].update(listener=LISTENER, client=EST_CLIENT + PASSIVE_CLOSE,
@@ -219,10 +155,8 @@ def fin_ack_together(ns, family):
         srv = listener(family)
         cli, conn = connect_pair(info, srv)
         cport, sport = info["sockets"]["client"]["tuple"][1], info["sockets"]["child"]["tuple"][1]
-        cli.close()
-        wait_eof(conn)
-        conn.close()
-        wait_port_state(ns, cport, sport, "TIME_WAIT")
+        close_first(cli, conn)
+        ns.wait_port_state(cport, sport, "TIME_WAIT")
         srv.close()
     info["expected"].update(listener=LISTENER, client=EST_CLIENT + ACTIVE_CLOSE,
                             child=EST_CHILD + PASSIVE_CLOSE)
@@ -254,12 +188,7 @@ def simultaneous_close(ns, family, delay_ms=50):
         cli, conn = connect_pair(info, srv)
         ns.netem("delay %dms" % delay_ms)
         try:
-            cli.shutdown(socket.SHUT_WR)
-            conn.shutdown(socket.SHUT_WR)
-            wait_eof(cli)
-            wait_eof(conn)
-            wait_state(cli, "CLOSE")
-            wait_state(conn, "CLOSE")
+            close_simultaneously(cli, conn)
         finally:
             ns.netem(None)
         cli.close()
@@ -277,7 +206,7 @@ def simultaneous_close(ns, family, delay_ms=50):
 # -- 4. simultaneous open ------------------------------------------------------------
 def simultaneous_open(ns, family, delay_ms=100):
     info = new_info(family)
-    af, addr, _ = ADDR[family]
+    af, addr, _ = ADDRS[family]
     with ns.enter():
         a = socket.socket(af, socket.SOCK_STREAM)
         b = socket.socket(af, socket.SOCK_STREAM)
@@ -314,9 +243,9 @@ def simultaneous_open(ns, family, delay_ms=100):
         recv_exact(b, 4)
         a.close()
         wait_eof(b)
-        wait_port_state(ns, pa, pb, "FIN_WAIT2")
+        ns.wait_port_state(pa, pb, "FIN_WAIT2")
         b.close()
-        wait_port_state(ns, pa, pb, "TIME_WAIT")
+        ns.wait_port_state(pa, pb, "TIME_WAIT")
     so = [("CLOSE", "SYN_SENT"), ("SYN_SENT", "SYN_RECV"), ("SYN_RECV", "ESTABLISHED")]
     info["expected"].update(a=so + ACTIVE_CLOSE, b=so + PASSIVE_CLOSE)
     info["tw"]["a"] = ("FIN_WAIT2", "FIN_WAIT2")
@@ -391,22 +320,10 @@ def lost_third_ack(ns, family):
 # -- 7. refused; aborted with SO_LINGER 0 ------------------------------------------------
 def refused(ns, family):
     info = new_info(family)
-    af, addr, _ = ADDR[family]
+    addr = ADDRS[family][1]
     with ns.enter():
-        tmp = socket.socket(af, socket.SOCK_STREAM)
-        tmp.bind((addr, 0))
-        port = tmp.getsockname()[1]
-        tmp.close()
-        cli = socket.socket(af, socket.SOCK_STREAM)
-        cli.settimeout(15)
-        c = cookie(cli)
-        try:
-            cli.connect((addr, port))
-            raise RuntimeError("connect to closed port %d succeeded" % port)
-        except ConnectionRefusedError:
-            pass
-        lport = cli.getsockname()[1]
-        cli.close()
+        port = free_port(family)
+        c, lport = connect_refused(family, port)
     info["sockets"]["client"] = {"tuple": (addr, lport, addr, port), "cookie": c}
     info["ports"].update({port, lport})
     info["expected"]["client"] = [("CLOSE", "SYN_SENT"), ("SYN_SENT", "CLOSE")]
@@ -422,14 +339,7 @@ def rst_abort(ns, family):
     with ns.enter():
         srv = listener(family)
         cli, conn = connect_pair(info, srv)
-        cli.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        cli.close()
-        try:
-            b = conn.recv(100)
-            raise RuntimeError("expected ECONNRESET on the server side, got %r" % b)
-        except ConnectionResetError:
-            pass
-        conn.close()
+        abort(cli, conn)
         srv.close()
     info["expected"].update(listener=LISTENER, client=EST_CLIENT + [("ESTABLISHED", "CLOSE")],
                             child=EST_CHILD + [("ESTABLISHED", "CLOSE")])
@@ -578,11 +488,11 @@ def accept_queue_full(ns, family="ipv4", backlog=2, delay_ms=50):
     ignored (ACCEPT_QUEUE_FULL, ListenOverflows); once accept() made room,
     that request's SYN-ACK retransmission is ACKed and it is promoted."""
     info = new_info(family)
-    af, addr, _ = ADDR[family]
+    af, addr, _ = ADDRS[family]
     with ns.enter():
         srv = listener(family, backlog=backlog)
         port = srv.getsockname()[1]
-        add_sock(info, "listener", srv, (addr, port, ADDR[family][2], 0))
+        add_sock(info, "listener", srv, (addr, port, ADDRS[family][2], 0))
         first = []
         for i in range(backlog):
             s = socket.create_connection((addr, port), timeout=5)
@@ -635,7 +545,7 @@ def timewait(ns, family="ipv4"):
         wait_eof(conn)
         conn.close()
         wait_eof(cli)
-        wait_port_state(ns, cport, sport, "TIME_WAIT")
+        ns.wait_port_state(cport, sport, "TIME_WAIT")
         cli.close()
         srv.close()
     info["expected"].update(listener=LISTENER, client=EST_CLIENT + ACTIVE_CLOSE,
@@ -665,11 +575,11 @@ def timewait_end(ns, family, how, capture=None):
       killed          ss -K (sock_diag destroy)"""
     info = new_info(family)
     info["how"] = how
-    af, addr, _ = ADDR[family]
+    af, addr, _ = ADDRS[family]
     with ns.enter():
         srv = listener(family)
         port = srv.getsockname()[1]
-        add_sock(info, "listener", srv, (addr, port, ADDR[family][2], 0))
+        add_sock(info, "listener", srv, (addr, port, ADDRS[family][2], 0))
         cli = socket.socket(af, socket.SOCK_STREAM)
         cli.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         cli.settimeout(15)
@@ -686,7 +596,7 @@ def timewait_end(ns, family, how, capture=None):
             wait_state(conn, "FIN_WAIT2")
             cli.close()
             wait_eof(conn)
-            wait_port_state(ns, port, cport, "TIME_WAIT")
+            ns.wait_port_state(port, cport, "TIME_WAIT")
             conn.close()
             tw_role = "child"
         else:                            # the client's side goes TIME_WAIT
@@ -695,7 +605,7 @@ def timewait_end(ns, family, how, capture=None):
             wait_state(cli, "FIN_WAIT2")
             conn.close()
             wait_eof(cli)
-            wait_port_state(ns, cport, port, "TIME_WAIT")
+            ns.wait_port_state(cport, port, "TIME_WAIT")
             cli.close()
             tw_role = "client"
         info["tw_role"] = tw_role

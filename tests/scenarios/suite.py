@@ -8,7 +8,7 @@ Normally run by tests/integration/guest.py (same VM boot, same runner,
 after the integration tests; see build()). Standalone, it loads the
 module itself and writes $TCPSTATE_OUT/counts like guest.py.
 
-Every scenario runs in a fresh network namespace (nsutil.Netns): its own
+Every scenario runs in a fresh network namespace (Netns.fresh): its own
 lo (tcpdump, netem and nftables touch nothing else), its own counters
 (/proc/net/{snmp,netstat,tcpstate} start at zero), and its records are
 told apart by their netns field. The tool (tools/tcpstate dump --json)
@@ -33,6 +33,13 @@ kernel's own counters.
 
 The 60 s TIME_WAIT test starts first (timewait_start) and is checked by
 the last test (timewait_expired), so its wait overlaps the others.
+
+Helpers: sockets, namespaces, the device, /proc/net/tcpstate, the tool
+and the module come from tests/lib/tcpstate_test (shared with
+tests/integration); ftrace and the test runner (tsf) from
+tests/integration. A new scenario is a driver in drivers.py (sockets in
+the Netns it is given) plus a test here: scenario(tag, driver, family)
+runs it with every oracle and the standard checks (see README.md).
 """
 import argparse
 import collections
@@ -43,22 +50,24 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(os.path.dirname(HERE), "integration"))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "integration"))   # ftrace, tsf
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "lib"))
 import drivers   # noqa: E402
 import ftrace    # noqa: E402
-import nsutil    # noqa: E402
 import oracle    # noqa: E402
-import tcpst     # noqa: E402
 import wire      # noqa: E402
 import tsf       # noqa: E402
 from tsf import Runner  # noqa: E402
+from tcpstate_test import kmod, reader  # noqa: E402
+from tcpstate_test.common import OUT, ROOT, wait_for  # noqa: E402
+from tcpstate_test.netns import Netns  # noqa: E402
 
 MODE = None
 FT = None
 MY_PID = os.getpid()
 MY_COMM = open("/proc/self/comm").read().strip()
-SC_OUT = os.path.join(tcpst.OUT, "scenarios")
-README_OUT = os.path.join(tcpst.OUT, "readme")
+SC_OUT = os.path.join(OUT, "scenarios")
+README_OUT = os.path.join(OUT, "readme")
 # Records of every netns, from every reader the suite ran (a netns' late
 # records, e.g. the 60 s TIME_WAIT's end, may come through any of them).
 STORE = []
@@ -105,7 +114,7 @@ class Run:
         self.cap = None
 
     def start(self, t, text=False):
-        self.ns = nsutil.Netns(self.tag[:8])
+        self.ns = Netns.fresh(self.tag[:8])
         t.defer(self.cleanup)
         self.inode = self.ns.inode
         self.cap = wire.Capture(self.ns, os.path.join(SC_OUT, "pcap", "%s-%s.pcap" % (MODE, self.tag)))
@@ -113,12 +122,12 @@ class Run:
         FT.start()
         self.kp_missed0 = oracle.kprobe_missed()
         self.before = self.counters()
-        self.dump = tcpst.Dump(() if text else ("--json",), tag="sc-" + self.tag)
+        self.dump = reader.Dump(() if text else ("--json",), tag="sc-" + self.tag)
         self.t0 = time.monotonic_ns()
 
     def counters(self):
         rows = self.ns.tcp_table()
-        return {"tcpstate": self.ns.tcpstate(), "snmp": self.ns.snmp()["Tcp"],
+        return {"tcpstate": self.ns.read_proc(), "snmp": self.ns.snmp()["Tcp"],
                 "netstat": self.ns.netstat()["TcpExt"],
                 # what the kernel holds now: request sockets show as SYN_RECV,
                 # TIME_WAIT sockets as TIME_WAIT (or their substate)
@@ -144,9 +153,9 @@ class Run:
             return self
         # Everything recorded in the netns so far has been printed by the
         # tool (events_buffered is checked, not waited for).
-        n = self.ns.tcpstate()["events_recorded"]
+        n = self.ns.read_proc()["events_recorded"]
         try:
-            tcpst.wait_for(lambda: len(self.mine()) >= n, 10, what="the tool to print %d records" % n)
+            wait_for(lambda: len(self.mine()) >= n, 10, what="the tool to print %d records" % n)
         except TimeoutError as e:
             t.fail("%s (printed %d)" % (e, len(self.mine())))
         self.after = self.counters()
@@ -174,8 +183,8 @@ class Run:
             end_wait = ends_seen
         if end_wait:
             try:
-                tcpst.wait_for(lambda: end_wait(self.mine()), 10, interval=0.1,
-                               what="end records of the deleted netns' TIME_WAIT/request sockets")
+                wait_for(lambda: end_wait(self.mine()), 10, interval=0.1,
+                         what="end records of the deleted netns' TIME_WAIT/request sockets")
             except TimeoutError as e:
                 t.fail(str(e))
         self.rc = self.dump.stop()
@@ -669,11 +678,11 @@ def check_counters(t, run, extra=None):
     t.eq(d["events_read"], len(recs), "events_read vs records the tool printed")
     t.eq((d["events_dropped"], d["events_discarded"], a["tcpstate"]["events_buffered"]), (0, 0, 0),
          "events_dropped, events_discarded, events_buffered")
-    trans = collections.Counter(tcpst.trans_key(r["old"], r["new"]) for r in states)
+    trans = collections.Counter(reader.trans_key(r["old"], r["new"]) for r in states)
     got = {k: v for k, v in d.items() if k.startswith("trans_") and v}
     t.eq(got, dict(trans), "trans_* vs the state records (TIME_WAIT ones included)")
     full = collections.Counter((r["old"], r["new"]) for r in states if not r.get("timewait"))
-    for name, trs in tcpst.DERIVED.items():
+    for name, trs in reader.DERIVED.items():
         t.eq(d[name], sum(full[x] for x in trs), "%s vs the full sockets' %s records" % (name, trs))
     rst_in = oracle.count(run.tev, "tcp_receive_reset")
     t.eq(d["resets_in"], rst_in, "resets_in vs ftrace tcp:tcp_receive_reset")
@@ -971,18 +980,18 @@ def tcpst_comm():
 
 def test_timewait_start(t):
     """Starts the 60 s TIME_WAIT connection (checked by timewait_expired)."""
-    ns = nsutil.Netns("tw60")
+    ns = Netns.fresh("tw60")
     TW_TEST["ns"] = ns
     TW_TEST["t0"] = time.monotonic()
-    dump = tcpst.Dump(("--json",), tag="sc-tw60")
+    dump = reader.Dump(("--json",), tag="sc-tw60")
     t.defer(dump.kill)
     info = drivers.timewait(ns, "ipv4")
     TW_TEST["info"] = info
     ns.wait_settled()
-    n = ns.tcpstate()["events_recorded"]
-    tcpst.wait_for(lambda: len([r for r in dump.records() if r.get("netns") == ns.inode]) >= n, 15,
-                   what="the tool to print the netns' %d records" % n)
-    TW_TEST["before"] = {"tcpstate": ns.tcpstate(), "netstat": ns.netstat()["TcpExt"]}
+    n = ns.read_proc()["events_recorded"]
+    wait_for(lambda: len([r for r in dump.records() if r.get("netns") == ns.inode]) >= n, 15,
+             what="the tool to print the netns' %d records" % n)
+    TW_TEST["before"] = {"tcpstate": ns.read_proc(), "netstat": ns.netstat()["TcpExt"]}
     t.eq(TW_TEST["before"]["netstat"]["TW"], 1, "TcpExt TW after the birth (counted when the timer is armed)")
     t.eq(TW_TEST["before"]["tcpstate"]["time_wait_now"], 1, "time_wait_now after the birth")
     t.eq(TW_TEST["before"]["tcpstate"]["time_wait_entered"], 1, "time_wait_entered after the birth")
@@ -1003,7 +1012,7 @@ def test_timewait_expired(t):
     t.require(ns is not None and birth is not None, "timewait_start did not leave a TIME_WAIT birth record")
     t.defer(ns.delete)
     cli = TW_TEST["info"]["sockets"]["client"]
-    dump = tcpst.Dump(("--json",), tag="sc-tw60-end")
+    dump = reader.Dump(("--json",), tag="sc-tw60-end")
     t.defer(dump.kill)
 
     def ended():
@@ -1013,11 +1022,11 @@ def test_timewait_expired(t):
     left = birth["ts"] / 1e9 + 66 - time.monotonic()
     t.note("waiting up to %.0fs more for the TIME_WAIT socket's end" % max(left, 0))
     try:
-        tcpst.wait_for(ended, max(left, 1), interval=0.5, what="the TIME_WAIT end record")
+        wait_for(ended, max(left, 1), interval=0.5, what="the TIME_WAIT end record")
     except TimeoutError as e:
         t.fail("%s (table now: %s)" % (e, ns.tcp_table()))
     end = ended()
-    after = {"tcpstate": ns.tcpstate(), "netstat": ns.netstat()["TcpExt"]}
+    after = {"tcpstate": ns.read_proc(), "netstat": ns.netstat()["TcpExt"]}
     t.eq(dump.stop(), 0, "tool exit status")
     store(dump.records())
     if not t.eq(len(end), 1, "TIME_WAIT end records"):
@@ -1080,9 +1089,9 @@ def loaded(t):
     if FT is None:
         FT = oracle.Tracer()
         FT.setup()
-    tcpst.ensure_loaded(MODE)
-    if tcpst.fd_holders():
-        t.fail_now("%s held by %s" % (tcpst.DEV, tcpst.fd_holders()))
+    kmod.ensure_loaded(MODE)
+    if reader.fd_holders():
+        t.fail_now("%s held by %s" % (reader.DEV, reader.fd_holders()))
     # No drain: records left in the ring (e.g. the 60 s TIME_WAIT socket's
     # end, from another netns) go to the next test's tool and into STORE.
 
@@ -1099,9 +1108,9 @@ def retry_if_missed(fn):
     reports but cannot prevent), say so and run it once more. A failure
     without missed events, or a second one, stands."""
     def run(t):
-        m0 = tcpst.read_proc().get("events_missed", 0)
+        m0 = reader.read_proc().get("events_missed", 0)
         c = tsf.run_in_context(t.name, fn)
-        missed = tcpst.read_proc().get("events_missed", 0) - m0
+        missed = reader.read_proc().get("events_missed", 0) - m0
         if c.failures and missed > 0:
             t.note("first run: %d of tcpstate's events skipped by the kprobe core (events_missed),"
                    " and it failed (%s); ran again" % (missed, c.failures[0][:200]))
@@ -1145,25 +1154,25 @@ def main():
     ap.add_argument("--hook", choices=("tracepoint", "kprobe"), required=True)
     ap.add_argument("--only", nargs="*")
     args = ap.parse_args()
-    os.chdir(tcpst.ROOT)
-    os.makedirs(tcpst.OUT, exist_ok=True)
+    os.chdir(ROOT)
+    os.makedirs(OUT, exist_ok=True)
     runner = Runner()
     t0 = time.monotonic()
     try:
-        tcpst.ensure_unloaded()
+        kmod.ensure_unloaded()
     except RuntimeError as e:
         print("# warning: %s" % e)
     build(runner, args.hook)
     runner.run(args.only, label="hook=%s scenarios" % args.hook)
     try:
-        tcpst.ensure_unloaded()
+        kmod.ensure_unloaded()
     except RuntimeError as e:
         print("# rmmod failed: %s" % e)
         runner.failed += 1
     teardown()
-    with open(os.path.join(tcpst.OUT, "counts"), "w") as f:
+    with open(os.path.join(OUT, "counts"), "w") as f:
         f.write("%d %d\n" % (runner.passed, runner.failed))
-    with open(os.path.join(tcpst.OUT, "results.txt"), "w") as f:
+    with open(os.path.join(OUT, "results.txt"), "w") as f:
         for name, ok, dt in runner.results:
             f.write("%s %s %.1f\n" % ("ok" if ok else "FAIL", name, dt))
     print("# hook=%s scenarios: %.0fs" % (args.hook, time.monotonic() - t0), flush=True)

@@ -1,0 +1,343 @@
+# SPDX-License-Identifier: GPL-2.0
+"""The module's interface as the tests see it: /dev/tcpstate (the record
+ABI, decoding, draining, ioctl, poll), /proc/net/tcpstate (counters and
+their rules), and the tool (Dump: `tools/tcpstate dump` in the background)
+with its JSON records."""
+import fcntl
+import json
+import os
+import select
+import signal
+import socket
+import struct
+import subprocess
+
+from .common import OUT, ROOT, TOOL, wait_for
+from .sockets import TCP_STATES
+
+DEV = "/dev/tcpstate"
+PROC = "/proc/net/tcpstate"
+
+REC_SIZE = 128
+REC_STATE, REC_LOST, REC_SEGMENT, REC_REQUEST = 1, 2, 3, 4
+F_TASK, F_CHILD_TUPLE, F_TIMEWAIT = 0x1, 0x2, 0x4
+ABI_VERSION = 2
+HOOKS = {1: "tracepoint", 2: "kprobe"}
+STATES = TCP_STATES
+# _IOR(0xB7, 1, struct tcpstate_info): dir=2 (read), size 56
+IOC_INFO = (2 << 30) | (56 << 16) | (0xB7 << 8) | 1
+INFO_FMT = "<IIIIII4Q"
+
+PROC_ORDER = ["events_recorded", "events_dropped", "events_read", "events_discarded",
+              "events_buffered", "events_missed", "active_opens", "passive_opens", "failed_opens",
+              "active_closes", "passive_closes", "simultaneous_closes",
+              "resets_in", "resets_out",
+              # v2 (contract: after resets_out, before trans_*)
+              "time_wait_entered", "time_wait_expired", "time_wait_now", "syn_in", "synack_out",
+              "syn_retrans", "synack_retrans", "syncookies_sent", "syncookies_accepted",
+              "half_open_now", "accept_queue_drops",
+              # v3 (appended after accept_queue_drops, before trans_*)
+              "labels_missed", "time_wait_tracked", "time_wait_untracked",
+              "time_wait_table_reclaimed", "time_wait_table_capacity"]
+# summary counter -> transitions it counts (contract)
+DERIVED = {
+    "active_opens": [("SYN_SENT", "ESTABLISHED")],
+    "passive_opens": [("SYN_RECV", "ESTABLISHED")],
+    "failed_opens": [("SYN_SENT", "CLOSE"), ("SYN_RECV", "CLOSE")],
+    "active_closes": [("ESTABLISHED", "FIN_WAIT1")],
+    "passive_closes": [("ESTABLISHED", "CLOSE_WAIT")],
+    "simultaneous_closes": [("FIN_WAIT1", "CLOSING")],
+}
+
+
+# -- /proc/net/tcpstate ----------------------------------------------------
+def read_proc_lines(path=PROC):
+    with open(path) as f:
+        return f.read().splitlines()
+
+
+def read_proc(path=PROC):
+    """{name: value} of a /proc/net/tcpstate (this netns' unless told:
+    netns.Netns.read_proc() reads a private one's)."""
+    out = {}
+    for line in read_proc_lines(path):
+        k, v = line.split(" ")
+        out[k] = int(v)
+    return out
+
+
+def delta(after, before):
+    keys = set(after) | set(before)
+    return {k: after.get(k, 0) - before.get(k, 0) for k in keys}
+
+
+def trans_key(old, new):
+    return "trans_%s_%s" % (old.lower(), new.lower())
+
+
+def wait_drained(timeout=15.0, path=PROC):
+    """Wait until the module's ring is empty (a reader has read everything)."""
+    wait_for(lambda: read_proc(path).get("events_buffered") == 0, timeout,
+             what="events_buffered == 0" + ("" if path == PROC else " in " + path))
+
+
+# -- the device ------------------------------------------------------------
+def dev_open(flags=os.O_RDONLY):
+    return os.open(DEV, flags)
+
+
+def ioctl_info(fd):
+    buf = bytearray(56)
+    fcntl.ioctl(fd, IOC_INFO, buf, True)
+    v = struct.unpack(INFO_FMT, bytes(buf))
+    return {"version": v[0], "rec_size": v[1], "nr_records": v[2], "hook": v[3],
+            "netns": v[4], "pad0": v[5], "reserved": list(v[6:10])}
+
+
+def decode_records(buf):
+    recs = []
+    for off in range(0, len(buf), REC_SIZE):
+        r = buf[off:off + REC_SIZE]
+        (version, rtype, size, flags, cpu, netns, ts, cookie, pid, family, lport,
+         rport, pad0, pad1) = struct.unpack_from("<HHHHIIQQIHHHHI", r, 0)
+        laddr, raddr, comm = r[48:64], r[64:80], r[80:96]
+        rec = {"version": version, "type": rtype, "size": size, "flags": flags, "cpu": cpu,
+               "netns": netns, "ts": ts, "cookie": cookie, "pid": pid, "family": family,
+               "lport": lport, "rport": rport, "pad": (pad0, pad1), "payload": r[96:128]}
+        if family == socket.AF_INET:
+            rec["laddr"] = socket.inet_ntop(socket.AF_INET, laddr[:4])
+            rec["raddr"] = socket.inet_ntop(socket.AF_INET, raddr[:4])
+        elif family == socket.AF_INET6:
+            rec["laddr"] = socket.inet_ntop(socket.AF_INET6, laddr)
+            rec["raddr"] = socket.inet_ntop(socket.AF_INET6, raddr)
+        rec["comm"] = comm.split(b"\0")[0].decode(errors="replace") if flags & F_TASK else None
+        if rtype == REC_STATE:
+            rec["old"] = STATES.get(r[96], str(r[96]))
+            rec["new"] = STATES.get(r[97], str(r[97]))
+            rec["timewait"] = bool(flags & F_TIMEWAIT)
+            rec["reason"] = r[98]
+            rec["duration_ns"] = struct.unpack_from("<Q", r, 104)[0]
+        elif rtype == REC_LOST:
+            rec["count"] = struct.unpack_from("<Q", r, 96)[0]
+        elif rtype == REC_SEGMENT:
+            (rec["seq"], rec["ack"], rec["win"], rec["len"], rec["dir"], rec["tcp_flags"],
+             rec["retrans"], rec["sock"], rec["state"]) = struct.unpack_from("<IIIIBBBBB", r, 96)
+        elif rtype == REC_REQUEST:
+            rec["event"], rec["num_retrans"] = r[96], r[97]
+            rec["age_ns"], rec["snt_isn"], rec["rcv_isn"] = struct.unpack_from("<QII", r, 104)
+        recs.append(rec)
+    return recs
+
+
+def drain_device():
+    """Read whatever is buffered (no reader must be attached); return the
+    decoded records."""
+    fd = dev_open(os.O_RDONLY | os.O_NONBLOCK)
+    buf = b""
+    try:
+        while True:
+            try:
+                b = os.read(fd, REC_SIZE * 256)
+            except BlockingIOError:
+                break
+            if not b:
+                break
+            buf += b
+    finally:
+        os.close(fd)
+    return decode_records(buf)
+
+
+# -- the tool --------------------------------------------------------------
+def fd_holders(path=DEV):
+    """pids that have path open."""
+    pids = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            for fd in os.listdir("/proc/%s/fd" % pid):
+                try:
+                    if os.readlink("/proc/%s/fd/%s" % (pid, fd)) == path:
+                        pids.append(int(pid))
+                        break
+                except OSError:
+                    pass
+        except OSError:
+            pass
+    return pids
+
+
+class Dump:
+    """tools/tcpstate dump [args] running in the background, output to files."""
+
+    seq = 0
+
+    def __init__(self, args=("--json",), prefix=(), wait_open=True, tag="dump"):
+        Dump.seq += 1
+        os.makedirs(os.path.join(OUT, "tmp"), exist_ok=True)
+        base = os.path.join(OUT, "tmp", "%s-%d" % (tag, Dump.seq))
+        self.out_path, self.err_path = base + ".out", base + ".err"
+        self.outf = open(self.out_path, "w")
+        self.errf = open(self.err_path, "w")
+        self.cmd = list(prefix) + [TOOL, "dump"] + list(args)
+        self.proc = subprocess.Popen(self.cmd, stdout=self.outf, stderr=self.errf,
+                                     cwd=ROOT, start_new_session=True)
+        self.rc = None
+        if wait_open:
+            self.wait_open()
+
+    def wait_open(self, timeout=10.0):
+        def is_open():
+            if self.proc.poll() is not None:
+                raise RuntimeError("tool exited early (%d): %s" %
+                                   (self.proc.returncode, self.stderr().strip()))
+            try:
+                for fd in os.listdir("/proc/%d/fd" % self.proc.pid):
+                    if os.readlink("/proc/%d/fd/%s" % (self.proc.pid, fd)) == DEV:
+                        return True
+            except OSError:
+                pass
+            return False
+        wait_for(is_open, timeout, what="tool to open %s" % DEV)
+        # Also wait until it has done its ioctl and sits in read()/poll().
+        def sleeping():
+            try:
+                with open("/proc/%d/stat" % self.proc.pid) as f:
+                    return f.read().rsplit(")", 1)[1].split()[0] == "S"
+            except OSError:
+                return False
+        try:
+            wait_for(sleeping, 2.0, what="tool to block")
+        except TimeoutError:
+            pass
+
+    def stop(self, sig=signal.SIGINT, timeout=15.0):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            self.rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.rc = self.proc.wait()
+            raise RuntimeError("tool did not exit within %.0fs of signal %d" % (timeout, sig))
+        self.outf.close()
+        self.errf.close()
+        return self.rc
+
+    def kill(self):
+        if self.proc.poll() is None:
+            try:
+                os.kill(self.proc.pid, signal.SIGCONT)
+                self.proc.kill()
+            except OSError:
+                pass
+            self.proc.wait()
+        for f in (self.outf, self.errf):
+            if not f.closed:
+                f.close()
+
+    def stdout(self):
+        with open(self.out_path) as f:
+            return f.read()
+
+    def stderr(self):
+        with open(self.err_path) as f:
+            return f.read()
+
+    def records(self):
+        """Parsed JSON lines; raises ValueError naming a bad line. While the
+        tool runs, its last line may be half written (stdio flushes a full
+        buffer wherever it ends): only whole lines count then."""
+        recs = []
+        running = self.proc.poll() is None     # before reading: see above
+        text = self.stdout()
+        if running and not text.endswith("\n"):
+            text = text[:text.rfind("\n") + 1]
+        for i, line in enumerate(text.splitlines()):
+            try:
+                recs.append(json.loads(line))
+            except ValueError as e:
+                raise ValueError("tool output line %d is not JSON (%s): %r" % (i + 1, e, line))
+        return recs
+
+
+# -- the tool's JSON records (the contract's keys per type) ----------------
+ID_KEYS = ["ts", "cpu", "type", "cookie", "netns", "family", "laddr", "lport",
+           "raddr", "rport", "pid", "comm"]
+STATE_KEYS = ID_KEYS + ["old", "new", "timewait"]
+TW_END_KEYS = STATE_KEYS + ["reason", "duration_ns"]
+SEGMENT_KEYS = ID_KEYS + ["dir", "flags", "seq", "ack", "win", "len", "retrans", "sock", "state"]
+REQUEST_KEYS = ID_KEYS + ["event", "num_retrans", "age_ns", "snt_isn", "rcv_isn"]
+LOST_KEYS = ["ts", "cpu", "type", "count"]
+SEG_FLAGS = ["SYN", "FIN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"]
+SEG_SOCKS = ["none", "full", "listener", "request", "timewait"]
+REQ_EVENTS = ["created", "synack_retrans", "promoted", "expired", "reset", "accept_queue_full",
+              "dropped", "syncookie_sent", "syncookie_accepted", "syn_dropped"]
+TW_REASONS = ["expired", "reused_syn", "reset", "netns", "reused_connect", "other"]
+
+
+def keys_for(r):
+    t = r.get("type")
+    if t == "state":
+        return TW_END_KEYS if r.get("timewait") and r.get("new") == "CLOSE" else STATE_KEYS
+    return {"lost": LOST_KEYS, "segment": SEGMENT_KEYS, "request": REQUEST_KEYS}.get(t)
+
+
+def state_records(recs):
+    """Only the state records (v2 also has segment and request records)."""
+    return [r for r in recs if r.get("type") == "state"]
+
+
+def full_state_records(recs):
+    """State records of full sockets (not about a TIME_WAIT socket)."""
+    return [r for r in recs if r.get("type") == "state" and not r.get("timewait")]
+
+
+def schema_problems(recs):
+    """Contract JSON schema check (v2); returns list of problems (first 5)."""
+    probs = []
+    for r in recs:
+        t = r.get("type")
+        keys = keys_for(r)
+        if keys is None:
+            probs.append("unknown type in %r" % r)
+        elif sorted(r) != sorted(keys):
+            probs.append("keys %s != contract %s in %r" % (sorted(r), sorted(keys), r))
+        elif t == "segment":
+            fl = r["flags"].split("|") if r["flags"] else []
+            if [f for f in SEG_FLAGS if f in fl] != fl:
+                probs.append("flags %r not in the contract's order/names" % r["flags"])
+            if r["dir"] not in ("in", "out") or r["sock"] not in SEG_SOCKS:
+                probs.append("dir/sock in %r" % r)
+            if not isinstance(r["retrans"], bool):
+                probs.append("retrans not a boolean in %r" % r)
+            for k in ("seq", "ack", "win", "len"):
+                if not isinstance(r[k], int) or r[k] < 0:
+                    probs.append("%s not a non-negative integer in %r" % (k, r))
+        elif t == "request":
+            if r["event"] not in REQ_EVENTS:
+                probs.append("request event %r" % r["event"])
+        elif t == "state" and r.get("timewait") and r.get("new") == "CLOSE" and \
+                r.get("reason") not in TW_REASONS:
+            probs.append("TIME_WAIT end reason %r" % r.get("reason"))
+        if t in ("segment", "request"):
+            if r["family"] not in ("ipv4", "ipv6"):
+                probs.append("family %r" % r["family"])
+        elif t == "state":
+            if r["family"] not in ("ipv4", "ipv6"):
+                probs.append("family %r" % r["family"])
+            if not (r["pid"] is None) == (r["comm"] is None):
+                probs.append("pid/comm not both null or both set: %r" % r)
+            for k in ("ts", "cpu", "cookie", "netns", "lport", "rport"):
+                if not isinstance(r[k], int):
+                    probs.append("%s not an integer in %r" % (k, r))
+        if len(probs) >= 5:
+            break
+    return probs
+
+
+def poll_in(fd, timeout_ms):
+    p = select.poll()
+    p.register(fd, select.POLLIN)
+    return p.poll(timeout_ms)
