@@ -230,6 +230,11 @@ static const struct {
 	{ "syncookies_accepted", COUNTER, "ACKs accepted with a valid SYN cookie." },
 	{ "half_open_now", GAUGE, "Request sockets (half-open connections) now." },
 	{ "accept_queue_drops", COUNTER, "SYNs dropped and handshake ACKs ignored because an accept queue was full." },
+	{ "labels_missed", COUNTER, "Calls of marking kretprobes the kprobe core skipped: a record less precisely labelled, no event lost (module-wide)." },
+	{ "time_wait_tracked", GAUGE, "TIME_WAIT sockets whose birth time the module keeps now (module-wide)." },
+	{ "time_wait_untracked", COUNTER, "TIME_WAIT sockets born while the module's table had no room: their duration is reported as 0 (module-wide)." },
+	{ "time_wait_table_reclaimed", COUNTER, "TIME_WAIT table entries whose end was never seen, reused when their bucket was full (module-wide)." },
+	{ "time_wait_table_capacity", GAUGE, "TIME_WAIT sockets the module's table can hold (tw_capacity, module-wide)." },
 };
 
 static int metric_index(const char *name)

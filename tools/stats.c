@@ -21,6 +21,7 @@ enum section {
 static const char *const ring_counters[] = {
 	"events_recorded", "events_dropped", "events_read",
 	"events_discarded", "events_buffered", "events_missed",
+	"labels_missed",
 };
 
 static const char *const conn_counters[] = {
@@ -36,6 +37,8 @@ static const char *const handshake_counters[] = {
 
 static const char *const time_wait_counters[] = {
 	"time_wait_entered", "time_wait_expired", "time_wait_now",
+	"time_wait_tracked", "time_wait_untracked", "time_wait_table_reclaimed",
+	"time_wait_table_capacity",
 };
 
 /* The sections, in the order they are printed. */
