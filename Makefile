@@ -9,21 +9,27 @@
 #   make kunit      the KUnit suites on the debug kernel (SUITE=tcpstate_ring
 #                   for one suite, SUITE='tcpstate_ring.ring_wrap*' for cases)
 #   make vmtest-debug  the VM suite on the debug kernel (KASAN, lockdep, ...)
+#   make fuzz-kernel   seeded fuzzing of /dev/tcpstate in the VM, on the stock
+#                   kernel and on the debug kernel if built (FUZZ_SEEDS,
+#                   FUZZ_OPS: tests/fuzz-kernel/run.sh)
 #
-# KDIR defaults to the running kernel's build tree, else the newest
-# Debian headers installed; override with make KDIR=...
-
-KDIR ?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then \
-		  echo /lib/modules/$$(uname -r)/build; \
-		else ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1; fi)
+# KDIR: the running kernel's build tree, else the headers of Debian's
+# default kernel (linux-headers-amd64), never "the newest installed"
+# (tests/kdir.sh); make KVER=6.1.0-57-amd64 picks a kernel for the build
+# and the VM; make KDIR=... overrides the tree.
+ifneq ($(origin KVER), undefined)
+KDIR ?= $(shell bash tests/kdir.sh $(KVER))
+else
+KDIR ?= $(shell bash tests/kdir.sh)
 # The kernel release KDIR was configured for: the guest kernel to boot.
-KVER ?= $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"$$/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+KVER := $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"$$/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+endif
 BUILD := $(CURDIR)/build
 export KDIR KVER BUILD
 
 .PHONY: all module tool deps check unit fuzz vmtest lint demo vm bench clean \
 	fault-module \
-	debug-kernel kunit vmtest-debug
+	debug-kernel kunit vmtest-debug fuzz-kernel
 
 all: module tool
 
@@ -67,11 +73,17 @@ kunit: debug-kernel
 vmtest-debug: all debug-kernel
 	bash tests/kernel/run-integration.sh
 
+# fuzz_dev against /dev/tcpstate, its parameters and rmmod/insmod, seeded
+# and replayable: 3 seeds on the stock kernel, then on the debug kernel
+# if it is built (this never builds it). ~2 + ~2 min.
+fuzz-kernel: all
+	$(MAKE) -C tests/fuzz-kernel run
+
 # Every suite runs even when an earlier one fails; the summary's last
 # line is "N passed, N failed".
-SUITES := lint unit fuzz vmtest kunit vmtest-debug
+SUITES := lint unit fuzz vmtest kunit vmtest-debug fuzz-kernel
 # The result file each suite writes: $(BUILD)/results/<name>.count
-COUNTS := lint unit fuzz vm kunit vm-debug
+COUNTS := lint unit fuzz vm kunit vm-debug fuzz-kernel
 
 check: deps
 	@rm -rf $(BUILD)/results && mkdir -p $(BUILD)/results
@@ -100,5 +112,6 @@ clean:
 	-$(MAKE) -C tools clean
 	-$(MAKE) -C tests/unit clean
 	-$(MAKE) -C tests/fuzz clean
+	-$(MAKE) -C tests/fuzz-kernel clean
 	-$(MAKE) -C tests/bench clean
 	rm -rf $(BUILD)

@@ -47,9 +47,9 @@ else
 	echo "deps.sh: all ${#PKGS[@]} packages present"
 fi
 
-# The guest boots the kernel the headers belong to: say so if the newest
+# The guest boots the kernel the headers belong to: say so if the default
 # headers have no matching kernel image (the Makefile's KVER).
-hdr=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1)
+hdr=$(bash "$(dirname "${BASH_SOURCE[0]}")/kdir.sh" 2>/dev/null)
 if [ -n "$hdr" ]; then
 	# Not include/config/kernel.release: Debian's says "6.1.192".
 	kver=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' "$hdr/include/generated/utsrelease.h" 2>/dev/null || true)

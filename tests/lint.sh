@@ -98,7 +98,7 @@ if [ -z "${KDIR:-}" ]; then
 	if [ -d "/lib/modules/$(uname -r)/build" ]; then
 		KDIR=/lib/modules/$(uname -r)/build
 	else
-		KDIR=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1)
+		KDIR=$(bash "$ROOT/tests/kdir.sh" 2>/dev/null)
 	fi
 fi
 SPLOG=$RESULTS/lint.sparse.log

@@ -9,8 +9,8 @@
 #                  [-- CMD [ARGS...]]
 #   tests/vm/vm.sh --scan-console FILE    (only run the console scanner)
 #
-# Defaults: NAME vm, timeout 300 s, KVER $KVER or the newest
-# /lib/modules/*-amd64, kernel $VM_KERNEL or /boot/vmlinuz-KVER, 2 CPUs,
+# Defaults: NAME vm, timeout 300 s, KVER $KVER or the default kernel of
+# tests/kdir.sh, kernel $VM_KERNEL or /boot/vmlinuz-KVER, 2 CPUs,
 # 1024 MB. A kernel whose KVER has no /lib/modules/KVER on the host (the
 # debug kernel of tests/kernel/build.sh) must have everything the VM
 # needs built in; the initramfs then loads no module.
@@ -167,7 +167,8 @@ mkdir -p "$RESULTS" "$CTL" || fail 126 "cannot create $RESULTS"
 : > "$CONSOLE"
 
 if [ -z "$VKVER" ]; then
-	VKVER=$(cd /lib/modules 2>/dev/null && ls -d -- *-amd64 2>/dev/null | sort -V | tail -n 1)
+	# The default kernel's (tests/kdir.sh), not the newest installed.
+	VKVER=$(bash "$ROOT/tests/kdir.sh" --release 2>/dev/null)
 	[ -n "$VKVER" ] || fail 126 "no /lib/modules/*-amd64: run tests/deps.sh (linux-image-amd64)"
 fi
 # A kernel not installed on the host (--kernel with its --kver, e.g. the
