@@ -13,8 +13,9 @@
  * record): inode numbers are reused once a namespace is gone.
  *
  * The file holds a module reference (fops.owner), so the module cannot
- * be unloaded while a reader exists: rmmod fails with EBUSY instead of
- * pulling the code from under a blocked read().
+ * be unloaded while a reader exists: delete_module() fails (EWOULDBLOCK;
+ * kmod's rmmod says "in use") instead of pulling the code from under a
+ * blocked read().
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -259,7 +260,10 @@ static const struct file_operations tcpstate_fops = {
 	.poll = tcpstate_poll,
 	.unlocked_ioctl = tcpstate_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
-	.llseek = no_llseek,
+	/*
+	 * No .llseek: nonseekable_open() makes lseek() fail with ESPIPE.
+	 * (no_llseek was NULL since 6.0, and 6.12 removed the name.)
+	 */
 };
 
 static struct miscdevice tcpstate_misc = {

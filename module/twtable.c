@@ -107,7 +107,11 @@ static struct tcpstate_tw_entry *place(struct tcpstate_twtable *t,
 		if (b[i].born_ns < oldest->born_ns)
 			oldest = &b[i];
 	}
-	if (now - oldest->born_ns <= t->stale_ns)
+	/*
+	 * @now was read before the lock: entries born since are newer
+	 * than it, and an unsigned difference would call them stale.
+	 */
+	if (now < oldest->born_ns || now - oldest->born_ns <= t->stale_ns)
 		return NULL;
 	atomic64_inc(&t->reclaimed);
 	return oldest;

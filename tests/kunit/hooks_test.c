@@ -691,11 +691,62 @@ static void hooks_scope_and_filters_keep_events_out(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, set_param("family", "all"), 0);
 }
 
+/*
+ * Calls the kprobe core skipped, split as tcpstate_probes_missed() says:
+ * a kprobe's, or a kretprobe's that records events itself
+ * (TCPSTATE_KRP_EVENTS), are events lost; a kretprobe's that only marks
+ * calls (TCPSTATE_KRP) are labels lost. A kretprobe misses on entry
+ * (kp.nmissed) and when out of instances (nmissed): both count. The
+ * probes are never registered; each counter has its own decimal digit,
+ * so a sum shows which were counted, and how often.
+ */
+static void hooks_probes_missed_splits_events_and_labels(struct kunit *test)
+{
+	struct kprobe *kps[] = {
+		TCPSTATE_KP("tcpstate_test_kp0", NULL),
+		TCPSTATE_KP("tcpstate_test_kp1", NULL),
+	};
+	struct kretprobe *krps[] = {
+		TCPSTATE_KRP("tcpstate_test_mark0", NULL, NULL, 0),
+		TCPSTATE_KRP_EVENTS("tcpstate_test_events", NULL, NULL, 0),
+		TCPSTATE_KRP("tcpstate_test_mark1", NULL, NULL, 0),
+	};
+	const struct tcpstate_probes p = {
+		.what = "test", .kps = kps, .nr_kps = ARRAY_SIZE(kps),
+		.krps = krps, .nr_krps = ARRAY_SIZE(krps),
+	};
+	const struct tcpstate_probes kprobes_only = {
+		.what = "kprobes", .kps = kps, .nr_kps = ARRAY_SIZE(kps),
+	};
+	const struct tcpstate_probes none = { .what = "none" };
+
+	KUNIT_EXPECT_EQ(test, tcpstate_probes_missed(&p, true), 0ULL);
+	KUNIT_EXPECT_EQ(test, tcpstate_probes_missed(&p, false), 0ULL);
+	KUNIT_EXPECT_EQ(test, tcpstate_probes_missed(&none, true), 0ULL);
+	KUNIT_EXPECT_EQ(test, tcpstate_probes_missed(&none, false), 0ULL);
+
+	kps[0]->nmissed = 1;
+	kps[1]->nmissed = 20;
+	krps[0]->kp.nmissed = 300;
+	krps[0]->nmissed = 4000;
+	krps[1]->kp.nmissed = 50000;
+	krps[1]->nmissed = 600000;
+	krps[2]->kp.nmissed = 7000000;
+	krps[2]->nmissed = 80000000;
+	KUNIT_EXPECT_EQ(test, tcpstate_probes_missed(&p, true), 650021ULL);
+	KUNIT_EXPECT_EQ(test, tcpstate_probes_missed(&p, false), 87004300ULL);
+
+	/* Kprobes alone: events, no labels. */
+	KUNIT_EXPECT_EQ(test, tcpstate_probes_missed(&kprobes_only, true), 21ULL);
+	KUNIT_EXPECT_EQ(test, tcpstate_probes_missed(&kprobes_only, false), 0ULL);
+}
+
 static struct kunit_case hooks_cases[] = {
 	KUNIT_CASE_PARAM(hooks_connect_accept_close, hook_gen_params),
 	KUNIT_CASE_PARAM(hooks_connect_refused, family_gen_params),
 	KUNIT_CASE_PARAM(hooks_linger_zero_close_resets, family_gen_params),
 	KUNIT_CASE(hooks_scope_and_filters_keep_events_out),
+	KUNIT_CASE(hooks_probes_missed_splits_events_and_labels),
 	{}
 };
 

@@ -31,6 +31,8 @@ static struct kunit_suite * const all_suites[] = {
 	&tcpstate_filter_suite,
 	&tcpstate_ring_suite,
 	&tcpstate_record_suite,
+	&tcpstate_mark_suite,
+	&tcpstate_twtable_suite,
 	&tcpstate_hooks_suite,
 };
 
@@ -157,5 +159,5 @@ module_init(tcpstate_kunit_init);
 module_exit(tcpstate_kunit_exit);
 
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("KUnit tests for tcpstate: params, stats, filter, ring, record, hooks");
+MODULE_DESCRIPTION("KUnit tests for tcpstate: params, stats, filter, ring, record, mark, twtable, hooks");
 MODULE_AUTHOR("tcpstate developers");

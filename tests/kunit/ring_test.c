@@ -409,6 +409,55 @@ static void ring_missed_joins_the_next_lost_record(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ring->lost_ts, ts_of(200));
 }
 
+/*
+ * The kprobe core's nmissed counters are plain increments: a sum read
+ * while two CPUs race on one can come out lower than the sum before it.
+ * A step back is no loss (the old code added missed - missed_seen, as
+ * an unsigned ~2^64 events); what it hid is counted once the sum passes
+ * the highest total seen.
+ */
+static void ring_missed_step_back_counts_nothing(struct kunit *test)
+{
+	struct tcpstate_ring *ring = ring_new(test, 16);
+	bool stored;
+	u32 cpu;
+
+	tcpstate_ring_missed(ring, 10, 500);
+	tcpstate_ring_missed(ring, 9, 600);		/* back, gap pending */
+	KUNIT_EXPECT_EQ(test, ring->lost, 10ULL);
+	KUNIT_EXPECT_EQ(test, ring->lost_ts, 500ULL);
+
+	preempt_disable();
+	cpu = smp_processor_id();
+	stored = write_id(ring, 1);
+	preempt_enable();
+	KUNIT_EXPECT_TRUE(test, stored);
+	expect_lost_at(test, ring, 0, 10, 500, cpu);
+	EXPECT_REC_AT(test, ring, 1, 1);
+
+	/* Back again with no gap pending, then level with the highest. */
+	tcpstate_ring_missed(ring, 9, 700);
+	KUNIT_EXPECT_EQ(test, ring->lost, 0ULL);
+	tcpstate_ring_missed(ring, 10, 750);
+	KUNIT_EXPECT_EQ(test, ring->lost, 0ULL);
+	KUNIT_EXPECT_TRUE(test, write_id(ring, 2));
+	KUNIT_EXPECT_EQ(test, used(ring), 3ULL);	/* no lost record */
+	EXPECT_REC_AT(test, ring, 2, 2);
+
+	/* 12: 2 more than the highest total seen (10), dated now. */
+	tcpstate_ring_missed(ring, 12, 800);
+	KUNIT_EXPECT_EQ(test, ring->lost, 2ULL);
+	KUNIT_EXPECT_EQ(test, ring->lost_ts, 800ULL);
+	preempt_disable();
+	cpu = smp_processor_id();
+	stored = write_id(ring, 3);
+	preempt_enable();
+	KUNIT_EXPECT_TRUE(test, stored);
+	expect_lost_at(test, ring, 3, 2, 800, cpu);
+	EXPECT_REC_AT(test, ring, 4, 3);
+	KUNIT_EXPECT_EQ(test, used(ring), 5ULL);
+}
+
 /* Positions are free-running u64: crossing U64_MAX changes nothing. */
 static void ring_write_wraps_at_u64_position_limit(struct kunit *test)
 {
@@ -963,6 +1012,7 @@ static struct kunit_case ring_cases[] = {
 	KUNIT_CASE(ring_flush_lost_reports_drops_when_drained),
 	KUNIT_CASE(ring_flush_lost_never_overwrites_unread_records),
 	KUNIT_CASE(ring_missed_joins_the_next_lost_record),
+	KUNIT_CASE(ring_missed_step_back_counts_nothing),
 	KUNIT_CASE(ring_write_wraps_at_u64_position_limit),
 	KUNIT_CASE(ring_poll_ready_tracks_records_and_waiting_reader),
 	KUNIT_CASE(ring_write_wakes_sleeping_reader),

@@ -14,6 +14,8 @@ extern struct kunit_suite tcpstate_record_suite;
 extern struct kunit_suite tcpstate_stats_suite;
 extern struct kunit_suite tcpstate_filter_suite;
 extern struct kunit_suite tcpstate_params_suite;
+extern struct kunit_suite tcpstate_mark_suite;
+extern struct kunit_suite tcpstate_twtable_suite;
 extern struct kunit_suite tcpstate_hooks_suite;
 
 #endif /* _TCPSTATE_KUNIT_H */
