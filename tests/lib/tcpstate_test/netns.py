@@ -179,9 +179,15 @@ class Netns:
         """tc netem on this netns' lo, e.g. "delay 100ms"; None removes it.
 
         Removing it drops what it still delays (a handshake's last ACKs,
-        sent a moment ago): wait until its backlog is empty first.
+        sent a moment ago): wait until its backlog is empty first. And a
+        segment sent between that look and the removal (a SYN-ACK
+        retransmission's timer, on a slow kernel) would be dropped after
+        tcpstate recorded it: so first make the delay 0, which lets new
+        segments through at once, then wait, then remove.
         """
         if spec is None:
+            self.exec(["tc", "qdisc", "change", "dev", "lo", "root", "netem", "delay", "0ms"],
+                      check=False)
             end = time.monotonic() + 5
             while time.monotonic() < end:
                 out = self.exec(["tc", "-s", "qdisc", "show", "dev", "lo"], check=False).stdout
