@@ -27,6 +27,7 @@
 #include <trace/events/sock.h>
 #include <trace/events/tcp.h>
 
+#include "compat.h"
 #include "fault.h"
 #include "filter.h"
 #include "hooks.h"
@@ -230,7 +231,8 @@ static void tp_unregister(struct tp_hook *hook)
  */
 static bool kp_defer_softirqs(void)
 {
-	if (IS_ENABLED(CONFIG_PREEMPT_RT) || !in_task())
+	/* PREEMPT_RT: never needed, not possible (compat.h). */
+	if (!TCPSTATE_DEFER_SOFTIRQS || !in_task())
 		return false;
 	local_bh_disable();
 	return true;
@@ -243,7 +245,7 @@ static void kp_allow_softirqs(bool deferred)
 	if (!deferred)
 		return;
 	local_irq_save(flags);
-	_local_bh_enable();
+	tcpstate_local_bh_enable_norun();
 	local_irq_restore(flags);
 }
 

@@ -23,10 +23,11 @@
  * belongs to the task that set it: a task preempted and moved to
  * another CPU finds no mark there (a label missed, never a wrong one),
  * and its return clears the slot on the CPU it was set on, if still its
- * own. At most one owner per slot: same-level nesting of one mark (6.1's
- * __tcp_retransmit_skb() inside tcp_retransmit_skb()) sets the same
- * value again, and the inner return clears it after the inner call did
- * the work the mark labels.
+ * own. At most one owner per slot: same-level nesting of one mark
+ * (__tcp_retransmit_skb() inside tcp_retransmit_skb(), both probed: on
+ * 6.12, whose GCC does not split the former as 6.1's does) sets the
+ * same value again, and the inner return clears it after the inner call
+ * did the work the mark labels.
  */
 #define TCPSTATE_MARK_LEVELS	4
 

@@ -39,6 +39,7 @@
 #include <net/route.h>
 #include <net/tcp.h>
 
+#include "compat.h"
 #include "filter.h"
 #include "hooks.h"
 #include "mark.h"
@@ -116,7 +117,7 @@ static u16 seg_identity(struct tcpstate_rec *rec, const struct sock *sk)
 	switch (sk->sk_state) {
 	case TCP_TIME_WAIT:
 		rec->seg.sock = TCPSTATE_SOCK_TIMEWAIT;
-		rec->seg.state = inet_twsk(sk)->tw_substate;
+		rec->seg.state = READ_ONCE(inet_twsk(sk)->tw_substate);
 		return sk->sk_family;
 	case TCP_NEW_SYN_RECV:
 		rec->seg.sock = TCPSTATE_SOCK_REQUEST;
@@ -249,7 +250,7 @@ static int kp_tw_process(struct kprobe *kp, struct pt_regs *regs)
 		return 0;
 
 	seg_init(&rec, twsk_net(tw), TCPSTATE_DIR_IN, TCPSTATE_SOCK_TIMEWAIT,
-		 tw->tw_substate);
+		 READ_ONCE(tw->tw_substate));
 	rec.flags |= TCPSTATE_F_TIMEWAIT;
 	rec.cookie = tcpstate_cookie((const struct sock *)tw);
 	tcpstate_record_rx_tuple(&rec, tw->tw_family, skb);
@@ -257,7 +258,7 @@ static int kp_tw_process(struct kprobe *kp, struct pt_regs *regs)
 	/* A FIN it acked already (its ACK was lost). */
 	rec.seg.retrans = th->fin &&
 		!after(ntohl(th->seq) + len + 1,
-		       tcp_twsk((const struct sock *)tw)->tw_rcv_nxt);
+		       READ_ONCE(tcp_twsk((const struct sock *)tw)->tw_rcv_nxt));
 	tcpstate_emit(twsk_net(tw), &rec);
 	return 0;
 }
@@ -307,11 +308,13 @@ static bool tx_ack_wanted(const struct sock *sk, const struct tcphdr *th,
 }
 
 /*
- * Sent before: the kretprobes mark retransmissions, but GCC split
- * __tcp_retransmit_skb() and callers in its own file may jump to the
- * split-off part. So also: a SYN, FIN or data below snd_nxt was sent
- * before. Except the SYN-ACK of a simultaneous open, which resends the
- * SYN (tcp_send_synack()); its real retransmissions come through
+ * Sent before: the kretprobes mark retransmissions, but GCC may split
+ * __tcp_retransmit_skb() (6.1's: __tcp_retransmit_skb.part.0, which
+ * tcp_retransmit_skb() calls directly; 6.12's is whole) and callers in
+ * its own file then jump to the split-off part, past the kretprobe. So
+ * also: a SYN, FIN or data below snd_nxt was sent before. Except the
+ * SYN-ACK of a simultaneous open, which resends the SYN
+ * (tcp_send_synack()); its real retransmissions come through
  * tcp_retransmit_skb() from the timer, which the mark does see.
  */
 static bool tx_retrans(const struct sock *sk, const struct tcphdr *th,
@@ -541,12 +544,15 @@ static int kp_v4_send_ack(struct kprobe *kp, struct pt_regs *regs)
 	return 0;
 }
 
-/* tcp_v6_send_response(sk, skb, seq, ack, win, tsval, tsecr, oif, key, rst, ...) */
+/*
+ * tcp_v6_send_response(sk, skb, seq, ack, win, tsval, tsecr, oif, ...):
+ * rst is the 10th argument, or the 9th since 6.7 (compat.h).
+ */
 static int kp_v6_send_response(struct kprobe *kp, struct pt_regs *regs)
 {
 	const struct sock *sk = (void *)TCPSTATE_ARG(regs, 0);
 	const struct sk_buff *skb = (void *)TCPSTATE_ARG(regs, 1);
-	bool rst = TCPSTATE_ARG(regs, 9);
+	bool rst = TCPSTATE_ARG(regs, TCPSTATE_V6_SEND_RESPONSE_RST);
 	u8 flags = TCPHDR_ACK;
 
 	if (rst) {
@@ -575,7 +581,7 @@ static int kp_reqsk_send_ack(struct kprobe *kp, struct pt_regs *regs)
 
 	tx_reply((const struct sock *)req, (void *)TCPSTATE_ARG(regs, 1),
 		 TCPHDR_ACK, seq, tcp_rsk(req)->rcv_nxt,
-		 req->rsk_rcv_wnd >> inet_rsk(req)->rcv_wscale);
+		 tcpstate_reqsk_ack_window(req) >> inet_rsk(req)->rcv_wscale);
 	return 0;
 }
 
@@ -604,8 +610,7 @@ static_assert(__same_type(&__tcp_retransmit_skb,
 			  int (*)(struct sock *, struct sk_buff *, int)));
 static_assert(__same_type(&tcp_retransmit_skb,
 			  int (*)(struct sock *, struct sk_buff *, int)));
-static_assert(__same_type(&tcp_send_active_reset,
-			  void (*)(struct sock *, gfp_t)));
+static_assert(TCPSTATE_SEND_ACTIVE_RESET_OK);
 
 static struct kprobe *segment_kps[] = {
 	TCPSTATE_KP("tcp_v4_do_rcv", kp_v4_do_rcv),

@@ -6,7 +6,8 @@
  * record both as state changes flagged TCPSTATE_F_TIMEWAIT, with the
  * connection's cookie and tuple:
  *
- *   birth   inet_twsk_hashdance(): FIN_WAIT2/CLOSING -> TIME_WAIT, or
+ *   birth   inet_twsk_hashdance() (inet_twsk_hashdance_schedule() since
+ *           6.11, compat.h): FIN_WAIT2/CLOSING -> TIME_WAIT, or
  *           -> FIN_WAIT2 for an orphan still waiting for the peer's FIN
  *   FIN     a FIN_WAIT2 timewait socket getting its FIN becomes TIME_WAIT
  *           in place; seen when it acks that FIN (or when it ends)
@@ -26,9 +27,11 @@
 
 #include <linux/percpu.h>
 #include <linux/string.h>
+#include <linux/stringify.h>
 #include <net/inet_timewait_sock.h>
 #include <net/tcp.h>
 
+#include "compat.h"
 #include "hooks.h"
 #include "mark.h"
 #include "params.h"
@@ -79,12 +82,13 @@ static void tw_entered(const struct inet_timewait_sock *tw, int oldstate,
 	tw_record(tw, oldstate, TCP_TIME_WAIT, TCPSTATE_TW_NONE, 0, now);
 }
 
-/* inet_twsk_hashdance(tw, sk, hashinfo) */
+/* inet_twsk_hashdance{,_schedule}(tw, sk, hashinfo[, timeo]) */
 static int kp_hashdance(struct kprobe *kp, struct pt_regs *regs)
 {
 	struct inet_timewait_sock *tw = (void *)TCPSTATE_ARG(regs, 0);
 	const struct sock *sk = (void *)TCPSTATE_ARG(regs, 1);
 	u64 cookie, now = ktime_get_ns();
+	u8 substate;
 
 	if (sk->sk_protocol != IPPROTO_TCP)
 		return 0;
@@ -95,13 +99,13 @@ static int kp_hashdance(struct kprobe *kp, struct pt_regs *regs)
 	 */
 	cookie = tcpstate_cookie(sk);
 	atomic64_cmpxchg(&tw->tw_cookie, 0, cookie);
-	tcpstate_twtable_add(&tw_table, cookie, now, tw->tw_substate);
+	substate = READ_ONCE(tw->tw_substate);
+	tcpstate_twtable_add(&tw_table, cookie, now, substate);
 
-	if (tw->tw_substate == TCP_TIME_WAIT)
+	if (substate == TCP_TIME_WAIT)
 		tw_entered(tw, sk->sk_state, now);
 	else
-		tw_record(tw, sk->sk_state, tw->tw_substate, TCPSTATE_TW_NONE,
-			  0, now);
+		tw_record(tw, sk->sk_state, substate, TCPSTATE_TW_NONE, 0, now);
 	return 0;
 }
 
@@ -111,7 +115,7 @@ static int kp_hashdance(struct kprobe *kp, struct pt_regs *regs)
  */
 void tcpstate_timewait_seen(const struct inet_timewait_sock *tw)
 {
-	u8 now = tw->tw_substate, was = now;
+	u8 now = READ_ONCE(tw->tw_substate), was = now;
 
 	/*
 	 * Untracked (born before we loaded, or no room): its birth state
@@ -155,7 +159,7 @@ static int kp_kill(struct kprobe *kp, struct pt_regs *regs)
 	if (strncmp(tw->tw_prot->name, "TCP", 3))
 		return 0;
 	tcpstate_timewait_seen(tw);
-	state = tw->tw_substate;
+	state = READ_ONCE(tw->tw_substate);
 
 	if (tcpstate_twtable_remove(&tw_table, atomic64_read(&tw->tw_cookie),
 				    &born, &hint))
@@ -210,12 +214,11 @@ static int unique_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 
 static_assert(__same_type(&tcp_twsk_unique,
 			  int (*)(struct sock *, struct sock *, void *)));
-static_assert(__same_type(&inet_twsk_hashdance,
-			  void (*)(struct inet_timewait_sock *, struct sock *,
-				   struct inet_hashinfo *)));
+static_assert(__same_type(&TCPSTATE_TWSK_HASHDANCE,
+			  tcpstate_twsk_hashdance_t));
 
 static struct kprobe *timewait_kps[] = {
-	TCPSTATE_KP("inet_twsk_hashdance", kp_hashdance),
+	TCPSTATE_KP(__stringify(TCPSTATE_TWSK_HASHDANCE), kp_hashdance),
 	TCPSTATE_KP("inet_twsk_kill", kp_kill),
 };
 
