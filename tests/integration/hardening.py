@@ -45,13 +45,8 @@ from tcpstate_test import sockets as socks         # noqa: E402
 LIBC = ctypes.CDLL(None, use_errno=True)
 MODE = None
 FAULT_KO = os.path.join(tcpst.ROOT, "build", "fault-module", "tcpstate.ko")
-TCP_INFO = 11
 TCP_CLOSE = 7
 SOCK_DCCP, IPPROTO_DCCP = 6, 33
-
-
-def tcp_state(s):
-    return s.getsockopt(socket.IPPROTO_TCP, TCP_INFO, 8)[0]
 
 
 def drain_until(cond, timeout=20.0):
@@ -64,17 +59,6 @@ def drain_until(cond, timeout=20.0):
         if cond(recs) or time.monotonic() > end:
             return recs
         time.sleep(0.2)
-
-
-def load_ko(path, params=""):
-    """finit_module(2) of path: 0 or the errno."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        r = LIBC.syscall(ctypes.c_long(313), ctypes.c_long(fd), ctypes.c_char_p(params.encode()),
-                         ctypes.c_long(0))
-        return 0 if r == 0 else ctypes.get_errno()
-    finally:
-        os.close(fd)
 
 
 UFFDIO_API = 0xc018aa3f
@@ -123,7 +107,7 @@ def test_rst_from_backlog_ipv6(t):
         wait_for(lambda: len(cli.recv(100, socket.MSG_PEEK)) == 100, 10, what="data queued")
         cli.shutdown(socket.SHUT_RDWR)
         t.require_eq(conn.recv(1), b"", "the server saw the client's FIN")
-        wait_for(lambda: tcp_state(cli) == 5, 10, what="client in FIN_WAIT2")
+        wait_for(lambda: socks.tcp_state(cli) == 5, 10, what="client in FIN_WAIT2")
         uffd, m, addr = userfault_region(1)
         got = {}
 
@@ -147,9 +131,9 @@ def test_rst_from_backlog_ipv6(t):
             th.join(10)
             os.close(uffd)
         t.eq(got.get("n"), 100, "the client's recv() returned the queued data")
-        wait_for(lambda: tcp_state(cli) == TCP_CLOSE, 10, what="client reset (CLOSE)")
+        wait_for(lambda: socks.tcp_state(cli) == TCP_CLOSE, 10, what="client reset (CLOSE)")
         # The server, in CLOSE_WAIT, is reset by it (to CLOSE, EPIPE).
-        wait_for(lambda: tcp_state(conn) == TCP_CLOSE, 10, what="server reset (CLOSE)")
+        wait_for(lambda: socks.tcp_state(conn) == TCP_CLOSE, 10, what="server reset (CLOSE)")
         tuples.append(tup)
         for s in (cli, conn, srv):
             s.close()
@@ -323,7 +307,7 @@ class DevWatch:
 def fault_points(t):
     """The fault points the test build passes in this hook mode, in order."""
     k = tcpst.Kmsg()
-    rc = load_ko(FAULT_KO, "hook=%s fail_init=list" % MODE)
+    rc = tcpst.finit_module(path=FAULT_KO, params="hook=%s fail_init=list" % MODE)
     t.require_eq(rc, 0, "insmod of the test build with fail_init=list")
     wait_for(lambda: os.path.exists(tcpst.DEV), 5, what=tcpst.DEV)
     pts = [l.split("fault point ", 1)[1].strip() for l in k.read() if "fault point " in l]
@@ -357,7 +341,7 @@ def test_device_absent_in_failed_init(t):
     last_hook = [p for p in pts if not p.startswith("init:")][-1]
     w = DevWatch()
     try:
-        rc = load_ko(FAULT_KO, "hook=%s fail_init=%s" % (MODE, last_hook))
+        rc = tcpst.finit_module(path=FAULT_KO, params="hook=%s fail_init=%s" % (MODE, last_hook))
     finally:
         created = w.close()
     t.eq(rc, errno.ENOMEM, "insmod with fail_init=%s" % last_hook)
@@ -379,7 +363,7 @@ def test_init_failure_unwinds(t):
     pts = fault_points(t)
     bad = []
     for p in pts:
-        rc = load_ko(FAULT_KO, "hook=%s fail_init=%s" % (MODE, p))
+        rc = tcpst.finit_module(path=FAULT_KO, params="hook=%s fail_init=%s" % (MODE, p))
         left = leftovers(base)
         if rc != errno.ENOMEM or left:
             bad.append((p, errno.errorcode.get(rc, rc), left))

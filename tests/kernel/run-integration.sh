@@ -41,30 +41,12 @@ fi
 eval "$(BUILD=$BUILD bash "$HERE/build.sh" --env)"
 [ -f "$DEBUG_MODULE" ] || fail "$DEBUG_MODULE missing"
 
-# The shadow root: run-all.sh, vm.sh, the guest and the suites' shared
-# helpers (tests/lib/tcpstate_test/common.py: ROOT, KO, TOOL) find the
-# project, and so tcpstate.ko, relative to their own files: those are
-# copied (with tests/scenarios, which guest.py imports), the rest linked.
-SHADOW=$BUILD/debug-root
-COPIED="tests/vm tests/integration tests/scenarios tests/lib"
-rm -rf -- "$SHADOW"
-mkdir -p "$SHADOW/tests"
-for f in "$ROOT"/* "$ROOT"/tests/*; do
-	rel=${f#"$ROOT"/}
-	case " tests build tcpstate.ko $COPIED " in
-	*" $rel "*) ;;
-	*) ln -s "$f" "$SHADOW/$rel" ;;
-	esac
-done
-for d in $COPIED; do
-	cp -a "$ROOT/$d" "$SHADOW/tests/"
-done
-find "$SHADOW/tests" -name __pycache__ -prune -exec rm -rf -- {} +
-ln -s "$DEBUG_MODULE" "$SHADOW/tcpstate.ko"
-# The init-failure tests' test build, where the guest looks for it.
+# The shadow root: the project with the debug kernel's builds as its
+# tcpstate.ko and test build (shadow-root.sh).
 [ -f "$DEBUG_FAULT_MODULE" ] || fail "$DEBUG_FAULT_MODULE missing"
-mkdir -p "$SHADOW/build/fault-module"
-ln -s "$DEBUG_FAULT_MODULE" "$SHADOW/build/fault-module/tcpstate.ko"
+SHADOW=$BUILD/debug-root
+bash "$HERE/shadow-root.sh" "$SHADOW" "$DEBUG_MODULE" "$DEBUG_FAULT_MODULE" ||
+	fail "cannot make the shadow root $SHADOW"
 
 export KVER=$DEBUG_KVER VM_KERNEL=$DEBUG_BZIMAGE VM_NO_EXTRACT=1
 export VMTEST_TIMEOUT=${VMTEST_DEBUG_TIMEOUT:-1500}

@@ -32,23 +32,8 @@ BUILD=$BUILD bash "$HERE/kver-module.sh" "$KVER" "$OUT" || exit 1
 [ -x "$ROOT/tools/tcpstate" ] || { echo "run-kver.sh: tools/tcpstate missing (make tool)" >&2; exit 1; }
 
 SHADOW=$OUT/root
-COPIED="tests/vm tests/integration tests/scenarios tests/lib"
-rm -rf -- "$SHADOW"
-mkdir -p "$SHADOW/tests"
-for f in "$ROOT"/* "$ROOT"/tests/*; do
-	rel=${f#"$ROOT"/}
-	case " tests build tcpstate.ko $COPIED " in
-	*" $rel "*) ;;
-	*) ln -s "$f" "$SHADOW/$rel" ;;
-	esac
-done
-for d in $COPIED; do
-	cp -a "$ROOT/$d" "$SHADOW/tests/"
-done
-find "$SHADOW/tests" -name __pycache__ -prune -exec rm -rf -- {} +
-ln -s "$OUT/module/tcpstate.ko" "$SHADOW/tcpstate.ko"
-mkdir -p "$SHADOW/build/fault-module"
-ln -s "$OUT/fault-module/tcpstate.ko" "$SHADOW/build/fault-module/tcpstate.ko"
+bash "$HERE/shadow-root.sh" "$SHADOW" "$OUT/module/tcpstate.ko" \
+	"$OUT/fault-module/tcpstate.ko" || exit 1
 
 echo "=== integration suite on $KVER (tcpstate.ko: $OUT/module/tcpstate.ko)"
 KVER=$KVER BUILD=$OUT bash "$SHADOW/tests/integration/run-all.sh" "$@"

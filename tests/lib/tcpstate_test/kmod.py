@@ -59,11 +59,12 @@ def insmod(*params, timeout=60):
     return run(["insmod", KO] + list(params), timeout=timeout)
 
 
-def finit_module(params=""):
-    """Load the module by syscall: 0 or the errno (exact, unlike insmod's text)."""
+def finit_module(params="", path=KO):
+    """Load the module (path: another build of it) by syscall: 0 or the
+    errno (exact, unlike insmod's text)."""
     import ctypes
     libc = ctypes.CDLL(None, use_errno=True)
-    fd = os.open(KO, os.O_RDONLY)
+    fd = os.open(path, os.O_RDONLY)
     try:
         r = libc.syscall(ctypes.c_long(313), ctypes.c_long(fd), ctypes.c_char_p(params.encode()),
                          ctypes.c_long(0))          # SYS_finit_module on x86_64
