@@ -89,3 +89,4 @@ module_exit(tcpstate_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Records every TCP state change: /dev/tcpstate, /proc/net/tcpstate");
 MODULE_AUTHOR("tcpstate developers");
+MODULE_VERSION(TCPSTATE_VERSION);

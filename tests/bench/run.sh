@@ -92,10 +92,13 @@ build_copy() {	# DIR PATCH...|REV
 	if [[ $# = 1 && ! -f $HERE/proto/$1.patch ]]; then
 		git -C "$ROOT" rev-parse -q --verify "$1^{commit}" >/dev/null ||
 			{ say "BENCH_PROTOS: $1 is neither tests/bench/proto/$1.patch nor a git revision" >&2; exit 1; }
-		git -C "$ROOT" archive "$1" module Kbuild | tar -x -C "$d"
+		# VERSION: from the revision that brought it on.
+		git -C "$ROOT" archive "$1" module Kbuild \
+			$(git -C "$ROOT" cat-file -e "$1:VERSION" 2>/dev/null && echo VERSION) |
+			tar -x -C "$d"
 		shift
 	else
-		cp -r "$ROOT/module" "$ROOT/Kbuild" "$d/"
+		cp -r "$ROOT/module" "$ROOT/Kbuild" "$ROOT/VERSION" "$d/"
 	fi
 	for p in "$@"; do
 		patch -s -d "$d" -p1 < "$HERE/proto/$p.patch"

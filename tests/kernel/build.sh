@@ -187,8 +187,10 @@ build_modules() {
 	ensure_symvers
 
 	sync_sources "$MODULE_SRC" "$DEBUG_MODULE_DIR/module"
-	cmp -s "$ROOT/Kbuild" "$DEBUG_MODULE_DIR/Kbuild" ||
-		cp -p "$ROOT/Kbuild" "$DEBUG_MODULE_DIR/Kbuild"
+	for f in Kbuild VERSION; do
+		cmp -s "$ROOT/$f" "$DEBUG_MODULE_DIR/$f" ||
+			cp -p "$ROOT/$f" "$DEBUG_MODULE_DIR/$f"
+	done
 	make -C "$KDIR" M="$DEBUG_MODULE_DIR" -j"$JOBS" modules > "$DEBUG_MODULE_DIR/build.log" 2>&1 ||
 		{ cat "$DEBUG_MODULE_DIR/build.log" >&2; die "tcpstate.ko (debug kernel) failed to build"; }
 	grep -E 'warning|error' "$DEBUG_MODULE_DIR/build.log" >&2 || true

@@ -21,7 +21,7 @@ mkdir -p "$DEST/module/uapi"
 # -p keeps mtimes: unchanged sources are not rebuilt.
 cp -p "$ROOT"/module/*.c "$ROOT"/module/*.h "$DEST/module/"
 cp -p "$ROOT"/module/uapi/*.h "$DEST/module/uapi/"
-cp -p "$ROOT/Kbuild" "$DEST/Kbuild"
+cp -p "$ROOT/Kbuild" "$ROOT/VERSION" "$DEST/"
 # Sources removed from module/ must not linger in the copy.
 for f in "$DEST"/module/*.c; do
 	[ -e "$ROOT/module/${f##*/}" ] || rm -f -- "$f" "${f%.c}.o"

@@ -31,7 +31,7 @@ mkdir -p "$M/module/uapi"
 # -p keeps mtimes: unchanged sources are not rebuilt.
 cp -p "$ROOT"/module/*.c "$ROOT"/module/*.h "$M/module/"
 cp -p "$ROOT"/module/uapi/*.h "$M/module/uapi/"
-cp -p "$ROOT/Kbuild" "$M/Kbuild"
+cp -p "$ROOT/Kbuild" "$ROOT/VERSION" "$M/"
 for f in "$M"/module/*.c "$M"/module/*.h; do
 	[ -e "$ROOT/module/${f##*/}" ] || rm -f -- "$f" "${f%.[ch]}.o"
 done
