@@ -59,23 +59,6 @@ struct tracker {
 	size_t nr_pending;
 };
 
-__attribute__((noreturn))
-static void out_of_memory(void)
-{
-	fputs("tcpstate: out of memory\n", stderr);
-	exit(1);
-}
-
-static void *xrealloc(void *p, size_t n, size_t size)
-{
-	if (size && n > SIZE_MAX / size)
-		out_of_memory();
-	p = realloc(p, n * size > 0 ? n * size : 1);
-	if (!p)
-		out_of_memory();
-	return p;
-}
-
 void endpoint_of(const struct tcpstate_rec *rec, bool local,
 		 struct endpoint *ep)
 {
@@ -101,12 +84,7 @@ bool endpoint_equal(const struct endpoint *a, const struct endpoint *b)
 
 const char *endpoint_str(const struct endpoint *ep, char buf[ENDPOINT_STR_MAX])
 {
-	char ip[INET6_ADDRSTRLEN];
-
-	inet_ntop(ep->family, ep->addr, ip, sizeof(ip));
-	snprintf(buf, ENDPOINT_STR_MAX,
-		 ep->family == AF_INET6 ? "[%s]:%u" : "%s:%u", ip, ep->port);
-	return buf;
+	return addr_port_str(ep->family, ep->addr, ep->port, buf);
 }
 
 /* --- the index ----------------------------------------------------------- */
@@ -326,12 +304,22 @@ static void append(struct conn *c, const struct tcpstate_rec *rec,
 		c->elided++;
 		return;
 	}
+	size_t i;
+
 	if (c->nr == c->cap) {
 		c->cap = c->cap ? 2 * c->cap : 32;
 		c->ev = xrealloc(c->ev, c->cap, sizeof(*c->ev));
 	}
-	c->ev[c->nr].rec = *rec;
-	c->ev[c->nr].end = e;
+	/*
+	 * In time order whatever the order of arrival (order.h): after every
+	 * event not later than this one. Records come sorted, so this is
+	 * almost always the end.
+	 */
+	for (i = c->nr; i > 0 && c->ev[i - 1].rec.ts_ns > rec->ts_ns; i--)
+		;
+	memmove(&c->ev[i + 1], &c->ev[i], (c->nr - i) * sizeof(*c->ev));
+	c->ev[i].rec = *rec;
+	c->ev[i].end = e;
 	c->nr++;
 }
 

@@ -25,6 +25,8 @@
 
 #include <tcpstate.h>
 
+#include "util.h"
+
 /*
  * Events kept per connection. Past that, only what the ladder is about
  * (state changes, request events, SYN/FIN/RST, segments of a socket not
@@ -60,7 +62,7 @@ struct conn {
 	/* ep[0] is the local end of the first record with a whole tuple. */
 	struct endpoint ep[2];
 	struct conn_end end[2];
-	struct conn_event *ev;	/* in the order the records came */
+	struct conn_event *ev;	/* by time (equal times: as they came) */
 	size_t nr, cap;
 	unsigned long long elided;	/* events not kept: CONN_EVENTS_MAX */
 	unsigned long long lost;	/* events lost (ring full) while open */
@@ -101,7 +103,7 @@ void endpoint_of(const struct tcpstate_rec *rec, bool local,
 bool endpoint_equal(const struct endpoint *a, const struct endpoint *b);
 
 /* "127.0.0.1:80", "[::1]:80" */
-#define ENDPOINT_STR_MAX 56
+#define ENDPOINT_STR_MAX ADDR_PORT_MAX
 const char *endpoint_str(const struct endpoint *ep, char buf[ENDPOINT_STR_MAX]);
 
 #endif

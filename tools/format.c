@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <arpa/inet.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 
 #include "format.h"
@@ -21,15 +23,8 @@
 #define COMM_W	15	/* TASK_COMM_LEN - 1 */
 #define ADDR_W	21
 
-/* "[" address "]:" port */
-#define ENDPOINT_MAX (INET6_ADDRSTRLEN + sizeof("[]:65535"))
-
 /* What to do about any version mismatch. */
 #define SAME_TREE	"; build both from the same tree"
-
-#define NSEC_PER_SEC	1000000000ULL
-#define NSEC_PER_MSEC	1000000ULL
-#define NSEC_PER_USEC	1000ULL
 
 int info_validate(const struct tcpstate_info *info, char *err, size_t errlen)
 {
@@ -72,76 +67,29 @@ static const char *addr_string(const struct tcpstate_rec *rec,
 	return inet_ntop(rec->family, addr, buf, INET6_ADDRSTRLEN);
 }
 
-static void endpoint_string(const struct tcpstate_rec *rec, const __u8 *addr,
-			    unsigned int port, char buf[ENDPOINT_MAX])
-{
-	char ip[INET6_ADDRSTRLEN];
-
-	addr_string(rec, addr, ip);
-	snprintf(buf, ENDPOINT_MAX,
-		 rec->family == AF_INET6 ? "[%s]:%u" : "%s:%u", ip, port);
-}
-
-/*
- * Printable ASCII only: a comm is whatever the process set, and control
- * bytes must not reach the terminal; '?' keeps the column width.
- */
-static void text_comm(const struct tcpstate_rec *rec, char *buf)
-{
-	size_t i, len = comm_len(rec);
-
-	for (i = 0; i < len; i++) {
-		unsigned char c = rec->comm[i];
-
-		buf[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
-	}
-	buf[len] = '\0';
-}
-
 /* The columns from NETNS to REMOTE, and the space before the event. */
 static void text_identity(FILE *out, const struct tcpstate_rec *rec)
 {
-	char local[ENDPOINT_MAX], remote[ENDPOINT_MAX];
+	char local[ADDR_PORT_MAX], remote[ADDR_PORT_MAX];
 	char pid[sizeof("4294967295")] = "-";
 	char comm[sizeof(rec->comm) + 1] = "-";
 
-	endpoint_string(rec, rec->laddr, rec->lport, local);
-	endpoint_string(rec, rec->raddr, rec->rport, remote);
+	addr_port_str(rec->family, rec->laddr, rec->lport, local);
+	addr_port_str(rec->family, rec->raddr, rec->rport, remote);
 	if (has_task(rec)) {
 		snprintf(pid, sizeof(pid), "%u", rec->pid);
-		text_comm(rec, comm);
+		comm_sanitize(rec->comm, sizeof(rec->comm), comm);
 	}
 	fprintf(out, "%*u %*s %-*s %-*s -> %-*s ",
 		NETNS_W, rec->netns, PID_W, pid, COMM_W, comm,
 		ADDR_W, local, ADDR_W, remote);
 }
 
-/*
- * Three decimals of the largest of s, ms, us that is at least 1 ("60.001s",
- * "1.234ms", "12.500us"), else whole ns ("500ns"); truncated. Short, and
- * still exact enough to tell a 60 s TIME_WAIT from a reused one.
- */
 static void text_duration(FILE *out, unsigned long long ns)
 {
-	static const struct {
-		unsigned long long ns;
-		const char *suffix;
-	} units[] = {
-		{ NSEC_PER_SEC, "s" }, { NSEC_PER_MSEC, "ms" },
-		{ NSEC_PER_USEC, "us" },
-	};
-	size_t i;
+	char buf[DURATION_MAX];
 
-	for (i = 0; i < ARRAY_SIZE(units); i++) {
-		unsigned long long unit = units[i].ns;
-
-		if (ns >= unit) {
-			fprintf(out, "%llu.%03llu%s", ns / unit,
-				ns % unit / (unit / 1000), units[i].suffix);
-			return;
-		}
-	}
-	fprintf(out, "%lluns", ns);
+	fputs(duration_str(ns, DURATION_COMPACT, buf), out);
 }
 
 /* "OLD -> NEW", then for the TIME_WAIT socket "[timewait]" and its end. */
@@ -265,10 +213,18 @@ void json_string(FILE *out, const char *s, size_t len)
 	while (i < len) {
 		size_t n = utf8_len(p + i, len - i);
 
-		/* A byte that is not UTF-8 becomes the code point of that value. */
-		if (n == 0 || p[i] < 0x20 || p[i] == 0x7f) {
-			fprintf(out, "\\u%04x", p[i]);
+		/*
+		 * A byte that is not UTF-8 (0x80-0xff) becomes the lone low
+		 * surrogate U+DC80-U+DCFF, as Python's "surrogateescape":
+		 * no UTF-8 text holds a surrogate, so this is lossless, and
+		 * the output stays ASCII. Control bytes are their own code
+		 * points.
+		 */
+		if (n == 0) {
+			fprintf(out, "\\u%04x", 0xdc00 | p[i]);
 			n = 1;
+		} else if (p[i] < 0x20 || p[i] == 0x7f) {
+			fprintf(out, "\\u%04x", p[i]);
 		} else if (p[i] == '"' || p[i] == '\\') {
 			fprintf(out, "\\%c", p[i]);
 		} else {
@@ -408,25 +364,162 @@ int rec_validate(const struct tcpstate_rec *rec, char *err, size_t errlen)
 	return 0;
 }
 
+#define WALL_W	27	/* "2026-12-03T19:43:40.123456Z" */
+
+#define MS_W	10
+
+void format_text_header_t(FILE *out, const struct time_fmt *t)
+{
+	int w = t->mode == TIME_WALL ? WALL_W : TIME_W;
+
+	fprintf(out, "%*s %*s %*s %*s %-*s %-*s    %-*s ",
+		w, t->mode == TIME_WALL ? "TIME (UTC)" : "TIME", CPU_W, "CPU",
+		NETNS_W, "NETNS", PID_W, "PID",
+		COMM_W, "COMM", ADDR_W, "LOCAL", ADDR_W, "REMOTE");
+	if (t->ms)
+		fprintf(out, "%*s ", MS_W, "MS");
+	fputs("EVENT\n", out);
+}
+
+void state_times_free(struct state_times *st)
+{
+	free(st->slots);
+	st->slots = NULL;
+	st->cap = st->used = 0;
+}
+
+static struct state_time *state_slot(struct state_times *st, __u32 netns,
+				     __u64 cookie, bool tw)
+{
+	size_t i = (size_t)((cookie * 0x9e3779b97f4a7c15ULL) ^ netns ^ tw) &
+		   (st->cap - 1);
+
+	while (st->slots[i].cookie &&
+	       (st->slots[i].cookie != cookie || st->slots[i].netns != netns ||
+		st->slots[i].tw != tw))
+		i = (i + 1) & (st->cap - 1);
+	return &st->slots[i];
+}
+
+/* ns since the previous state change of rec's cookie; -1: none seen. */
+static long long state_since(struct state_times *st,
+			     const struct tcpstate_rec *rec)
+{
+	bool tw = rec->flags & TCPSTATE_F_TIMEWAIT;
+	struct state_time *slot, *prev;
+	long long since = -1;
+
+	if (rec->type != TCPSTATE_REC_STATE || !rec->cookie)
+		return -1;
+	if (st->used >= STATE_TIMES_MAX)
+		state_times_free(st);
+	if ((st->used + 1) * 2 > st->cap) {
+		struct state_times grown = { .cap = st->cap ? 2 * st->cap : 1024 };
+		size_t i;
+
+		grown.slots = xcalloc(grown.cap, sizeof(*grown.slots));
+		for (i = 0; i < st->cap; i++)
+			if (st->slots[i].cookie)
+				*state_slot(&grown, st->slots[i].netns,
+					    st->slots[i].cookie,
+					    st->slots[i].tw) = st->slots[i];
+		grown.used = st->used;
+		free(st->slots);
+		*st = grown;
+	}
+	slot = state_slot(st, rec->netns, rec->cookie, tw);
+	/* A TIME_WAIT socket's birth: since its full socket's last change. */
+	prev = slot->cookie || !tw ? slot :
+	       state_slot(st, rec->netns, rec->cookie, false);
+	if (prev->cookie && rec->ts_ns >= prev->ts)
+		since = (long long)(rec->ts_ns - prev->ts);
+	if (!slot->cookie)
+		st->used++;
+	slot->netns = rec->netns;
+	slot->cookie = rec->cookie;
+	slot->tw = tw;
+	slot->ts = rec->ts_ns;
+	return since;
+}
+
 void format_text_header(FILE *out)
 {
-	fprintf(out, "%*s %*s %*s %*s %-*s %-*s    %-*s %s\n",
-		TIME_W, "TIME", CPU_W, "CPU", NETNS_W, "NETNS", PID_W, "PID",
-		COMM_W, "COMM", ADDR_W, "LOCAL", ADDR_W, "REMOTE", "EVENT");
+	const struct time_fmt t = { .mode = TIME_MONO };
+
+	format_text_header_t(out, &t);
+}
+
+static void text_time(FILE *out, const struct tcpstate_rec *rec,
+		      struct time_fmt *t)
+{
+	unsigned long long ts = rec->ts_ns;
+	long long utc;
+	struct tm tm;
+	time_t secs;
+
+	switch (t->mode) {
+	case TIME_WALL:
+		utc = (long long)ts + t->mono_to_utc;
+		secs = (time_t)(utc / (long long)NSEC_PER_SEC);
+		if (utc >= 0 && gmtime_r(&secs, &tm)) {
+			fprintf(out, "%04d-%02d-%02dT%02d:%02d:%02d.%06lluZ",
+				tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+				tm.tm_hour, tm.tm_min, tm.tm_sec,
+				(unsigned long long)utc % NSEC_PER_SEC / NSEC_PER_USEC);
+			return;
+		}
+		fprintf(out, "%*s", WALL_W, "?");
+		return;
+	case TIME_REL:
+		if (!t->has_base) {
+			t->has_base = true;
+			t->base = ts;
+		}
+		ts = ts >= t->base ? ts - t->base : 0;
+		break;
+	case TIME_MONO:
+		break;
+	}
+	/* Seconds.microseconds, the way ftrace shows CLOCK_MONOTONIC. */
+	fprintf(out, "%*llu.%06llu", TIME_W - 7, ts / NSEC_PER_SEC,
+		ts % NSEC_PER_SEC / NSEC_PER_USEC);
+}
+
+void format_text_t(FILE *out, const struct tcpstate_rec *rec,
+		   struct time_fmt *t)
+{
+	const struct rec_kind *kind = rec_kind(rec->type);
+
+	text_time(out, rec, t);
+	fprintf(out, " %*u ", CPU_W, rec->cpu);
+	if (kind->tuple)
+		text_identity(out, rec);
+	if (t->ms && kind->tuple) {
+		long long since = state_since(t->ms, rec);
+
+		if (since < 0)
+			fprintf(out, "%*s ", MS_W, "-");
+		else
+			fprintf(out, "%*llu.%03llu ", MS_W - 4,
+				(unsigned long long)since / NSEC_PER_MSEC,
+				(unsigned long long)since % NSEC_PER_MSEC / NSEC_PER_USEC);
+	}
+	kind->text(out, rec);
+	putc('\n', out);
 }
 
 void format_text(FILE *out, const struct tcpstate_rec *rec)
 {
-	const struct rec_kind *kind = rec_kind(rec->type);
-	unsigned long long ts = rec->ts_ns;
+	struct time_fmt t = { .mode = TIME_MONO };
 
-	/* Seconds.microseconds of CLOCK_MONOTONIC, the way ftrace shows it. */
-	fprintf(out, "%*llu.%06llu %*u ", TIME_W - 7, ts / NSEC_PER_SEC,
-		ts % NSEC_PER_SEC / NSEC_PER_USEC, CPU_W, rec->cpu);
-	if (kind->tuple)
-		text_identity(out, rec);
-	kind->text(out, rec);
-	putc('\n', out);
+	format_text_t(out, rec, &t);
+}
+
+void format_json_clock(FILE *out, unsigned long long mono_ns,
+		       unsigned long long utc_ns)
+{
+	fprintf(out, "{\"ts\":%llu,\"type\":\"clock\",\"utc_ns\":%llu}\n",
+		mono_ns, utc_ns);
 }
 
 void format_json(FILE *out, const struct tcpstate_rec *rec)

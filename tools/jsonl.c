@@ -21,6 +21,7 @@ enum field {
 	F_DIR, F_FLAGS, F_SEQ, F_ACK, F_WIN, F_LEN, F_RETRANS, F_SOCK, F_STATE,
 	F_EVENT, F_NUM_RETRANS, F_AGE, F_SNT_ISN, F_RCV_ISN,
 	F_COUNT,
+	F_UTC,
 	F_NR
 };
 
@@ -36,7 +37,7 @@ static const char *const field_names[F_NR] = {
 	[F_SOCK] = "sock", [F_STATE] = "state",
 	[F_EVENT] = "event", [F_NUM_RETRANS] = "num_retrans",
 	[F_AGE] = "age_ns", [F_SNT_ISN] = "snt_isn", [F_RCV_ISN] = "rcv_isn",
-	[F_COUNT] = "count",
+	[F_COUNT] = "count", [F_UTC] = "utc_ns",
 };
 
 #define BIT(f)		(1ULL << (f))
@@ -81,8 +82,15 @@ struct value {
 	size_t len;			/* V_STRING: bytes in s (no NUL inside) */
 };
 
+/* A clock line's values (format_json_clock()). */
+struct clock_line {
+	bool seen;
+	unsigned long long mono, utc;
+};
+
 struct parser {
 	const char *p, *end, *start;
+	struct clock_line *clock;	/* NULL: a clock line is an error */
 	struct value v[F_NR];
 	size_t key_col[F_NR];		/* where each member's name starts */
 	unsigned long long seen;	/* BIT(field) of each member read */
@@ -180,9 +188,9 @@ static int put_bytes(struct parser *ps, struct value *v, const void *b,
 }
 
 /*
- * json_string() writes a byte that is not UTF-8 as \u00XX: read \u0001 to
- * \u00ff back as that byte, so the tool reads its own output byte for byte;
- * larger code points become their UTF-8.
+ * A code point as UTF-8 (standard JSON: "caf\u00e9" is "café"). The one
+ * exception is json_string()'s escape of a byte that is not UTF-8: a lone
+ * low surrogate U+DC80..U+DCFF is that byte (format.h).
  */
 static int put_code_point(struct parser *ps, struct value *v, unsigned int cp,
 			  const char *at)
@@ -192,7 +200,9 @@ static int put_code_point(struct parser *ps, struct value *v, unsigned int cp,
 
 	if (cp == 0)
 		return fail_at(ps, col(ps, at), "\\u0000 in a string");
-	if (cp < 0x100) {
+	if (cp >= 0xdc80 && cp <= 0xdcff) {
+		b[0] = (unsigned char)(cp & 0xff), n = 1;
+	} else if (cp < 0x80) {
 		b[0] = (unsigned char)cp, n = 1;
 	} else if (cp < 0x800) {
 		b[0] = (unsigned char)(0xc0 | cp >> 6);
@@ -235,8 +245,10 @@ static int escape(struct parser *ps, struct value *v)
 	}
 	if (hex4(ps, &cp))
 		return -1;
-	if (cp >= 0xdc00 && cp <= 0xdfff)
-		return fail_at(ps, col(ps, at), "lone low surrogate \\u%04x", cp);
+	if ((cp >= 0xdc00 && cp < 0xdc80) || (cp > 0xdcff && cp <= 0xdfff))
+		return fail_at(ps, col(ps, at),
+			       "lone low surrogate \\u%04x (only \\udc80-\\udcff, a byte that is not UTF-8)",
+			       cp);
 	if (cp >= 0xd800 && cp <= 0xdbff) {
 		if (ps->end - ps->p < 2 || ps->p[0] != '\\' || ps->p[1] != 'u')
 			return fail_at(ps, col(ps, at),
@@ -547,9 +559,10 @@ static int identity(struct parser *ps, struct tcpstate_rec *rec)
 	comm = get_string(ps, F_COMM);
 	if (!comm)
 		return -1;
-	if (comm->len >= sizeof(rec->comm))
+	/* 16 bytes without a NUL is what a corrupt record may hold. */
+	if (comm->len > sizeof(rec->comm))
 		return fail_at(ps, comm->col, "\"comm\" longer than %zu bytes",
-			       sizeof(rec->comm) - 1);
+			       sizeof(rec->comm));
 	memcpy(rec->comm, comm->s, comm->len);
 	rec->flags |= TCPSTATE_F_TASK;
 	return 0;
@@ -630,6 +643,32 @@ static unsigned long long wanted(const struct parser *ps, unsigned int type)
 	return want;
 }
 
+/* {"ts":MONO,"type":"clock","utc_ns":UTC}: exactly these members. */
+static int clock_members(struct parser *ps)
+{
+	const unsigned long long want = BIT(F_TS) | BIT(F_TYPE) | BIT(F_UTC);
+	enum field f;
+
+	if (!ps->clock)
+		return fail_at(ps, ps->v[F_TYPE].col,
+			       "a clock line (\"type\":\"clock\"), not a record");
+	for (f = 0; f < F_NR; f++) {
+		if (ps->seen & ~want & BIT(f))
+			return fail_at(ps, ps->key_col[f],
+				       "member \"%s\" does not belong in a clock line",
+				       field_names[f]);
+		if (want & ~ps->seen & BIT(f))
+			return fail_at(ps, col(ps, ps->end),
+				       "missing member \"%s\" of a clock line",
+				       field_names[f]);
+	}
+	if (get_uint(ps, F_TS, ULLONG_MAX, &ps->clock->mono) ||
+	    get_uint(ps, F_UTC, ULLONG_MAX, &ps->clock->utc))
+		return -1;
+	ps->clock->seen = true;
+	return 0;
+}
+
 static int record(struct parser *ps, struct tcpstate_rec *rec)
 {
 	unsigned long long want, extra, missing;
@@ -642,6 +681,8 @@ static int record(struct parser *ps, struct tcpstate_rec *rec)
 	type = get_string(ps, F_TYPE);
 	if (!type)
 		return -1;
+	if (strcmp(type->s, "clock") == 0)
+		return clock_members(ps);
 	for (t = 1; t < ARRAY_SIZE(types); t++)
 		if (strcmp(type->s, types[t].name) == 0)
 			break;
@@ -681,12 +722,12 @@ static int record(struct parser *ps, struct tcpstate_rec *rec)
 	}
 }
 
-int jsonl_parse(const char *line, size_t len, struct tcpstate_rec *rec,
-		char *err, size_t errlen)
+static int parse_line(const char *line, size_t len, struct tcpstate_rec *rec,
+		      struct clock_line *clock, char *err, size_t errlen)
 {
 	struct parser ps = {
 		.p = line, .end = line + len, .start = line,
-		.err = err, .errlen = errlen,
+		.err = err, .errlen = errlen, .clock = clock,
 	};
 
 	memset(rec, 0, sizeof(*rec));
@@ -695,6 +736,12 @@ int jsonl_parse(const char *line, size_t len, struct tcpstate_rec *rec,
 		return -1;
 	}
 	return 0;
+}
+
+int jsonl_parse(const char *line, size_t len, struct tcpstate_rec *rec,
+		char *err, size_t errlen)
+{
+	return parse_line(line, len, rec, NULL, err, errlen);
 }
 
 void jsonl_init(struct jsonl_reader *r, FILE *in, const char *path)
@@ -713,10 +760,12 @@ int jsonl_read(struct jsonl_reader *r, struct tcpstate_rec *rec,
 	       char *err, size_t errlen)
 {
 	char msg[JSONL_ERR_MAX];
+	struct clock_line clock;
 	bool last;
 	ssize_t n;
 	size_t len;
 
+again:
 	errno = 0;
 	n = getline(&r->line, &r->size, r->in);
 	if (n < 0) {
@@ -740,10 +789,20 @@ int jsonl_read(struct jsonl_reader *r, struct tcpstate_rec *rec,
 	if (len == 0 || (len == 1 && r->line[0] == '\r'))
 		return set_error(err, errlen, "%s:%lu: empty line", r->path,
 				 r->lineno);
-	if (jsonl_parse(r->line, len, rec, msg, sizeof(msg)))
+	clock.seen = false;
+	if (parse_line(r->line, len, rec, &clock, msg, sizeof(msg)))
 		return set_error(err, errlen, "%s:%lu: %s%s", r->path,
 				 r->lineno, msg,
 				 last ? " (the last line has no newline: is the file truncated?)"
 				      : "");
+	if (clock.seen) {
+		/* The first clock line maps the whole dump. */
+		if (!r->has_clock) {
+			r->has_clock = true;
+			r->clock_mono = clock.mono;
+			r->clock_utc = clock.utc;
+		}
+		goto again;
+	}
 	return 1;
 }

@@ -31,7 +31,8 @@
  * is wrong" in err. rec is zeroed first; members format_json() does not
  * write (padding, TCPSTATE_F_CHILD_TUPLE) stay zero. An enumerated value
  * may be a name or the label format_json() prints for a value without one
- * ("dir_7", "STATE_13"); flags may come in any order.
+ * ("dir_7", "STATE_13"); flags may come in any order. A clock line is
+ * not a record: an error here (jsonl_read() takes it).
  */
 int jsonl_parse(const char *line, size_t len, struct tcpstate_rec *rec,
 		char *err, size_t errlen);
@@ -42,6 +43,13 @@ struct jsonl_reader {
 	unsigned long lineno;	/* of the line last read */
 	char *line;
 	size_t size;
+	/*
+	 * A clock line ({"ts":MONO,"type":"clock","utc_ns":UTC}, which dump
+	 * --json writes first) is no record: jsonl_read() keeps the first
+	 * one's values here and goes on to the next line.
+	 */
+	bool has_clock;
+	unsigned long long clock_mono, clock_utc;
 };
 
 /* path only names the input in messages. */

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
+ * Text views of the connection model (model.h).
+ *
  * A connection the way the textbooks draw it: a two-sided ladder diagram
  * (the end that sent the first SYN on the left), each side's state where
  * it changes, each segment one arrow with its flags and its numbers
@@ -14,12 +16,20 @@
 #include <stdio.h>
 
 #include "conns.h"
+#include "model.h"
 
 struct ladder_opts {
 	bool absolute;		/* only real numbers, no x, y, u, w */
 	bool color;		/* ANSI colours */
 	/* CLOSE_WAIT longer than this is "the application never closed". */
 	unsigned long long close_wait_ns;
+	/*
+	 * Columns to fit in; 0: no limit. A ladder wider than this is drawn
+	 * in the narrow layout: the sides named above the ladder, each row's
+	 * real numbers, note, and a step label that does not fit on a second
+	 * line, timings wrapped. --follow keeps the wide layout.
+	 */
+	unsigned int width;
 };
 
 /* The whole diagram, its timings and anomalies, and a blank line. */
@@ -33,11 +43,15 @@ void ladder_print(FILE *out, const struct conn *c, const struct ladder_opts *o);
 void ladder_follow(FILE *out, const struct conn *c, const struct ladder_opts *o,
 		   size_t *printed, bool done);
 
+/*
+ * The lines under a ladder: timings, then the anomalies (m->nr_notes, the
+ * last lines), uncoloured, each "  " first.
+ */
+void ladder_footer(FILE *out, const struct model *m);
+
 /* One line per connection: tcplife's, and how it ended. */
 void summary_header(FILE *out);
 void summary_print(FILE *out, const struct conn *c, const struct ladder_opts *o);
 
-/* Whether either end of c was seen in state (a TCPSTATE_* value). */
-bool conn_reached(const struct conn *c, unsigned int state);
 
 #endif

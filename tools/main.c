@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <arpa/inet.h>
@@ -27,24 +28,34 @@
 #include "format.h"
 #include "jsonl.h"
 #include "ladder.h"
+#include "order.h"
 #include "states.h"
 #include "stats.h"
+#include "svg.h"
 #include "util.h"
+#include "version.h"
 
-#define TOOL_VERSION		"2.0"
 #define DEFAULT_DEVICE		"/dev/" TCPSTATE_DEV_NAME
 #define DEFAULT_PROCFILE	"/proc/net/" TCPSTATE_PROC_NAME
 #define READ_BATCH		256	/* records per read() */
+#define STR_(x)			#x
+#define STR(x)			STR_(x)
 
-enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
+/* EXIT_PARTIAL: a saved dump had bad lines; what could be read was shown. */
+enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2, EXIT_PARTIAL = 3 };
+
+/* Bad lines of a saved dump named one by one; the rest are counted. */
+#define BAD_LINES_SHOWN		10
 
 /* The synopsis, also shown after a usage error. */
 static const char usage_text[] =
 "USAGE\n"
-"  tcpstate dump [--json] [-n COUNT] [-d DEVICE]\n"
-"  tcpstate conns [-r FILE | -d DEVICE] [--summary | --follow] [--absolute]\n"
-"                 [--no-color | --color] [-P PORT] [-a ADDR] [-s STATE]\n"
-"                 [-N NETNS] [--close-wait SECONDS]\n"
+"  tcpstate dump [--json | -T wall|mono|rel] [--ms] [-n COUNT]\n"
+"                [-d DEVICE | -r FILE [--strict]]\n"
+"  tcpstate conns [-r FILE [--strict] | -d DEVICE] [--summary | --follow]\n"
+"                 [--absolute] [--width COLUMNS] [--svg | --html]\n"
+"                 [--no-color | --color] [-P PORT[,PORT...]] [-a ADDR]\n"
+"                 [-s STATE] [-N NETNS] [--close-wait SECONDS]\n"
 "  tcpstate stats [--json | --dot | --prometheus] [-p PROCFILE]\n"
 "  tcpstate -h | --help\n"
 "  tcpstate --version\n";
@@ -57,7 +68,10 @@ static const char help_intro[] =
 static const char help_details[] =
 "\n"
 "COMMANDS\n"
-"  dump    print each event as it happens, until Ctrl-C.\n"
+"  dump    print each event as it happens, until Ctrl-C (or a saved\n"
+"          dump with -r). Records are shown in time order: those of\n"
+"          different CPUs can reach the ring out of order, so each is\n"
+"          held up to 100 ms for a late earlier one.\n"
 "          Needs CAP_NET_ADMIN (root); one reader at a time. TIME is\n"
 "          CLOCK_MONOTONIC seconds, as in ftrace; PID and COMM are \"-\"\n"
 "          when the event did not happen in a process's context.\n"
@@ -74,6 +88,15 @@ static const char help_details[] =
 "\n"
 "OPTIONS\n"
 "  --json        dump: one JSON object per line; stats: one JSON object\n"
+"  -T, --time wall|mono|rel\n"
+"                dump: the TIME column in UTC, in CLOCK_MONOTONIC seconds\n"
+"                (the default), or in seconds since the first record; a saved\n"
+"                dump shows wall time from its clock line (dump --json writes\n"
+"                {\"ts\":MONO,\"type\":\"clock\",\"utc_ns\":UTC} first)\n"
+"  --ms          dump: an MS column, as bcc's tcpstates: on a state change,\n"
+"                the milliseconds since the socket's previous one (the time\n"
+"                in the old state; its request, full and TIME_WAIT sockets\n"
+"                count as one); \"-\" for the first one seen\n"
 "  -n COUNT      dump: exit after COUNT events of any kind (state changes,\n"
 "                segments, request events); lost-event notices don't count\n"
 "  -d DEVICE     dump, conns: read DEVICE instead of " DEFAULT_DEVICE "\n"
@@ -81,16 +104,32 @@ static const char help_details[] =
 "  --dot         stats: the TCP state diagram as Graphviz DOT, each edge\n"
 "                labelled with its count (render: dot -Tsvg)\n"
 "  --prometheus  stats: the Prometheus text format (textfile collector)\n"
-"  -r FILE       conns: read a saved `tcpstate dump --json` (- for stdin)\n"
+"  -r FILE       dump, conns: read a saved `tcpstate dump --json` (- for\n"
+"                stdin), in time order; a bad line is named and skipped\n"
+"                (exit status 3)\n"
+"  --strict      dump, conns with -r: a file with any bad line is refused\n"
+"                whole (exit status 1), nothing shown\n"
 "  --summary     conns: one line per connection: who opened, who closed\n"
 "                first, how it ended, handshake time, lifetime\n"
 "  -f, --follow  conns: draw each connection's steps as they happen\n"
 "  --absolute    conns: the real sequence numbers only, no x, y, u, w\n"
+"  --svg         conns -r: every connection as a picture, one SVG document:\n"
+"                two time lines, slanted arrows from send to receive time,\n"
+"                states, x/y/u/w, TIME_WAIT as a bar, anomalies in red\n"
+"  --html        conns -r: one self-contained page, each connection's\n"
+"                picture and its text ladder\n"
+"  --width COLUMNS\n"
+"                conns: fit ladders in COLUMNS (default: the terminal's\n"
+"                width; none when not on a terminal; 0: no limit): one too\n"
+"                wide is drawn narrow, its real numbers, notes and long step\n"
+"                labels on a line of their own\n"
 "  --no-color    conns: no colours (the default when not on a terminal)\n"
 "  --color       conns: colours even when not on a terminal\n"
-"  -P PORT       conns: only connections with this port at either end\n"
+"  -P PORT[,PORT...]\n"
+"                conns: only connections with one of these ports at either end\n"
 "  -a ADDR       conns: only connections with this address at either end\n"
 "  -s STATE      conns: only connections where either end reached STATE\n"
+"                (TIME_WAIT, time_wait or ss's time-wait; fin-wait-1, closed)\n"
 "  -N NETNS      conns: only connections of this network namespace (inode)\n"
 "                Each filter option may be given more than once: a\n"
 "                connection passes if it matches one value of each option.\n"
@@ -98,7 +137,8 @@ static const char help_details[] =
 "                conns: call CLOSE_WAIT longer than this (default 1) an\n"
 "                application that did not close its socket\n"
 "  -h, --help    show this help\n"
-"  --version     show the tool's version and the record version it reads\n"
+"  --version     show the tool's version and record version, and the loaded\n"
+"                module's; warn if they differ\n"
 "\n"
 "DUMP EVENTS (the EVENT column of the text output)\n"
 "  SYN_SENT -> ESTABLISHED                  a state change\n"
@@ -133,16 +173,21 @@ static const char help_details[] =
 "                                          for node exporter's textfile collector\n"
 "\n"
 "EXIT STATUS\n"
-"  0 success, 1 runtime error, 2 usage error\n";
+"  0 success (a closed pipe, as in `dump | head`, is one), 1 runtime\n"
+"  error, 2 usage error, 3 a saved dump had bad lines: the rest was shown\n";
 
 /* Long-only options: values past any char. */
 enum {
 	OPT_JSON = 0x100, OPT_DOT, OPT_PROMETHEUS, OPT_SUMMARY, OPT_ABSOLUTE,
-	OPT_NO_COLOR, OPT_COLOR, OPT_CLOSE_WAIT,
+	OPT_NO_COLOR, OPT_COLOR, OPT_CLOSE_WAIT, OPT_STRICT, OPT_WIDTH, OPT_MS,
+	OPT_SVG, OPT_HTML,
 };
 
 static const struct option dump_options[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "strict", no_argument, NULL, OPT_STRICT },
+	{ "time", required_argument, NULL, 'T' },
+	{ "ms", no_argument, NULL, OPT_MS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -162,6 +207,10 @@ static const struct option conns_options[] = {
 	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
 	{ "color", no_argument, NULL, OPT_COLOR },
 	{ "close-wait", required_argument, NULL, OPT_CLOSE_WAIT },
+	{ "strict", no_argument, NULL, OPT_STRICT },
+	{ "width", required_argument, NULL, OPT_WIDTH },
+	{ "svg", no_argument, NULL, OPT_SVG },
+	{ "html", no_argument, NULL, OPT_HTML },
 	{ "port", required_argument, NULL, 'P' },
 	{ "addr", required_argument, NULL, 'a' },
 	{ "state", required_argument, NULL, 's' },
@@ -172,8 +221,13 @@ static const struct option conns_options[] = {
 
 struct dump_opts {
 	const char *device;
+	const char *file;		/* -r: a saved dump instead */
 	unsigned long long count;	/* 0: no limit */
 	bool json;
+	bool strict;			/* -r: refuse a file with any bad line */
+	enum time_mode time;		/* -T */
+	bool time_set;
+	bool ms;			/* --ms: the MS column */
 };
 
 enum batch_result { BATCH_MORE, BATCH_DONE, BATCH_BAD };
@@ -212,14 +266,17 @@ static void usage_error(const char *fmt, ...)
 	exit(EXIT_USAGE);
 }
 
-/* 0, or the runtime error status; a reader that went away needs no message. */
+/*
+ * 0, or the runtime error status. A reader that went away (`dump | head`)
+ * is a normal end for a tracer: exit 0 at once, without a message.
+ */
 static int flush_stdout(void)
 {
 	if (fflush(stdout) == 0 && !ferror(stdout))
 		return 0;
-	if (errno != EPIPE)
-		fail("write error on stdout: %s", strerror(errno));
-	return EXIT_RUNTIME;
+	if (errno == EPIPE)
+		exit(0);
+	return fail("write error on stdout: %s", strerror(errno));
 }
 
 __attribute__((noreturn))
@@ -317,93 +374,291 @@ static void catch_stop_signals(sigset_t *poll_mask)
 	sigprocmask(SIG_BLOCK, &stop_signals, poll_mask);
 }
 
+/* Whether SIGINT or SIGTERM waits, blocked; if so it counts as taken. */
+static bool stop_pending(void)
+{
+	sigset_t pending;
+
+	if (sigpending(&pending) == 0 &&
+	    (sigismember(&pending, SIGINT) == 1 ||
+	     sigismember(&pending, SIGTERM) == 1))
+		stop_requested = 1;
+	return stop_requested;
+}
+
 /* What a reader does with each record; BATCH_DONE stops reading. */
 typedef enum batch_result (*rec_fn)(const struct tcpstate_rec *rec, void *arg);
 
-static enum batch_result handle_batch(const struct tcpstate_rec *recs, size_t n,
-				      rec_fn fn, void *arg)
+static unsigned long long mono_now(void)
 {
-	char err[FORMAT_ERR_MAX];
-	enum batch_result result;
-	size_t i;
+	struct timespec ts;
 
-	for (i = 0; i < n; i++) {
-		if (rec_validate(&recs[i], err, sizeof(err))) {
-			/* What the good records before the bad one made comes out first. */
-			fflush(stdout);
-			fail("%s", err);
-			return BATCH_BAD;
-		}
-		result = fn(&recs[i], arg);
-		if (result != BATCH_MORE)
-			return result;
-	}
-	return BATCH_MORE;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * NSEC_PER_SEC +
+	       (unsigned long long)ts.tv_nsec;
+}
+
+/* Hands fn the records due (all of them with all); BATCH_MORE if it wants more. */
+static enum batch_result release(struct reorder *q, bool all, rec_fn fn,
+				 void *arg)
+{
+	unsigned long long now = all ? 0 : mono_now();
+	struct tcpstate_rec rec;
+	enum batch_result result = BATCH_MORE;
+
+	while (result == BATCH_MORE && reorder_pop(q, now, all, &rec))
+		result = fn(&rec, arg);
+	return result;
+}
+
+/* ppoll()'s timeout: until the earliest record held is due, or none. */
+static const struct timespec *poll_timeout(const struct reorder *q,
+					   struct timespec *ts)
+{
+	unsigned long long due = reorder_due(q), now, wait;
+
+	if (!due)
+		return NULL;
+	now = mono_now();
+	wait = due > now ? due - now : 0;
+	if (wait < NSEC_PER_MSEC)
+		wait = NSEC_PER_MSEC;
+	ts->tv_sec = (time_t)(wait / NSEC_PER_SEC);
+	ts->tv_nsec = (long)(wait % NSEC_PER_SEC);
+	return ts;
 }
 
 /*
- * Reads the device until fn says done, a signal asks to stop, or an error;
- * stdout is flushed after every read(). Returns 0, or the runtime error
- * status after saying why.
+ * Reads the device until fn says done, limit events (records other than
+ * lost ones; 0: no limit) have been read, a signal asks to stop, or an
+ * error; records reach fn in time order (order.h), and every record read
+ * reaches fn, the held ones at the end. The device is read non-blocking
+ * after ppoll(): poll may say "ready" for records a namespace-scoped
+ * reader will not get, and a blocking read() would then sleep with the
+ * stop signals blocked. stdout is flushed after every read(). Returns 0,
+ * or the runtime error status after saying why.
  */
 static int read_device(int fd, const char *path, const sigset_t *poll_mask,
-		       rec_fn fn, void *arg)
+		       unsigned long long limit, rec_fn fn, void *arg)
 {
 	static struct tcpstate_rec recs[READ_BATCH];
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct reorder *q = reorder_new(ORDER_WINDOW_NS, ORDER_HELD_MAX);
 	enum batch_result result = BATCH_MORE;
-	ssize_t n;
+	unsigned long long taken = 0;
+	char err[FORMAT_ERR_MAX];
+	struct timespec ts;
+	int rc = 0, flags = fcntl(fd, F_GETFL);
+	size_t want, i;
+	ssize_t n = 0;
 
-	while (result == BATCH_MORE && !stop_requested) {
-		/* Each batch goes out at once, for a pipe as for a terminal. */
-		if (flush_stdout())
-			return EXIT_RUNTIME;
-		if (ppoll(&pfd, 1, NULL, poll_mask) < 0) {
-			if (errno == EINTR)
-				continue;
-			return fail("polling %s: %s", path, strerror(errno));
-		}
-		n = read(fd, recs, sizeof(recs));
-		if (n < 0)
-			return fail("reading %s: %s", path, strerror(errno));
-		if (n == 0)
-			return fail("%s: unexpected end of file", path);
-		if ((size_t)n % sizeof(recs[0]))
-			return fail("%s: read %zd bytes, not a whole number of %zu-byte records",
-				    path, n, sizeof(recs[0]));
-		result = handle_batch(recs, (size_t)n / sizeof(recs[0]), fn, arg);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+		reorder_free(q);
+		return fail("%s: cannot make it non-blocking: %s", path,
+			    strerror(errno));
 	}
-	return result == BATCH_BAD ? EXIT_RUNTIME : 0;
+	while (!stop_requested && (!limit || taken < limit)) {
+		result = release(q, false, fn, arg);
+		if (result != BATCH_MORE)
+			break;
+		/* Each batch goes out at once, for a pipe as for a terminal. */
+		rc = flush_stdout();
+		if (rc)
+			break;
+		n = ppoll(&pfd, 1, poll_timeout(q, &ts), poll_mask);
+		if (n < 0 && errno != EINTR) {
+			rc = fail("polling %s: %s", path, strerror(errno));
+			break;
+		}
+		if (n <= 0)
+			continue;
+		/*
+		 * A ppoll() that finds records ready at once restores the
+		 * mask without delivering a stop signal: under a steady
+		 * stream it would never be taken. Look for one.
+		 */
+		if (stop_pending())
+			break;
+		/* Read no more events than will be shown (-n). */
+		want = READ_BATCH;
+		if (limit && limit - taken < want)
+			want = (size_t)(limit - taken);
+		n = read(fd, recs, want * sizeof(recs[0]));
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (n < 0) {
+			rc = fail("reading %s: %s", path, strerror(errno));
+			break;
+		}
+		if (n == 0) {
+			rc = -1;	/* after what was read is out */
+			break;
+		}
+		if ((size_t)n % sizeof(recs[0])) {
+			rc = -2;
+			break;
+		}
+		for (i = 0; i < (size_t)n / sizeof(recs[0]); i++) {
+			if (rec_validate(&recs[i], err, sizeof(err))) {
+				rc = -3;
+				break;
+			}
+			taken += recs[i].type != TCPSTATE_REC_LOST;
+			reorder_push(q, &recs[i]);
+		}
+		if (rc)
+			break;
+	}
+	/* What was read before a stop or an error comes out first. */
+	if (result == BATCH_MORE)
+		release(q, true, fn, arg);
+	reorder_free(q);
+	if (rc < 0)
+		fflush(stdout);
+	if (rc == -1)
+		return fail("%s: unexpected end of file", path);
+	if (rc == -2)
+		return fail("%s: read %zd bytes, not a whole number of %zu-byte records",
+			    path, n, sizeof(recs[0]));
+	if (rc == -3)
+		return fail("%s", err);
+	return rc;
+}
+
+/* A saved `dump --json`, whole, in time order. */
+struct saved {
+	const char *name;		/* for messages: the path or <stdin> */
+	struct tcpstate_rec *recs;
+	size_t nr, cap;
+	unsigned long bad;		/* lines skipped */
+	bool has_clock;			/* its clock line, if any */
+	unsigned long long clock_mono, clock_utc;
+};
+
+static void saved_add(struct saved *sv, const struct tcpstate_rec *rec)
+{
+	if (sv->nr == sv->cap) {
+		sv->cap = sv->cap ? 2 * sv->cap : 1024;
+		sv->recs = realloc(sv->recs, sv->cap * sizeof(*sv->recs));
+		if (!sv->recs) {
+			fail("out of memory");
+			exit(EXIT_RUNTIME);
+		}
+	}
+	sv->recs[sv->nr++] = *rec;
+}
+
+/*
+ * Reads file ("-": stdin) into sv, sorted by time. A bad line (malformed,
+ * truncated, a record this tool refuses) is named on stderr and skipped:
+ * 0 if there were none, else EXIT_PARTIAL; with strict, the first one
+ * stops everything (EXIT_RUNTIME, sv empty). EXIT_RUNTIME for a file that
+ * cannot be opened or read.
+ */
+static int load_saved(const char *file, bool strict, struct saved *sv)
+{
+	bool is_stdin = strcmp(file, "-") == 0;
+	char err[JSONL_ERR_MAX], verr[FORMAT_ERR_MAX];
+	FILE *in = is_stdin ? stdin : fopen(file, "re");
+	struct jsonl_reader r;
+	struct tcpstate_rec rec;
+	int got, rc = 0;
+
+	sv->name = is_stdin ? "<stdin>" : file;
+	if (!in)
+		return fail("cannot open %s: %s", file, strerror(errno));
+	jsonl_init(&r, in, sv->name);
+	while ((got = jsonl_read(&r, &rec, err, sizeof(err))) != 0) {
+		if (got > 0 && rec_validate(&rec, verr, sizeof(verr)) == 0) {
+			saved_add(sv, &rec);
+			continue;
+		}
+		if (got > 0)
+			snprintf(err, sizeof(err), "%s:%lu: %s", sv->name,
+				 r.lineno, verr);
+		if (strict || ferror(in)) {
+			rc = fail("%s", err);
+			sv->nr = 0;
+			break;
+		}
+		if (++sv->bad <= BAD_LINES_SHOWN)
+			fail("%s", err);
+	}
+	sv->has_clock = r.has_clock;
+	sv->clock_mono = r.clock_mono;
+	sv->clock_utc = r.clock_utc;
+	jsonl_free(&r);
+	if (!is_stdin)
+		fclose(in);
+	if (rc)
+		return rc;
+	records_sort(sv->recs, sv->nr);
+	if (!sv->bad)
+		return 0;
+	fail("%s: %lu bad line%s skipped%s, %zu record%s read (--strict refuses such a file)",
+	     sv->name, sv->bad, sv->bad == 1 ? "" : "s",
+	     sv->bad > BAD_LINES_SHOWN ? " (the first " STR(BAD_LINES_SHOWN) " named above)" : "",
+	     sv->nr, sv->nr == 1 ? "" : "s");
+	return EXIT_PARTIAL;
 }
 
 struct dump_state {
 	const struct dump_opts *o;
 	unsigned long long printed;
+	struct time_fmt time;
 };
+
+/* UTC ns and CLOCK_MONOTONIC ns, read back to back. */
+static void clocks_now(unsigned long long *mono, unsigned long long *utc)
+{
+	struct timespec m, u;
+
+	clock_gettime(CLOCK_MONOTONIC, &m);
+	clock_gettime(CLOCK_REALTIME, &u);
+	*mono = (unsigned long long)m.tv_sec * NSEC_PER_SEC + (unsigned long long)m.tv_nsec;
+	*utc = (unsigned long long)u.tv_sec * NSEC_PER_SEC + (unsigned long long)u.tv_nsec;
+}
 
 static enum batch_result print_record(const struct tcpstate_rec *rec, void *arg)
 {
 	struct dump_state *d = arg;
 
-	(d->o->json ? format_json : format_text)(stdout, rec);
 	/*
 	 * A lost record is a notice about events, not one: -n counts
 	 * events. With no limit (0) the incremented count never equals it.
+	 * The device reader reads no more than COUNT events; a saved dump
+	 * is read whole, so the limit is kept here too.
 	 */
-	if (rec->type != TCPSTATE_REC_LOST && ++d->printed == d->o->count)
+	if (d->o->count && d->printed == d->o->count)
 		return BATCH_DONE;
+	if (d->o->json)
+		format_json(stdout, rec);
+	else
+		format_text_t(stdout, rec, &d->time);
+	if (rec->type != TCPSTATE_REC_LOST)
+		d->printed++;
 	return BATCH_MORE;
 }
 
 static int dump_records(int fd, const struct dump_opts *o,
 			const sigset_t *poll_mask)
 {
-	struct dump_state d = { .o = o };
+	struct dump_state d = { .o = o, .time.mode = o->time };
+	struct state_times ms = { 0 };
+	unsigned long long mono, utc;
 	int rc;
 
-	if (!o->json)
-		format_text_header(stdout);
-	rc = read_device(fd, o->device, poll_mask, print_record, &d);
+	if (o->ms)
+		d.time.ms = &ms;
+	/* What maps the records' clock to UTC: first in JSON, for later. */
+	clocks_now(&mono, &utc);
+	d.time.mono_to_utc = (long long)(utc - mono);
+	if (o->json)
+		format_json_clock(stdout, mono, utc);
+	else
+		format_text_header_t(stdout, &d.time);
+	rc = read_device(fd, o->device, poll_mask, o->count, print_record, &d);
+	state_times_free(&ms);
 	return rc ? rc : flush_stdout();
 }
 
@@ -428,10 +683,31 @@ static void parse_dump_args(int argc, char *argv[], struct dump_opts *o)
 {
 	int opt;
 
-	while ((opt = next_option(argc, argv, ":n:d:h", dump_options)) != -1) {
+	while ((opt = next_option(argc, argv, ":n:d:r:T:h", dump_options)) != -1) {
 		switch (opt) {
+		case OPT_MS:
+			o->ms = true;
+			break;
+		case 'T':
+			if (!strcmp(optarg, "mono"))
+				o->time = TIME_MONO;
+			else if (!strcmp(optarg, "rel"))
+				o->time = TIME_REL;
+			else if (!strcmp(optarg, "wall"))
+				o->time = TIME_WALL;
+			else
+				usage_error("-T must be wall (UTC), mono (CLOCK_MONOTONIC seconds) or rel (seconds since the first record), not '%s'",
+					    optarg);
+			o->time_set = true;
+			break;
 		case OPT_JSON:
 			o->json = true;
+			break;
+		case OPT_STRICT:
+			o->strict = true;
+			break;
+		case 'r':
+			o->file = optarg;
 			break;
 		case 'n':
 			if (!parse_u64(optarg, &o->count) || o->count == 0)
@@ -444,15 +720,60 @@ static void parse_dump_args(int argc, char *argv[], struct dump_opts *o)
 		}
 	}
 	no_more_args(argc, argv);
+	if (o->file && o->device)
+		usage_error("-r FILE and -d DEVICE do not go together");
+	if (o->strict && !o->file)
+		usage_error("--strict is about a saved dump: it needs -r FILE");
+	if (o->ms && o->json)
+		usage_error("--ms is a column of the text: JSON has every \"ts\" to compute it");
+	if (o->time_set && o->json)
+		usage_error("-T is for text: JSON has \"ts\" (CLOCK_MONOTONIC ns) and starts with a clock line mapping it to UTC");
+}
+
+/* dump -r: a saved dump as dump prints the device, in time order. */
+static int dump_saved(const struct dump_opts *o)
+{
+	struct dump_state d = { .o = o, .time.mode = o->time };
+	struct state_times ms = { 0 };
+	struct saved sv = { 0 };
+	int rc = load_saved(o->file, o->strict, &sv), frc;
+	size_t i;
+
+	if (o->ms)
+		d.time.ms = &ms;
+	if (rc != 0 && rc != EXIT_PARTIAL) {
+		free(sv.recs);
+		return rc;
+	}
+	if (o->time == TIME_WALL && !sv.has_clock) {
+		free(sv.recs);
+		return fail("%s has no clock line ({\"type\":\"clock\"}, which dump --json now writes first; older dumps lack it): -T wall cannot tell the time; use -T mono or -T rel",
+			    sv.name);
+	}
+	d.time.mono_to_utc = (long long)(sv.clock_utc - sv.clock_mono);
+	if (o->json && sv.has_clock)
+		format_json_clock(stdout, sv.clock_mono, sv.clock_utc);
+	else if (!o->json)
+		format_text_header_t(stdout, &d.time);
+	for (i = 0; i < sv.nr && print_record(&sv.recs[i], &d) == BATCH_MORE; i++)
+		;
+	state_times_free(&ms);
+	free(sv.recs);
+	frc = flush_stdout();
+	return frc ? frc : rc;
 }
 
 static int cmd_dump(int argc, char *argv[])
 {
-	struct dump_opts o = { .device = DEFAULT_DEVICE };
+	struct dump_opts o = { 0 };
 	sigset_t poll_mask;
 	int fd, rc;
 
 	parse_dump_args(argc, argv, &o);
+	if (o.file)
+		return dump_saved(&o);
+	if (!o.device)
+		o.device = DEFAULT_DEVICE;
 	fd = open_device(o.device, &rc);
 	if (fd < 0)
 		return rc;
@@ -514,7 +835,10 @@ struct conns_opts {
 	const char *file;		/* -r; NULL: the device */
 	const char *device;
 	bool summary, follow;
+	bool svg, html;			/* pictures (svg.h); -r only */
+	bool strict;			/* -r: refuse a file with any bad line */
 	int color;			/* -1: on a terminal */
+	bool width_set;			/* --width; else the terminal's */
 	struct ladder_opts lo;
 	unsigned int ports[FILTER_MAX], states[FILTER_MAX];
 	struct endpoint addrs[FILTER_MAX];	/* ports unused */
@@ -527,6 +851,7 @@ struct drawn {
 	unsigned long id;
 	char *text;
 	size_t len;
+	int height;		/* --svg: the picture's */
 };
 
 struct conns_run {
@@ -588,6 +913,34 @@ static void parse_addr(const char *arg, struct endpoint *ep)
 	endpoint_of(&rec, true, ep);
 }
 
+/* "80", "80,443": each a port, each counted as one -P. */
+static void parse_ports(const char *arg, struct conns_opts *o)
+{
+	const char *p = arg;
+	unsigned long long v;
+	char buf[8];
+
+	for (;;) {
+		size_t n = strcspn(p, ",");
+
+		if (n == 0 || n >= sizeof(buf))
+			v = 0;
+		else {
+			memcpy(buf, p, n);
+			buf[n] = '\0';
+			if (!parse_u64(buf, &v))
+				v = 0;
+		}
+		if (v == 0 || v > 65535)
+			usage_error("-P PORT must be a port number (1-65535) or a list of them (80,443), not '%s'",
+				    arg);
+		o->ports[count_filter(&o->nr_ports, "-P", arg)] = (unsigned int)v;
+		if (!p[n])
+			break;
+		p += n + 1;
+	}
+}
+
 static void parse_conns_args(int argc, char *argv[], struct conns_opts *o)
 {
 	unsigned long long v;
@@ -617,26 +970,38 @@ static void parse_conns_args(int argc, char *argv[], struct conns_opts *o)
 		case OPT_COLOR:
 			o->color = 1;
 			break;
+		case OPT_STRICT:
+			o->strict = true;
+			break;
+		case OPT_SVG:
+			o->svg = true;
+			break;
+		case OPT_HTML:
+			o->html = true;
+			break;
+		case OPT_WIDTH:
+			if (!parse_u64(optarg, &v) || (v != 0 && v < 40) || v > 1000)
+				usage_error("--width COLUMNS must be 40 to 1000, or 0 for no limit, not '%s'",
+					    optarg);
+			o->lo.width = (unsigned int)v;
+			o->width_set = true;
+			break;
 		case OPT_CLOSE_WAIT:
 			if (!parse_seconds(optarg, &o->lo.close_wait_ns))
 				usage_error("--close-wait SECONDS must be a number of seconds, not '%s'",
 					    optarg);
 			break;
 		case 'P':
-			if (!parse_u64(optarg, &v) || v == 0 || v > 65535)
-				usage_error("-P PORT must be a port number (1-65535), not '%s'",
-					    optarg);
-			o->ports[count_filter(&o->nr_ports, "-P", optarg)] =
-				(unsigned int)v;
+			parse_ports(optarg, o);
 			break;
 		case 'a':
 			parse_addr(optarg, &o->addrs[count_filter(&o->nr_addrs,
 								  "-a", optarg)]);
 			break;
 		case 's':
-			v = tcp_state_lookup(optarg, strlen(optarg));
-			if (!v || v == TCPSTATE_NEW_SYN_RECV)
-				usage_error("-s STATE must be a TCP state (LISTEN, SYN_SENT, SYN_RECV, ESTABLISHED, FIN_WAIT1, FIN_WAIT2, CLOSING, TIME_WAIT, CLOSE_WAIT, LAST_ACK, CLOSE), not '%s'",
+			v = tcp_state_from_user(optarg);
+			if (!v)
+				usage_error("-s STATE must be a TCP state (LISTEN, SYN_SENT, SYN_RECV, ESTABLISHED, FIN_WAIT1, FIN_WAIT2, CLOSING, TIME_WAIT, CLOSE_WAIT, LAST_ACK, CLOSE; any case, or as ss writes them: time-wait, fin-wait-1, closed), not '%s'",
 					    optarg);
 			o->states[count_filter(&o->nr_states, "-s", optarg)] =
 				(unsigned int)v;
@@ -653,6 +1018,12 @@ static void parse_conns_args(int argc, char *argv[], struct conns_opts *o)
 	no_more_args(argc, argv);
 	if (o->file && o->device)
 		usage_error("-r FILE and -d DEVICE do not go together");
+	if (o->strict && !o->file)
+		usage_error("--strict is about a saved dump: it needs -r FILE");
+	if ((o->svg || o->html) && !o->file)
+		usage_error("--svg and --html draw a saved dump: they need -r FILE");
+	if ((o->svg || o->html) && (o->summary || o->follow || o->svg == o->html))
+		usage_error("--svg, --html, --summary and --follow do not go together");
 	if (o->summary && o->follow)
 		usage_error("--follow draws ladders as they happen; --summary prints one line per connection once it is over");
 }
@@ -696,12 +1067,19 @@ static bool state_match(const struct conns_opts *o, const struct conn *c)
 	return !o->nr_states;
 }
 
-static void draw(FILE *out, const struct conns_opts *o, const struct conn *c)
+static int draw(FILE *out, const struct conns_opts *o, const struct conn *c)
 {
+	if (o->svg)
+		return svg_conn(out, c, &o->lo);
+	if (o->html) {
+		html_conn(out, c, &o->lo);
+		return 0;
+	}
 	if (o->summary)
 		summary_print(out, c, &o->lo);
 	else
 		ladder_print(out, c, &o->lo);
+	return 0;
 }
 
 static void conn_done(struct conn *c, void *arg)
@@ -737,7 +1115,7 @@ static void conn_done(struct conn *c, void *arg)
 		fail("out of memory");
 		exit(EXIT_RUNTIME);
 	}
-	draw(mem, o, c);
+	d->height = draw(mem, o, c);
 	fclose(mem);
 }
 
@@ -776,7 +1154,7 @@ static int conns_from_device(const struct conns_opts *o, struct tracker *t)
 	if (fd < 0)
 		return rc;
 	catch_stop_signals(&poll_mask);
-	rc = read_device(fd, o->device, &poll_mask, track_record, t);
+	rc = read_device(fd, o->device, &poll_mask, 0, track_record, t);
 	close(fd);
 	/* Stopped or failed: what is still open is drawn as far as it got. */
 	tracker_flush(t);
@@ -785,35 +1163,64 @@ static int conns_from_device(const struct conns_opts *o, struct tracker *t)
 
 static int conns_from_file(const struct conns_opts *o, struct tracker *t)
 {
-	bool is_stdin = strcmp(o->file, "-") == 0;
-	const char *name = is_stdin ? "<stdin>" : o->file;
-	struct jsonl_reader r;
-	struct tcpstate_rec rec;
-	char err[JSONL_ERR_MAX], verr[FORMAT_ERR_MAX];
-	FILE *in = is_stdin ? stdin : fopen(o->file, "re");
-	int got, rc = 0;
+	struct saved sv = { 0 };
+	int rc = load_saved(o->file, o->strict, &sv);
+	size_t i;
 
-	if (!in)
-		return fail("cannot open %s: %s", o->file, strerror(errno));
-	jsonl_init(&r, in, name);
-	while ((got = jsonl_read(&r, &rec, err, sizeof(err))) > 0) {
-		if (rec_validate(&rec, verr, sizeof(verr))) {
-			rc = fail("%s:%lu: %s", name, r.lineno, verr);
-			break;
-		}
-		tracker_add(t, &rec);
+	if (rc != 0 && rc != EXIT_PARTIAL) {
+		free(sv.recs);
+		return rc;
 	}
-	if (got < 0)
-		rc = fail("%s", err);
-	jsonl_free(&r);
-	if (!is_stdin)
-		fclose(in);
-	if (rc == 0)
-		tracker_flush(t);
-	if (rc == 0 && tracker_lost(t))
+	for (i = 0; i < sv.nr; i++)
+		tracker_add(t, &sv.recs[i]);
+	tracker_flush(t);
+	if (tracker_lost(t))
 		fprintf(stderr, "tcpstate: %s: %llu events were lost (ring buffer full) while it was recorded: some connections miss steps\n",
-			name, tracker_lost(t));
+			sv.name, tracker_lost(t));
+	free(sv.recs);
 	return rc;
+}
+
+/* The terminal's columns if stdout is one; 0 (no limit) otherwise. */
+static unsigned int terminal_width(void)
+{
+	struct winsize ws;
+
+	if (!isatty(STDOUT_FILENO) || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) ||
+	    ws.ws_col < 40)
+		return 0;
+	return ws.ws_col;
+}
+
+/* Offline: what conn_done() drew, in start order, in its document. */
+static void print_drawn(const struct conns_opts *o, const struct conns_run *run)
+{
+	int height = 0;
+	size_t i;
+
+	if (o->svg) {
+		for (i = 0; i < run->nr_drawn; i++)
+			height += run->drawn[i].height;
+		svg_begin(stdout, height ? height : 40);
+		if (!run->nr_drawn)
+			fputs("<text x=\"10\" y=\"20\">no connections</text>\n", stdout);
+	} else if (o->html) {
+		html_begin(stdout);
+		if (!run->nr_drawn)
+			fputs("<p>No connections.</p>\n", stdout);
+	}
+	for (i = 0, height = 0; i < run->nr_drawn; i++) {
+		if (o->svg)
+			printf("<g transform=\"translate(0,%d)\">\n", height);
+		fwrite(run->drawn[i].text, 1, run->drawn[i].len, stdout);
+		if (o->svg)
+			fputs("</g>\n", stdout);
+		height += run->drawn[i].height;
+	}
+	if (o->svg)
+		svg_end(stdout);
+	else if (o->html)
+		html_end(stdout);
 }
 
 static bool color_wanted(void)
@@ -837,6 +1244,8 @@ static int cmd_conns(int argc, char *argv[])
 
 	parse_conns_args(argc, argv, &o);
 	o.lo.color = o.color < 0 ? color_wanted() : o.color;
+	if (!o.width_set)
+		o.lo.width = terminal_width();
 	run.offline = o.file != NULL;
 	if (!o.file && !o.device)
 		o.device = DEFAULT_DEVICE;
@@ -845,18 +1254,19 @@ static int cmd_conns(int argc, char *argv[])
 		summary_header(stdout);
 	rc = run.offline ? conns_from_file(&o, t) : conns_from_device(&o, t);
 	tracker_free(t);
-	if (run.offline && rc == 0) {
+	if (run.offline && (rc == 0 || rc == EXIT_PARTIAL)) {
 		if (run.nr_drawn)
 			qsort(run.drawn, run.nr_drawn, sizeof(*run.drawn), by_id);
 		if (o.summary)
 			summary_header(stdout);
-		for (i = 0; i < run.nr_drawn; i++)
-			fwrite(run.drawn[i].text, 1, run.drawn[i].len, stdout);
+		print_drawn(&o, &run);
 	}
 	for (i = 0; i < run.nr_drawn; i++)
 		free(run.drawn[i].text);
 	free(run.drawn);
-	return rc ? rc : flush_stdout();
+	if (flush_stdout())
+		return EXIT_RUNTIME;
+	return rc;
 }
 
 int main(int argc, char *argv[])
@@ -873,8 +1283,7 @@ int main(int argc, char *argv[])
 	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0)
 		print_help();
 	if (strcmp(cmd, "--version") == 0) {
-		printf("tcpstate %s (record ABI version %d)\n", TOOL_VERSION,
-		       TCPSTATE_ABI_VERSION);
+		print_version(DEFAULT_DEVICE);
 		return flush_stdout();
 	}
 	if (strcmp(cmd, "dump") == 0)

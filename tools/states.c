@@ -51,3 +51,34 @@ bool tcp_state_parse(const char *s, size_t len, unsigned int *state)
 {
 	return name_parse(&tcp_state_names, s, len, 255, state);
 }
+
+unsigned int tcp_state_from_user(const char *s)
+{
+	static const struct {
+		const char *name;
+		unsigned int state;
+	} aliases[] = {
+		{ "closed", TCPSTATE_CLOSE }, { "listening", TCPSTATE_LISTEN },
+		{ "syn_received", TCPSTATE_SYN_RECV },
+	};
+	char buf[32];
+	size_t i, n = 0, len = strlen(s);
+	unsigned int state;
+
+	if (len >= sizeof(buf))
+		return 0;
+	for (i = 0; i < len; i++) {
+		char c = s[i] == '-' ? '_' : s[i];
+
+		/* fin_wait_1 is FIN_WAIT1: no '_' before a final digit. */
+		if (c == '_' && i + 2 == len && s[i + 1] >= '0' && s[i + 1] <= '9')
+			continue;
+		buf[n++] = c;
+	}
+	buf[n] = '\0';
+	for (i = 0; i < ARRAY_SIZE(aliases); i++)
+		if (strcasecmp(buf, aliases[i].name) == 0)
+			return aliases[i].state;
+	state = tcp_state_lookup(buf, n);
+	return state == TCPSTATE_NEW_SYN_RECV ? 0 : state;
+}

@@ -28,4 +28,12 @@ bool tcp_state_parse(const char *s, size_t len, unsigned int *state);
 /* The state whose name is the first len bytes of s, any case; 0 if none. */
 unsigned int tcp_state_lookup(const char *s, size_t len);
 
+/*
+ * A state as people type it, any case, '-' or '_' alike: the kernel's
+ * names (FIN_WAIT1), ss's and tcpdump's (fin-wait-1, time-wait, syn-recv,
+ * closed, listening), RFC 9293's (SYN-RECEIVED, FIN-WAIT-2, CLOSED). 0 if
+ * none, and for NEW_SYN_RECV (a request socket's, never a connection's).
+ */
+unsigned int tcp_state_from_user(const char *s);
+
 #endif

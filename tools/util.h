@@ -8,11 +8,30 @@
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
+#define NSEC_PER_SEC	1000000000ULL
+#define NSEC_PER_MSEC	1000000ULL
+#define NSEC_PER_USEC	1000ULL
+
+/* Room for any duration_str() and for "[IPv6 address]:65535". */
+#define DURATION_MAX	32
+#define ADDR_PORT_MAX	56
+
 /*
  * A whole string of decimal digits that fits in 64 bits: no sign, no
  * blanks, no base prefix, nothing after, unlike strtoull().
  */
 bool parse_u64(const char *s, unsigned long long *value);
+
+/* "tcpstate: out of memory" on stderr, exit status 1. */
+__attribute__((noreturn))
+void out_of_memory(void);
+/* calloc() and realloc() of n * size bytes (overflow checked) or exit. */
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n, size_t size);
+
+/* Appends to the string in buf[size], cut to fit. */
+__attribute__((format(printf, 3, 4)))
+void sappend(char *buf, size_t size, const char *fmt, ...);
 
 /* Formats a message into err and returns -1, for "return set_error(...)". */
 __attribute__((format(printf, 3, 4)))
@@ -25,5 +44,25 @@ int set_error(char *err, size_t errlen, const char *fmt, ...);
  * avail > 0 bytes are readable at s.
  */
 size_t utf8_len(const unsigned char *s, size_t avail);
+
+/*
+ * A duration, three digits, truncated. DURATION_COMPACT is dump's
+ * "60.001s", "1.234ms", "12.500us", "500ns"; DURATION_SPACED is the
+ * ladder's "61.613 s", "1.234 ms", "157 us" (whole us below 1 ms).
+ */
+enum duration_style { DURATION_COMPACT, DURATION_SPACED };
+const char *duration_str(unsigned long long ns, enum duration_style style,
+			 char buf[DURATION_MAX]);
+
+/*
+ * A comm for a terminal: its first max bytes up to a NUL, printable ASCII
+ * kept and anything else '?' (one per byte, so widths hold); out has room
+ * for max + 1 bytes.
+ */
+void comm_sanitize(const char *comm, size_t max, char *out);
+
+/* "127.0.0.1:80", "[::1]:80" (family AF_INET or AF_INET6). */
+const char *addr_port_str(int family, const void *addr, unsigned int port,
+			  char buf[ADDR_PORT_MAX]);
 
 #endif

@@ -4,8 +4,9 @@
  * drawing them (ladder.c), on any sequence of records. The input is cut
  * into 128-byte records; the version and size are set right (the reader
  * refuses any other before these see them), records rec_validate()
- * refuses are skipped, as the tool does. Each connection is drawn as a
- * ladder, followed, and summarised.
+ * refuses are skipped, as the tool does; records go through the live
+ * reader's time-ordering merge (order.h) first. Each connection is drawn
+ * as a ladder (wide or narrow) and a picture, followed, and summarised.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -14,6 +15,8 @@
 #include "conns.h"
 #include "format.h"
 #include "ladder.h"
+#include "order.h"
+#include "svg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -25,6 +28,7 @@ static void done(struct conn *c, void *arg)
 
 	ladder_print(sink, c, o);
 	summary_print(sink, c, o);
+	svg_conn(sink, c, o);
 	ladder_follow(sink, c, o, &c->shown, true);
 	conn_reached(c, c->nr % 12);
 }
@@ -39,6 +43,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ladder_opts o = { .close_wait_ns = 1000000000ULL };
 	struct tcpstate_rec rec;
 	char err[FORMAT_ERR_MAX];
+	unsigned long long last = 0;
+	struct reorder *q;
 	struct tracker *t;
 	size_t i;
 
@@ -49,14 +55,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The first byte picks the options. */
 	o.absolute = data[0] & 1;
 	o.color = data[0] & 2;
+	/* The narrow layout (ladder.h), at two widths. */
+	o.width = data[0] & 8 ? (data[0] & 16 ? 40 : 80) : 0;
 	t = tracker_new(done, data[0] & 4 ? event : NULL, &o);
+	q = reorder_new(ORDER_WINDOW_NS, 64);
 	for (i = 1; i + sizeof(rec) <= size; i += sizeof(rec)) {
 		memcpy(&rec, data + i, sizeof(rec));
 		rec.version = TCPSTATE_ABI_VERSION;
 		rec.size = sizeof(rec);
 		if (rec_validate(&rec, err, sizeof(err)) == 0)
+			reorder_push(q, &rec);
+		while (reorder_pop(q, 0, false, &rec))
 			tracker_add(t, &rec);
 	}
+	while (reorder_pop(q, 0, true, &rec)) {
+		if (last > rec.ts_ns) {
+			fprintf(stderr, "reorder: %llu after %llu\n",
+				(unsigned long long)rec.ts_ns, last);
+			abort();
+		}
+		last = rec.ts_ns;
+		tracker_add(t, &rec);
+	}
+	reorder_free(q);
 	tracker_flush(t);
 	tracker_free(t);
 	return 0;

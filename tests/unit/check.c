@@ -203,6 +203,9 @@ int main(int argc, char *argv[])
 	test_jsonl();
 	test_conns();
 	test_export();
+	test_order();
+	test_model();
+	test_svg();
 
 	nftw(tmp_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 	printf("%u passed, %u failed\n", passed, failed);

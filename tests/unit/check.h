@@ -62,5 +62,8 @@ void test_cli(void);
 void test_jsonl(void);
 void test_conns(void);
 void test_export(void);
+void test_order(void);
+void test_model(void);
+void test_svg(void);
 
 #endif

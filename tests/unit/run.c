@@ -74,6 +74,8 @@ static int set_fake_env(const struct run_opts *o)
 		return 0;
 	if (o->fake_version && setenv("TCPSTATE_FAKE_VERSION", o->fake_version, 1))
 		return -1;
+	if (o->fake_empty_ready && setenv("TCPSTATE_FAKE_EMPTY_READY", "1", 1))
+		return -1;
 	return setenv("LD_PRELOAD", fake_ioctl_path, 1);
 }
 
@@ -164,7 +166,7 @@ void check_usage_error(const char *file, int line,
 	check_str_at(file, line, "", r.out);
 	check_prefix_at(file, line, message, r.err);
 	check_contains_at(file, line,
-			  "\n\nUSAGE\n  tcpstate dump [--json] [-n COUNT] [-d DEVICE]\n",
+			  "\n\nUSAGE\n  tcpstate dump [--json | -T wall|mono|rel] [--ms] [-n COUNT]\n",
 			  r.err);
 	run_free(&r);
 }
@@ -221,4 +223,20 @@ char *read_file(const char *path, size_t *len)
 	if (len)
 		*len = c.len;
 	return c.buf;
+}
+
+bool exits_within(struct child *c, int ms)
+{
+	siginfo_t info;
+	int i;
+
+	for (i = 0; i < ms / 10; i++) {
+		memset(&info, 0, sizeof(info));
+		if (waitid(P_PID, (id_t)c->pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+		    info.si_pid == c->pid)
+			return true;
+		usleep(10000);
+	}
+	kill(c->pid, SIGKILL);
+	return false;
 }

@@ -22,6 +22,8 @@ struct run_opts {
 	bool no_dac_override;	/* root loses its right to ignore file modes */
 	bool fake_device;	/* with fake_ioctl.so */
 	const char *fake_version; /* the version fake_ioctl.so reports */
+	/* fake_ioctl.so: every poll ready, every read of the device empty */
+	bool fake_empty_ready;
 };
 
 /* A child started by start(), not yet finish()ed. */
@@ -42,6 +44,8 @@ __attribute__((format(printf, 1, 2)))
 char *str_printf(const char *fmt, ...);
 void start(struct child *c, const char *const argv[], const struct run_opts *o);
 void finish(struct child *c, struct run *r);
+/* Whether c exited within ms; if not, it is killed (SIGKILL). */
+bool exits_within(struct child *c, int ms);
 void run_with(struct run *r, const char *const argv[], const struct run_opts *o);
 void run_free(struct run *r);
 void check_result(const char *file, int line, struct run *r, int status,

@@ -20,6 +20,15 @@
 
 #define ARGS_MAX 32
 
+static size_t count_char(const char *s, char c)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += *s == c;
+	return n;
+}
+
 /* Every *.jsonl of the fixtures, in name order (as golden.sh does). */
 static char **fixture_names(size_t *nr)
 {
@@ -434,16 +443,26 @@ static void test_bad_input(void)
 		"{\"ts\":3,\"cpu\":0,\"type\":\"lost\",\"count\":5,}\n";
 	char *src = fixture("client-closes-ipv4.jsonl"), *text = read_file(src, NULL);
 	char *missing = tmp_path("no-such-dump"), *bad, *cut, *msg, *p, *q;
+	struct run r;
 	size_t i;
 
 	msg = str_printf("tcpstate: cannot open %s: No such file or directory\n", missing);
 	CHECK_RUN(ARGV("conns", "-r", missing, NULL), 1, "", msg);
 	free(msg);
 
-	/* Nothing is drawn from a file that is not all good. */
+	/*
+	 * A bad line is named and skipped, the rest is read, exit 3 says so;
+	 * --strict draws nothing from a file that is not all good.
+	 */
 	bad = tmp_file("bad.jsonl", two_good_one_bad, sizeof(two_good_one_bad) - 1, 0600);
 	msg = str_printf("tcpstate: %s:3: column 41: expected a member name, found '}'\n", bad);
-	CHECK_RUN(ARGV("conns", "-r", bad, NULL), 1, "", msg);
+	CHECK_RUN(ARGV("conns", "--strict", "-r", bad, NULL), 1, "", msg);
+	free(msg);
+	msg = str_printf("tcpstate: %s:3: column 41: expected a member name, found '}'\n"
+			 "tcpstate: %s: 1 bad line skipped, 2 records read (--strict refuses such a file)\n"
+			 "tcpstate: %s: 10 events were lost (ring buffer full) while it was recorded: some connections miss steps\n",
+			 bad, bad, bad);
+	CHECK_RUN(ARGV("conns", "-r", bad, NULL), 3, "", msg);
 	free(msg);
 
 	/*
@@ -457,8 +476,20 @@ static void test_bad_input(void)
 	cut = tmp_file("cut.jsonl", text, (size_t)(q - text) + 4, 0600);
 	msg = str_printf("tcpstate: %s:10: column %d: string not terminated (the last line has no newline: is the file truncated?)\n",
 			 cut, (int)(q - p) + 1);
-	CHECK_RUN(ARGV("conns", "--summary", "-r", cut, NULL), 1, "", msg);
+	CHECK_RUN(ARGV("conns", "--summary", "--strict", "-r", cut, NULL), 1, "", msg);
 	free(msg);
+	/* Without --strict: the 9 good lines are drawn, as far as they go. */
+	msg = str_printf("tcpstate: %s:10: column %d: string not terminated (the last line has no newline: is the file truncated?)\n"
+			 "tcpstate: %s: 1 bad line skipped, 9 records read (--strict refuses such a file)\n",
+			 cut, (int)(q - p) + 1, cut);
+	run_with(&r, ARGV("conns", "--summary", "-r", cut, NULL), &plain);
+	CHECK_INT(3, r.status);
+	CHECK_STR(msg, r.err);
+	CHECK_CONTAINS(" 3-way        -       still open                  -          -\n", r.out);
+	run_free(&r);
+	free(msg);
+	CHECK_USAGE_ERROR(ARGV("conns", "--strict", NULL),
+			  "tcpstate: --strict is about a saved dump: it needs -r FILE\n");
 
 	/* stdin, here /dev/null: nothing to draw. */
 	CHECK_RUN(ARGV("conns", "-r", "-", NULL), 0, "", "");
@@ -591,14 +622,29 @@ static void test_usage(void)
 {
 	struct run help;
 
-	CHECK_USAGE_ERROR(ARGV("conns", "-P", "0", NULL),
-			  "tcpstate: -P PORT must be a port number (1-65535), not '0'\n");
-	CHECK_USAGE_ERROR(ARGV("conns", "--port", "http", NULL),
-			  "tcpstate: -P PORT must be a port number (1-65535), not 'http'\n");
+	static const char *const bad_ports[] = {
+		"0", "http", "80,", ",80", "80,,443", "80,70000", "80;443",
+		"123456",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(bad_ports) / sizeof(bad_ports[0]); i++) {
+		char *msg = str_printf("tcpstate: -P PORT must be a port number (1-65535) or a list of them (80,443), not '%s'\n",
+				       bad_ports[i]);
+
+		CHECK_USAGE_ERROR(ARGV("conns", "-P", bad_ports[i], NULL), msg);
+		free(msg);
+	}
+	CHECK_USAGE_ERROR(ARGV("conns", "--port", "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17", NULL),
+			  "tcpstate: -P given more than 16 times ('1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17')\n");
 	CHECK_USAGE_ERROR(ARGV("conns", "-a", "localhost", NULL),
 			  "tcpstate: -a ADDR must be an IPv4 or IPv6 address, not 'localhost'\n");
 	CHECK_USAGE_ERROR(ARGV("conns", "-s", "SYN_RCVD", NULL),
-			  "tcpstate: -s STATE must be a TCP state (LISTEN, SYN_SENT, SYN_RECV, ESTABLISHED, FIN_WAIT1, FIN_WAIT2, CLOSING, TIME_WAIT, CLOSE_WAIT, LAST_ACK, CLOSE), not 'SYN_RCVD'\n");
+			  "tcpstate: -s STATE must be a TCP state (LISTEN, SYN_SENT, SYN_RECV, ESTABLISHED, FIN_WAIT1, FIN_WAIT2, CLOSING, TIME_WAIT, CLOSE_WAIT, LAST_ACK, CLOSE; any case, or as ss writes them: time-wait, fin-wait-1, closed), not 'SYN_RCVD'\n");
+	CHECK_USAGE_ERROR(ARGV("conns", "-s", "new-syn-recv", NULL),
+			  "tcpstate: -s STATE must be a TCP state (LISTEN, SYN_SENT, SYN_RECV, ESTABLISHED, FIN_WAIT1, FIN_WAIT2, CLOSING, TIME_WAIT, CLOSE_WAIT, LAST_ACK, CLOSE; any case, or as ss writes them: time-wait, fin-wait-1, closed), not 'new-syn-recv'\n");
+	CHECK_USAGE_ERROR(ARGV("conns", "-s", "fin-wait-12", NULL),
+			  "tcpstate: -s STATE must be a TCP state (LISTEN, SYN_SENT, SYN_RECV, ESTABLISHED, FIN_WAIT1, FIN_WAIT2, CLOSING, TIME_WAIT, CLOSE_WAIT, LAST_ACK, CLOSE; any case, or as ss writes them: time-wait, fin-wait-1, closed), not 'fin-wait-12'\n");
 	CHECK_USAGE_ERROR(ARGV("conns", "-N", "x", NULL),
 			  "tcpstate: -N NETNS must be a network namespace's inode number, not 'x'\n");
 	CHECK_USAGE_ERROR(ARGV("conns", "--close-wait", "1.", NULL),
@@ -622,7 +668,7 @@ static void test_usage(void)
 
 	run_with(&help, ARGV("conns", "--help", NULL), &plain);
 	CHECK_INT(0, help.status);
-	CHECK_CONTAINS("\n  tcpstate conns [-r FILE | -d DEVICE] [--summary | --follow] [--absolute]\n",
+	CHECK_CONTAINS("\n  tcpstate conns [-r FILE [--strict] | -d DEVICE] [--summary | --follow]\n",
 		       help.out);
 	CHECK_CONTAINS("\n  tcpstate stats [--json | --dot | --prometheus] [-p PROCFILE]\n",
 		       help.out);
@@ -634,8 +680,153 @@ static void test_usage(void)
 		  "tcpstate: /nonexistent/tcpstate does not exist: the tcpstate module is not loaded. Load it with: sudo insmod tcpstate.ko\n");
 }
 
+/*
+ * ss's and RFC 9293's state names select what the kernel's names select;
+ * -P 80,443 what -P 80 -P 443 does. Against @all (every fixture).
+ */
+static void test_filter_forms(void)
+{
+	static const char *const same[][2] = {
+		{ "TIME_WAIT", "time-wait" }, { "FIN_WAIT1", "fin-wait-1" },
+		{ "FIN_WAIT2", "FIN-WAIT-2" }, { "CLOSE", "closed" },
+		{ "SYN_RECV", "syn-recv" }, { "SYN_RECV", "SYN-RECEIVED" },
+		{ "LISTEN", "listening" }, { "CLOSE_WAIT", "close-wait" },
+		{ "LAST_ACK", "last-ack" }, { "SYN_SENT", "syn-sent" },
+		{ "CLOSING", "Closing" }, { "ESTABLISHED", "established" },
+	};
+	size_t nr, i;
+	char **names = fixture_names(&nr), *all = concatenation(names, nr);
+	struct run a, b;
+
+	for (i = 0; i < nr; i++)
+		free(names[i]);
+	free(names);
+	for (i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
+		run_with(&a, ARGV("conns", "--summary", "-s", same[i][0], "-r", all, NULL), &plain);
+		run_with(&b, ARGV("conns", "--summary", "-s", same[i][1], "-r", all, NULL), &plain);
+		CHECK_INT(0, b.status);
+		CHECK_STR(a.out, b.out);
+		/* Each selects something, and not everything. */
+		CHECK(strchr(a.out, '\n') != strrchr(a.out, '\n') ||
+		      !strcmp(same[i][0], "LISTEN") || !strcmp(same[i][0], "CLOSING"));
+		run_free(&a);
+		run_free(&b);
+	}
+	run_with(&a, ARGV("conns", "--summary", "-P", "59019", "-P", "59387", "-r", all, NULL), &plain);
+	run_with(&b, ARGV("conns", "--summary", "-P", "59019,59387", "-r", all, NULL), &plain);
+	CHECK_INT(0, b.status);
+	CHECK_STR(a.out, b.out);
+	/* Two connections (lost-syn's, close-wait-stuck's) and the header. */
+	CHECK_INT(3, count_char(a.out, '\n'));
+	run_free(&a);
+	run_free(&b);
+	unlink(all);
+	free(all);
+}
+
+/*
+ * The summary's PID and COMM are the model's, never read back from drawn
+ * text: a process named "sshd (pid 1)" is pid 136, comm "sshd (pid 1)".
+ */
+static void test_summary_comm(void)
+{
+	char *src = fixture("client-closes-ipv4.jsonl"), *text = read_file(src, NULL);
+	char *path, *renamed = NULL;
+	struct run r;
+	size_t len;
+	FILE *f = open_memstream(&renamed, &len);
+
+	replace_in_lines(text, "", "\"comm\":\"python3\"",
+			 "\"comm\":\"sshd (pid 1)\"", f);
+	fclose(f);
+	free(text);
+	text = renamed;
+	path = tmp_file("sshd.jsonl", text, strlen(text), 0600);
+	run_with(&r, ARGV("conns", "--summary", "-r", path, NULL), &plain);
+	CHECK_INT(0, r.status);
+	CHECK_CONTAINS("     136 sshd (pid 1)    127.0.0.1:", r.out);
+	run_free(&r);
+	run_with(&r, ARGV("conns", "-r", path, NULL), &plain);
+	CHECK_CONTAINS("sshd (pid 1) (pid 136) |", r.out);
+	run_free(&r);
+	free(path);
+	free(text);
+	free(src);
+}
+
+/* Lines with an arrow: "->|", "|<-", a lost one's "--X" or "X--". */
+static size_t arrow_lines(const char *s)
+{
+	static const char *const marks[] = { "->|", ".>|", "|<", "--X", "X--" };
+	size_t n = 0, k;
+	const char *nl;
+
+	for (; (nl = strchr(s, '\n')); s = nl + 1) {
+		char *line = strndup(s, (size_t)(nl - s));
+
+		for (k = 0; k < sizeof(marks) / sizeof(marks[0]); k++)
+			if (strstr(line, marks[k]))
+				break;
+		n += k < sizeof(marks) / sizeof(marks[0]);
+		free(line);
+	}
+	return n;
+}
+
+/*
+ * --width: every ladder of every fixture fits in 80 and in 72 columns,
+ * with as many arrows as the wide one; wide enough, or 0, is the wide
+ * layout byte for byte.
+ */
+static void test_width(void)
+{
+	static const char *const widths[] = { "80", "72" };
+	size_t nr, i, k;
+	char **names = fixture_names(&nr);
+
+	for (i = 0; i < nr; i++) {
+		char *file = str_printf("%s/%s.jsonl", fixtures_dir, names[i]);
+		char *gl = str_printf("%s/%s.ladder", fixtures_dir, names[i]);
+		char *wide = read_file(gl, NULL);
+		struct run r;
+
+		CHECK_RUN(ARGV("conns", "--width", "0", "-r", file, NULL), 0, wide, "");
+		CHECK_RUN(ARGV("conns", "--width", "1000", "-r", file, NULL), 0, wide, "");
+		for (k = 0; k < 2; k++) {
+			size_t longest = 0, len;
+			const char *p, *nl;
+
+			run_with(&r, ARGV("conns", "--width", widths[k], "-r", file, NULL), &plain);
+			CHECK_INT(0, r.status);
+			for (p = r.out; (nl = strchr(p, '\n')); p = nl + 1) {
+				len = (size_t)(nl - p);
+				if (len > longest)
+					longest = len;
+			}
+			CHECK((long)longest <= atol(widths[k]));
+			if ((long)longest > atol(widths[k]))
+				printf("  %s at --width %s: a line of %zu columns\n",
+				       names[i], widths[k], longest);
+			CHECK_INT(arrow_lines(wide), arrow_lines(r.out));
+			run_free(&r);
+		}
+		free(wide);
+		free(gl);
+		free(file);
+		free(names[i]);
+	}
+	free(names);
+	CHECK_USAGE_ERROR(ARGV("conns", "--width", "39", NULL),
+			  "tcpstate: --width COLUMNS must be 40 to 1000, or 0 for no limit, not '39'\n");
+	CHECK_USAGE_ERROR(ARGV("conns", "--width", "wide", NULL),
+			  "tcpstate: --width COLUMNS must be 40 to 1000, or 0 for no limit, not 'wide'\n");
+}
+
 void test_conns(void)
 {
+	test_width();
+	test_filter_forms();
+	test_summary_comm();
 	test_golden();
 	test_color();
 	test_bad_ack();

@@ -231,7 +231,7 @@ static void test_json(void)
 
 	rec = fixture_state_rec();
 	memcpy(rec.comm, "a\"b\\c\n\001\177\377", sizeof("a\"b\\c\n\001\177\377"));
-	CHECK_JSON("{\"ts\":1234567890123,\"cpu\":3,\"type\":\"state\",\"cookie\":8193,\"netns\":4026531840,\"family\":\"ipv4\",\"laddr\":\"127.0.0.1\",\"lport\":45678,\"raddr\":\"10.1.2.3\",\"rport\":80,\"pid\":4242,\"comm\":\"a\\\"b\\\\c\\u000a\\u0001\\u007f\\u00ff\",\"old\":\"SYN_SENT\",\"new\":\"ESTABLISHED\",\"timewait\":false}\n",
+	CHECK_JSON("{\"ts\":1234567890123,\"cpu\":3,\"type\":\"state\",\"cookie\":8193,\"netns\":4026531840,\"family\":\"ipv4\",\"laddr\":\"127.0.0.1\",\"lport\":45678,\"raddr\":\"10.1.2.3\",\"rport\":80,\"pid\":4242,\"comm\":\"a\\\"b\\\\c\\u000a\\u0001\\u007f\\udcff\",\"old\":\"SYN_SENT\",\"new\":\"ESTABLISHED\",\"timewait\":false}\n",
 		   &rec);
 
 	rec = fixture_lost_rec(123);
@@ -249,16 +249,16 @@ static void test_json_string(void)
 	CHECK_JSON_STRING("\"\303\251\342\202\254\360\237\230\200\"",
 			  "\303\251\342\202\254\360\237\230\200");
 	/* A sequence cut at the end, as by the 15-byte comm limit. */
-	CHECK_JSON_STRING("\"ab\\u00e2\\u0082\"", "ab\342\202");
-	CHECK_JSON_STRING("\"\\u0080x\"", "\200x");
+	CHECK_JSON_STRING("\"ab\\udce2\\udc82\"", "ab\342\202");
+	CHECK_JSON_STRING("\"\\udc80x\"", "\200x");
 	/* Overlong forms, a surrogate, a code point past U+10FFFF. */
-	CHECK_JSON_STRING("\"\\u00c0\\u0080\"", "\300\200");
-	CHECK_JSON_STRING("\"\\u00e0\\u0080\\u0080\"", "\340\200\200");
-	CHECK_JSON_STRING("\"\\u00ed\\u00a0\\u0080\"", "\355\240\200");
-	CHECK_JSON_STRING("\"\\u00f4\\u0090\\u0080\\u0080\"", "\364\220\200\200");
-	CHECK_JSON_STRING("\"\\u00f8\\u00fe\\u00ff\"", "\370\376\377");
+	CHECK_JSON_STRING("\"\\udcc0\\udc80\"", "\300\200");
+	CHECK_JSON_STRING("\"\\udce0\\udc80\\udc80\"", "\340\200\200");
+	CHECK_JSON_STRING("\"\\udced\\udca0\\udc80\"", "\355\240\200");
+	CHECK_JSON_STRING("\"\\udcf4\\udc90\\udc80\\udc80\"", "\364\220\200\200");
+	CHECK_JSON_STRING("\"\\udcf8\\udcfe\\udcff\"", "\370\376\377");
 	/* A lead byte followed by ASCII: the ASCII survives. */
-	CHECK_JSON_STRING("\"\\u00c3(\"", "\303(");
+	CHECK_JSON_STRING("\"\\udcc3(\"", "\303(");
 }
 
 void test_format(void)

@@ -87,11 +87,22 @@ static void test_good(void)
 		   "\"ack\":0,\"win\":0,\"len\":0,\"retrans\":true,\"sock\":\"sock_9\","
 		   "\"state\":\"STATE_13\"}");
 	/* What json_string() writes for bytes that are not UTF-8 reads back. */
-	CHECK_GOOD(STATE_LINE("\"pid\":1,\"comm\":\"a\\u00ff\\\"\\\\\\u001bz\"", ""),
+	CHECK_GOOD(STATE_LINE("\"pid\":1,\"comm\":\"a\\udcff\\\"\\\\\\u001bz\"", ""),
 		   NULL);
-	CHECK_INT(0, parse(STATE_LINE("\"pid\":1,\"comm\":\"\\u00e9\\ud83d\\ude00\\/\"", ""),
+	CHECK_INT(0, parse(STATE_LINE("\"pid\":1,\"comm\":\"a\\udcff\\udc80\"", ""),
 			   &rec, err));
-	CHECK_STR("\xe9\xf0\x9f\x98\x80/", rec.comm);
+	CHECK_STR("a\xff\x80", rec.comm);
+	/* Standard JSON: \u00e9 is U+00E9, in UTF-8 (RFC 8259), not byte 0xe9. */
+	CHECK_INT(0, parse(STATE_LINE("\"pid\":1,\"comm\":\"caf\\u00e9\\ud83d\\ude00\\/\"", ""),
+			   &rec, err));
+	CHECK_STR("caf\xc3\xa9\xf0\x9f\x98\x80/", rec.comm);
+	CHECK_INT(0, parse(STATE_LINE("\"pid\":1,\"comm\":\"\\u0080\\u07ff\\u0800\"", ""),
+			   &rec, err));
+	CHECK_STR("\xc2\x80\xdf\xbf\xe0\xa0\x80", rec.comm);
+	/* A comm of all 16 bytes, no NUL (a corrupt record), is read whole. */
+	CHECK_INT(0, parse(STATE_LINE("\"pid\":1,\"comm\":\"0123456789abcdef\"", ""),
+			   &rec, err));
+	CHECK(memcmp(rec.comm, "0123456789abcdef", 16) == 0);
 	/* A TIME_WAIT socket's end has a reason and a duration. */
 	CHECK_GOOD("{\"ts\":5,\"cpu\":0,\"type\":\"state\",\"cookie\":3,\"netns\":1,"
 		   "\"family\":\"ipv4\",\"laddr\":\"127.0.0.1\",\"lport\":1,"
@@ -162,8 +173,10 @@ static void test_bad_values(void)
 		  "column 160: \"comm\" must be null when \"pid\" is");
 	CHECK_BAD(STATE_LINE("\"pid\":1,\"comm\":null", ""),
 		  "column 157: \"comm\" is null but \"pid\" is not");
-	CHECK_BAD(STATE_LINE("\"pid\":1,\"comm\":\"0123456789abcdef\"", ""),
-		  "column 157: \"comm\" longer than 15 bytes");
+	CHECK_BAD(STATE_LINE("\"pid\":1,\"comm\":\"0123456789abcdefg\"", ""),
+		  "column 157: \"comm\" longer than 16 bytes");
+	CHECK_BAD(STATE_LINE("\"pid\":1,\"comm\":\"\\u00e90123456789abcde\"", ""),
+		  "column 157: \"comm\" longer than 16 bytes");
 	CHECK_BAD(STATE_LINE("\"pid\":1,\"comm\":\"a\\u0000\"", ""),
 		  "column 159: \\u0000 in a string");
 	CHECK_BAD(STATE_LINE("\"pid\":1,\"comm\":\"a\\x\"", ""),
@@ -171,7 +184,9 @@ static void test_bad_values(void)
 	CHECK_BAD(STATE_LINE("\"pid\":1,\"comm\":\"a\\u12\"", ""),
 		  "column 163: \\u needs four hex digits");
 	CHECK_BAD(STATE_LINE("\"pid\":1,\"comm\":\"\\udc00\"", ""),
-		  "column 158: lone low surrogate \\udc00");
+		  "column 158: lone low surrogate \\udc00 (only \\udc80-\\udcff, a byte that is not UTF-8)");
+	CHECK_BAD(STATE_LINE("\"pid\":1,\"comm\":\"\\udd00\"", ""),
+		  "column 158: lone low surrogate \\udd00 (only \\udc80-\\udcff, a byte that is not UTF-8)");
 	CHECK_BAD(STATE_LINE("\"pid\":1,\"comm\":\"\\ud800x\"", ""),
 		  "column 158: high surrogate \\ud800 without its low half");
 	CHECK_BAD(STATE_LINE("\"pid\":1,\"comm\":\"a\tb\"", ""),
@@ -179,6 +194,11 @@ static void test_bad_values(void)
 	CHECK_BAD(STATE_LINE("\"pid\":1,\"comm\":\"a\xff\"", ""),
 		  "column 159: bytes that are not UTF-8 in a string");
 	CHECK_BAD("{\"ts\":\"unterminated}", "column 7: string not terminated");
+	/* A clock line is no record (jsonl_read() takes it). */
+	CHECK_BAD("{\"ts\":1,\"type\":\"clock\",\"utc_ns\":2}",
+		  "column 16: a clock line (\"type\":\"clock\"), not a record");
+	CHECK_BAD(STATE_LINE(TASK, ",\"utc_ns\":5"),
+		  "column 223: member \"utc_ns\" does not belong in a state record");
 	snprintf(line, sizeof(line), "%s", STATE_LINE(TASK, ""));
 	memcpy(strstr(line, "SYN_SENT"), "SYN_SEND", 8);
 	CHECK_BAD(line, "column 175: \"old\": \"SYN_SEND\" is not a TCP state");
@@ -235,6 +255,45 @@ static void normalize(struct tcpstate_rec *rec)
 		lost.ts_ns = rec->ts_ns;
 		lost.lost.count = rec->lost.count;
 		*rec = lost;
+	}
+}
+
+/*
+ * Any comm, any bytes, through JSON and back unchanged: 16 bytes without
+ * a NUL, bytes that are not UTF-8, control bytes, valid UTF-8. The JSON is
+ * valid UTF-8 (ASCII here, as every byte not UTF-8 is escaped).
+ */
+static void test_round_trip_comm(void)
+{
+	static const char *const comms[] = {
+		"0123456789abcdef",			/* 16 bytes, no NUL */
+		"\xff\xfe\x80\xc3(\xe2\x82\x01\x7f\"\\ab\xf0\x9f\x98",
+		"caf\xc3\xa9 \xf0\x9f\x98\x80",		/* UTF-8 as it is */
+		"sshd (pid 1)",
+		/* A surrogate, overlong, past U+10FFFF; then U+0700 as it is. */
+		"\xed\xa0\x80\xc0\x80\xf4\x90\x80\x80x\xdc\x80yz",
+	};
+	char err[JSONL_ERR_MAX];
+	struct capture c;
+	size_t i, k;
+
+	for (i = 0; i < sizeof(comms) / sizeof(comms[0]); i++) {
+		struct tcpstate_rec rec = fixture_state_rec(), back;
+		char *json;
+
+		memset(rec.comm, 0, sizeof(rec.comm));
+		memcpy(rec.comm, comms[i], strlen(comms[i]));
+		format_json(capture_begin(&c), &rec);
+		json = capture_end(&c);
+		for (k = 0; json[k]; k++)
+			if ((unsigned char)json[k] >= 0x80)
+				break;
+		if (i != 2 && i != 4)
+			CHECK_INT(strlen(json), k);
+		CHECK_INT(0, jsonl_parse(json, strlen(json) - 1, &back, err,
+					 sizeof(err)));
+		CHECK(memcmp(rec.comm, back.comm, sizeof(rec.comm)) == 0);
+		free(json);
 	}
 }
 
@@ -384,6 +443,7 @@ void test_jsonl(void)
 	test_bad_values();
 	test_bad_segment();
 	test_round_trip_records();
+	test_round_trip_comm();
 	test_round_trip_fixtures();
 	test_reader();
 }

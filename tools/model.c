@@ -1,0 +1,1110 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The connection model (model.h): how a connection's events become rows,
+ * steps, figures and verdicts, in passes over the events: (1) which end
+ * goes on the left (the one that sent the first SYN), (2) which "in"
+ * record is which "out" record seen at the other end (one arrow per
+ * segment), (3) the rows: each side's state where it changes and each
+ * arrow, (4) each arrow's step in the textbook's terms, (5) figures,
+ * verdicts and anomalies.
+ */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+#include "states.h"
+#include "util.h"
+
+#define NONE		((size_t)-1)
+/* A number further than this past x, y, u or w is shown as it is. */
+#define REL_MAX		(1U << 30)
+
+#define TH_CTL (TCPSTATE_TH_SYN | TCPSTATE_TH_FIN | TCPSTATE_TH_RST)
+
+static unsigned int col_of(const struct model *a, unsigned int end)
+{
+	return end == a->left ? 0 : 1;
+}
+
+const char *model_side_name(const struct model *a, unsigned int col)
+{
+	if (a->sim_open)
+		return col ? "peer B" : "peer A";
+	return col ? "server" : "client";
+}
+
+/* The side in a sentence: "the client", "peer A". */
+const char *model_who(const struct model *a, unsigned int col)
+{
+	if (a->sim_open)
+		return col ? "peer B" : "peer A";
+	return col ? "the server" : "the client";
+}
+
+static const struct tcpstate_rec *ev_rec(const struct model *a, size_t i)
+{
+	return &a->c->ev[i].rec;
+}
+
+static bool is_seg(const struct tcpstate_rec *r)
+{
+	return r->type == TCPSTATE_REC_SEGMENT;
+}
+
+/* The column that sent a segment record: its end if out, else the other. */
+static unsigned int sender_col(const struct model *a, size_t i)
+{
+	unsigned int col = col_of(a, a->c->ev[i].end);
+
+	return ev_rec(a, i)->seg.dir == TCPSTATE_DIR_OUT ? col : 1 - col;
+}
+
+/* (a - b) as a signed distance in sequence space. */
+static int32_t seq_diff(__u32 a, __u32 b)
+{
+	return (int32_t)(a - b);
+}
+
+__attribute__((format(printf, 2, 3)))
+static void add_note(struct model *a, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (a->nr_notes == MODEL_NOTES_MAX)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(a->notes[a->nr_notes++], MODEL_NOTE_MAX, fmt, ap);
+	va_end(ap);
+}
+
+static const char *duration(__u64 ns, char buf[DURATION_MAX])
+{
+	return duration_str(ns, DURATION_SPACED, buf);
+}
+
+/* Seconds since the connection's first event, as the TIME column shows. */
+const char *model_reltime(const struct model *a, __u64 ts, char buf[32])
+{
+	__u64 d = ts >= a->t0 ? ts - a->t0 : 0;
+
+	snprintf(buf, 32, "%llu.%06llu", (unsigned long long)(d / NSEC_PER_SEC),
+		 (unsigned long long)(d % NSEC_PER_SEC / NSEC_PER_USEC));
+	return buf;
+}
+
+/* --- 1. sides ------------------------------------------------------------ */
+
+/* The end that sent the first SYN; else the one that connect()ed. */
+static unsigned int client_end(const struct conn *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nr; i++) {
+		const struct tcpstate_rec *r = &c->ev[i].rec;
+
+		if (is_seg(r) && r->seg.tcp_flags & TCPSTATE_TH_SYN &&
+		    !(r->seg.tcp_flags & TCPSTATE_TH_ACK))
+			return r->seg.dir == TCPSTATE_DIR_OUT ? c->ev[i].end
+							     : 1 - c->ev[i].end;
+	}
+	for (i = 0; i < c->nr; i++) {
+		const struct tcpstate_rec *r = &c->ev[i].rec;
+
+		if (r->type == TCPSTATE_REC_STATE &&
+		    r->state.new_state == TCPSTATE_SYN_SENT)
+			return c->ev[i].end;
+		if (r->type == TCPSTATE_REC_REQUEST ||
+		    (is_seg(r) && r->seg.sock == TCPSTATE_SOCK_LISTENER) ||
+		    (r->type == TCPSTATE_REC_STATE &&
+		     r->state.old_state == TCPSTATE_LISTEN))
+			return 1 - c->ev[i].end;
+	}
+	return 0;
+}
+
+static void sides(struct model *a)
+{
+	const struct conn *c = a->c;
+	bool listener = false;
+	unsigned int e;
+	size_t i;
+
+	a->left = client_end(c);
+	for (e = 0; e < 2; e++)
+		a->traced[col_of(a, e)] = c->end[e].seen;
+	for (i = 0; i < c->nr; i++) {
+		const struct tcpstate_rec *r = &c->ev[i].rec;
+
+		if (col_of(a, c->ev[i].end) != 1)
+			continue;
+		if (r->type == TCPSTATE_REC_REQUEST ||
+		    (is_seg(r) && (r->seg.sock == TCPSTATE_SOCK_LISTENER ||
+				   r->seg.sock == TCPSTATE_SOCK_REQUEST)) ||
+		    (r->type == TCPSTATE_REC_STATE &&
+		     r->state.old_state == TCPSTATE_LISTEN))
+			listener = true;
+		if (is_seg(r) && r->seg.len)
+			a->all_segments = true;
+	}
+	for (i = 0; i < c->nr && !a->all_segments; i++)
+		if (is_seg(&c->ev[i].rec) && c->ev[i].rec.seg.len)
+			a->all_segments = true;
+	/*
+	 * Before the first event: CLOSE, or LISTEN for a listener's child;
+	 * for a connection traced from its middle, what its first change
+	 * started from.
+	 */
+	for (e = 0; e < 2; e++) {
+		unsigned int col = col_of(a, e);
+
+		if (!a->traced[col])
+			continue;
+		a->init[col] = col && listener ? TCPSTATE_LISTEN : TCPSTATE_CLOSE;
+		if (col && listener)
+			continue;
+		for (i = 0; i < c->nr; i++) {
+			const struct tcpstate_rec *r = &c->ev[i].rec;
+
+			if (c->ev[i].end == e && r->type == TCPSTATE_REC_STATE &&
+			    !(r->flags & TCPSTATE_F_TIMEWAIT)) {
+				a->init[col] = r->state.old_state;
+				break;
+			}
+		}
+	}
+	a->t0 = c->nr ? c->ev[0].rec.ts_ns : 0;
+	a->t_last = c->nr ? c->ev[c->nr - 1].rec.ts_ns : 0;
+}
+
+/* --- 2. one arrow per segment -------------------------------------------- */
+
+static bool same_segment(const struct tcpstate_rec *x,
+			 const struct tcpstate_rec *y)
+{
+	return x->seg.tcp_flags == y->seg.tcp_flags && x->seg.seq == y->seg.seq &&
+	       x->seg.ack == y->seg.ack && x->seg.len == y->seg.len;
+}
+
+/* Whether event j is an unmatched "out" of end e that is segment i. */
+static bool candidate(const struct model *a, size_t i, size_t j, unsigned int e)
+{
+	const struct tcpstate_rec *r = ev_rec(a, j);
+
+	return a->match[j] == NONE && a->c->ev[j].end == e && is_seg(r) &&
+	       r->seg.dir == TCPSTATE_DIR_OUT && same_segment(ev_rec(a, i), r);
+}
+
+/*
+ * Each "in" gets the latest earlier "out" of the same segment at the other
+ * end: a segment sent twice (a retransmitted SYN) was received the second
+ * time if only one arrived. An "out" recorded after its "in" is taken too.
+ */
+static void match_segments(struct model *a)
+{
+	const struct conn *c = a->c;
+	size_t i, j;
+
+	a->match = xcalloc(c->nr, sizeof(*a->match));
+	for (i = 0; i < c->nr; i++)
+		a->match[i] = NONE;
+	for (i = 0; i < c->nr; i++) {
+		const struct tcpstate_rec *r = ev_rec(a, i);
+		unsigned int other = 1 - c->ev[i].end;
+
+		if (!is_seg(r) || r->seg.dir != TCPSTATE_DIR_IN)
+			continue;
+		for (j = i; j-- > 0;)
+			if (candidate(a, i, j, other))
+				break;
+		if (j == NONE)
+			for (j = i + 1; j < c->nr; j++)
+				if (candidate(a, i, j, other))
+					break;
+		if (j != NONE && j < c->nr) {
+			a->match[i] = j;
+			a->match[j] = i;
+		}
+	}
+}
+
+/* x, y, u, w: the first SYN and the first FIN each side sent. */
+static void numbers(struct model *a)
+{
+	__u64 fin_ts[2] = { 0, 0 };
+	size_t i;
+
+	a->closer = -1;
+	for (i = 0; i < a->c->nr; i++) {
+		const struct tcpstate_rec *r = ev_rec(a, i);
+		unsigned int s;
+
+		if (!is_seg(r))
+			continue;
+		s = sender_col(a, i);
+		if (r->seg.tcp_flags & TCPSTATE_TH_SYN && !a->has_isn[s]) {
+			a->has_isn[s] = true;
+			a->isn[s] = r->seg.seq;
+		}
+		if (r->seg.tcp_flags & TCPSTATE_TH_FIN && !a->has_fin[s]) {
+			a->has_fin[s] = true;
+			a->fin[s] = r->seg.seq;
+			a->fin_len[s] = r->seg.len;
+			fin_ts[s] = r->ts_ns;
+		}
+		if (r->seg.tcp_flags & TCPSTATE_TH_SYN &&
+		    !(r->seg.tcp_flags & TCPSTATE_TH_ACK) && s == 1)
+			a->sim_open = a->has_isn[0];
+	}
+	if (a->has_fin[0] && (!a->has_fin[1] || fin_ts[0] <= fin_ts[1]))
+		a->closer = 0;
+	else if (a->has_fin[1])
+		a->closer = 1;
+}
+
+/*
+ * v in column col's sequence space, as "x", "u+1", or the number, for row
+ * r: u and w only from their FIN's row on, so that the handshake's numbers
+ * stay x+1 and y+1 even when the FIN is the next byte.
+ */
+const char *model_rel(const struct model *a, const struct model_row *r,
+		       unsigned int col, __u32 v, char buf[32])
+{
+	size_t idx = (size_t)(r - a->rows);
+	const char *sym = NULL;
+	__u32 best = 0;
+
+	if (!a->o.absolute) {
+		if (a->has_isn[col] && v - a->isn[col] <= REL_MAX) {
+			sym = col ? "y" : "x";
+			best = v - a->isn[col];
+		}
+		if (a->has_fin[col] && idx >= a->fin_row[col] &&
+		    v - a->fin[col] <= REL_MAX &&
+		    (!sym || v - a->fin[col] < best)) {
+			sym = (int)col == a->closer ? "u" : "w";
+			best = v - a->fin[col];
+		}
+	}
+	if (!sym)
+		snprintf(buf, 32, "%u", v);
+	else if (best)
+		snprintf(buf, 32, "%s+%u", sym, best);
+	else
+		snprintf(buf, 32, "%s", sym);
+	return buf;
+}
+
+const char *model_arrow_label(const struct model *a, const struct model_row *r,
+			      char buf[MODEL_LABEL_MAX])
+{
+	char flags[TCP_FLAGS_MAX], n[32];
+	const struct tcpstate_segment *seg = r->seg;
+
+	tcp_flags_string(seg->tcp_flags, flags);
+	snprintf(buf, MODEL_LABEL_MAX, "%s seq=%s", flags[0] ? flags : "-",
+		 model_rel(a, r, r->col, seg->seq, n));
+	if (seg->tcp_flags & TCPSTATE_TH_ACK)
+		sappend(buf, MODEL_LABEL_MAX, " ack=%s",
+			model_rel(a, r, 1 - r->col, seg->ack, n));
+	if (seg->len)
+		sappend(buf, MODEL_LABEL_MAX, " len=%u", seg->len);
+	return buf;
+}
+
+/* --- 3. rows ------------------------------------------------------------- */
+
+static struct model_row *new_row(struct model *a, enum row_kind kind, unsigned int col,
+			   __u64 ts)
+{
+	struct model_row *r;
+
+	if (a->nr == a->cap) {
+		a->cap = a->cap ? 2 * a->cap : 32;
+		a->rows = xrealloc(a->rows, a->cap, sizeof(*a->rows));
+	}
+	r = &a->rows[a->nr++];
+	memset(r, 0, sizeof(*r));
+	r->kind = kind;
+	r->col = col;
+	r->ts = ts;
+	return r;
+}
+
+static struct model_row *state_row(struct model *a, unsigned int col, __u64 ts,
+			     unsigned int state, unsigned int *disp)
+{
+	struct model_row *r = new_row(a, ROW_STATE, col, ts);
+
+	r->state = state;
+	disp[col] = state;
+	return r;
+}
+
+/*
+ * Whether the receiver would have recorded this segment had it arrived
+ * (the contract's list for segments=control); an "out" without its "in"
+ * is then a segment lost on the way.
+ */
+static bool receiver_records(const struct model *a, const struct tcpstate_segment *seg,
+			     unsigned int recv)
+{
+	if (!a->traced[recv] || a->live)
+		return false;
+	if (seg->tcp_flags & TH_CTL || a->all_segments)
+		return true;
+	/* The handshake's ACK, at a request socket. */
+	if (a->req_alive[recv] && a->has_isn[recv] && seg->ack == a->isn[recv] + 1)
+		return true;
+	/* The ACK of the receiver's FIN. */
+	return a->has_fin[recv] &&
+	       seg->ack == a->fin[recv] + a->fin_len[recv] + 1;
+}
+
+static void arrow_row(struct model *a, size_t i)
+{
+	const struct tcpstate_rec *r = ev_rec(a, i), *out = NULL, *in = NULL;
+	unsigned int s = sender_col(a, i);
+	struct model_row *row;
+
+	if (r->seg.dir == TCPSTATE_DIR_OUT)
+		out = r;
+	else
+		in = r;
+	if (a->match[i] != NONE) {
+		if (out)
+			in = ev_rec(a, a->match[i]);
+		else
+			out = ev_rec(a, a->match[i]);
+	}
+	row = new_row(a, ROW_ARROW, s, r->ts_ns);
+	row->seg = out ? &out->seg : &in->seg;
+	row->sent = out ? out->ts_ns : 0;
+	row->recvd = in ? in->ts_ns : 0;
+	row->retrans = out ? out->seg.retrans : in->seg.retrans;
+	row->cookie = out && out->seg.sock == TCPSTATE_SOCK_LISTENER &&
+		      out->seg.tcp_flags & TCPSTATE_TH_SYN;
+	if (out && in)
+		row->fate = FATE_BOTH;
+	else if (!a->traced[out ? 1 - s : s])
+		row->fate = FATE_UNTRACED;
+	else if (in)
+		row->fate = FATE_RECEIVED;
+	else
+		row->fate = receiver_records(a, row->seg, 1 - s) ?
+			    FATE_LOST : FATE_SENT;
+}
+
+static void request_row(struct model *a, unsigned int col,
+			const struct tcpstate_rec *r, unsigned int *disp)
+{
+	static const char *const ended[] = {
+		[TCPSTATE_REQ_EXPIRED] = "request expired",
+		[TCPSTATE_REQ_RESET] = "request reset",
+		[TCPSTATE_REQ_DROPPED] = "request dropped",
+	};
+	const struct tcpstate_request *req = &r->req;
+	struct model_row *row;
+
+	a->req_alive[col] = req->event == TCPSTATE_REQ_CREATED ||
+			    (a->req_alive[col] &&
+			     (req->event == TCPSTATE_REQ_SYNACK_RETRANS ||
+			      req->event == TCPSTATE_REQ_ACCEPT_QUEUE_FULL));
+	switch (req->event) {
+	case TCPSTATE_REQ_CREATED:
+		if (disp[col] != TCPSTATE_SYN_RECV)
+			state_row(a, col, r->ts_ns, TCPSTATE_SYN_RECV, disp);
+		break;
+	case TCPSTATE_REQ_EXPIRED:
+	case TCPSTATE_REQ_RESET:
+	case TCPSTATE_REQ_DROPPED:
+		row = state_row(a, col, r->ts_ns, TCPSTATE_CLOSE, disp);
+		row->step_kind = STEP_REQ_END;
+		snprintf(row->step, MODEL_STEP_MAX, "%s", ended[req->event]);
+		if (req->event == TCPSTATE_REQ_EXPIRED)
+			snprintf(row->note, MODEL_NOTE_MAX,
+				 "no ACK after %u SYN-ACK retransmission%s",
+				 req->num_retrans, req->num_retrans == 1 ? "" : "s");
+		a->req_end[col] = r;
+		break;
+	case TCPSTATE_REQ_ACCEPT_QUEUE_FULL:
+		row = new_row(a, ROW_NOTE, col, r->ts_ns);
+		row->step_kind = STEP_ACCEPT_QUEUE_FULL;
+		snprintf(row->step, MODEL_STEP_MAX, "accept queue full");
+		snprintf(row->note, MODEL_NOTE_MAX, "the ACK is ignored, the request stays");
+		row->bad = true;
+		break;
+	case TCPSTATE_REQ_SYN_DROPPED:
+		row = new_row(a, ROW_NOTE, col, r->ts_ns);
+		row->step_kind = STEP_SYN_DROPPED;
+		snprintf(row->step, MODEL_STEP_MAX, "SYN dropped");
+		snprintf(row->note, MODEL_NOTE_MAX, "the accept queue is full");
+		row->bad = true;
+		break;
+	case TCPSTATE_REQ_SYNCOOKIE_SENT:
+		a->cookie_sent = true;
+		break;
+	case TCPSTATE_REQ_SYNCOOKIE_ACCEPTED:
+		row = new_row(a, ROW_NOTE, col, r->ts_ns);
+		row->step_kind = STEP_COOKIE_ACCEPTED;
+		snprintf(row->step, MODEL_STEP_MAX, "SYN cookie accepted");
+		snprintf(row->note, MODEL_NOTE_MAX, "the ACK carries a valid cookie: a child socket is made");
+		break;
+	}
+}
+
+static void tw_end_row(struct model *a, unsigned int col,
+		       const struct tcpstate_rec *r, unsigned int *disp)
+{
+	char reason[NAME_LABEL_MAX], d[DURATION_MAX];
+	struct model_row *row;
+	__u64 since = a->tw_born[col] ? a->tw_born[col] : a->tw_in[col];
+
+	a->tw_out[col] = r->ts_ns;
+	a->fig.tw_reason[col] = r->state.reason;
+	/* The module's measure if it had one, else the records' (model.h). */
+	if (r->state.duration_ns)
+		a->fig.tw_life[col] = r->state.duration_ns;
+	else if (since && since <= r->ts_ns)
+		a->fig.tw_life[col] = r->ts_ns - since;
+	row = state_row(a, col, r->ts_ns, TCPSTATE_CLOSE, disp);
+	row->tw_end = true;
+	row->step_kind = STEP_TW_END;
+	snprintf(row->step, MODEL_STEP_MAX, "TIME_WAIT ends");
+	snprintf(row->note, MODEL_NOTE_MAX, "%s",
+		 name_label(&tw_reason_names, r->state.reason, reason));
+	if (a->fig.tw_life[col])
+		sappend(row->note, MODEL_NOTE_MAX, " after %s",
+			duration(a->fig.tw_life[col], d));
+}
+
+static void build_rows(struct model *a)
+{
+	const struct conn *c = a->c;
+	unsigned int disp[2] = { a->init[0], a->init[1] };
+	bool tw[2] = { false, false };
+	size_t i;
+
+	new_row(a, ROW_INIT, 0, a->t0);
+	for (i = 0; i < c->nr; i++) {
+		const struct tcpstate_rec *r = ev_rec(a, i);
+		unsigned int col = col_of(a, c->ev[i].end);
+		unsigned int new_state = r->state.new_state;
+
+		switch (r->type) {
+		case TCPSTATE_REC_STATE:
+			if (!(r->flags & TCPSTATE_F_TIMEWAIT)) {
+				/* After its TIME_WAIT socket's birth, the full
+				 * socket's CLOSE is the kernel freeing it. */
+				if (tw[col] || new_state == disp[col])
+					break;
+				state_row(a, col, r->ts_ns, new_state, disp);
+			} else if (new_state != TCPSTATE_CLOSE) {
+				tw[col] = true;
+				if (!a->tw_born[col])
+					a->tw_born[col] = r->ts_ns;
+				if (new_state == TCPSTATE_TIME_WAIT && !a->tw_in[col])
+					a->tw_in[col] = r->ts_ns;
+				if (new_state != disp[col])
+					state_row(a, col, r->ts_ns, new_state, disp);
+			} else {
+				tw[col] = false;
+				tw_end_row(a, col, r, disp);
+			}
+			break;
+		case TCPSTATE_REC_REQUEST:
+			request_row(a, col, r, disp);
+			break;
+		case TCPSTATE_REC_SEGMENT:
+			/* Drawn with its "out", if that came first. */
+			if (a->match[i] == NONE || a->match[i] > i)
+				arrow_row(a, i);
+			break;
+		}
+	}
+}
+
+/* --- 4. steps ------------------------------------------------------------ */
+
+/* Whether ack acknowledges the FIN that column col sent. */
+static bool acks_fin(const struct model *a, unsigned int col, __u32 ack)
+{
+	return a->has_fin[col] &&
+	       seq_diff(ack, a->fin[col] + a->fin_len[col]) >= 1;
+}
+
+static bool pure_ack(const struct tcpstate_segment *seg)
+{
+	return (seg->tcp_flags & (TH_CTL | TCPSTATE_TH_ACK)) == TCPSTATE_TH_ACK &&
+	       !seg->len;
+}
+
+/* Which close happened, from the first FIN and the other side's answer. */
+static void close_kind(struct model *a, size_t *closer_fin)
+{
+	size_t i, ofin = NONE, oack = NONE;
+	unsigned int cl, o;
+
+	*closer_fin = NONE;
+	if (a->closer < 0) {
+		a->close = CLOSE_NONE;
+		return;
+	}
+	cl = (unsigned int)a->closer;
+	o = 1 - cl;
+	for (i = 0; i < a->nr; i++) {
+		const struct model_row *r = &a->rows[i];
+
+		if (r->kind != ROW_ARROW)
+			continue;
+		if (r->col == cl && r->seg->tcp_flags & TCPSTATE_TH_FIN &&
+		    *closer_fin == NONE)
+			*closer_fin = i;
+		if (r->col != o)
+			continue;
+		if (r->seg->tcp_flags & TCPSTATE_TH_FIN && ofin == NONE)
+			ofin = i;
+		if (r->seg->tcp_flags & TCPSTATE_TH_ACK &&
+		    acks_fin(a, cl, r->seg->ack) && oack == NONE)
+			oack = i;
+	}
+	if (ofin != NONE && (oack == NONE || oack > ofin) &&
+	    !acks_fin(a, cl, a->rows[ofin].seg->ack))
+		a->close = CLOSE_SIM;
+	else if (oack != NONE)
+		a->close = oack == ofin ? CLOSE_COMBINED : CLOSE_4WAY;
+	else
+		a->close = a->live ? CLOSE_UNKNOWN : CLOSE_HALF;
+}
+
+struct step_state {
+	unsigned int sim_synack;	/* SYN-ACKs of a simultaneous open */
+	unsigned int hs_ack;		/* handshake ACKs */
+	bool fin_given[2];		/* each side's FIN labelled */
+	bool ack_given[2];		/* each side's ACK of the other's FIN */
+	unsigned int sim_acks;
+	bool closing;			/* a FIN was sent */
+};
+
+static void again(struct model_row *r, unsigned int n)
+{
+	if (n > 1)
+		sappend(r->step, MODEL_STEP_MAX, ", sent again");
+}
+
+static void bad_ack(struct model *a, struct model_row *r, const char *what,
+		    unsigned int col, __u32 base)
+{
+	char got[32], want[32], t[32];
+
+	model_rel(a, r, col, r->seg->ack, got);
+	model_rel(a, r, col, base, want);
+	snprintf(r->note, MODEL_NOTE_MAX, "%s acknowledges %s, not %s", what, got, want);
+	r->bad = true;
+	add_note(a, "%s's %s at %s acknowledges %s, not %s", model_who(a, r->col),
+		 r->step, model_reltime(a, r->ts, t), got, want);
+}
+
+static void step_fin(struct model *a, struct model_row *r, struct step_state *st)
+{
+	unsigned int s = r->col;
+	bool closer = (int)s == a->closer;
+	bool first = !st->fin_given[s];
+
+	st->closing = true;
+	st->fin_given[s] = true;
+	switch (a->close) {
+	case CLOSE_SIM:
+		r->step_kind = STEP_SIM_CLOSE_FIN;
+		snprintf(r->step, MODEL_STEP_MAX, "simultaneous close %d/4: FIN",
+			 closer ? 1 : 2);
+		break;
+	case CLOSE_COMBINED:
+		r->step_kind = closer ? STEP_CLOSE_FIN : STEP_CLOSE_FIN_ACK;
+		snprintf(r->step, MODEL_STEP_MAX, closer ? "close 1/3" :
+			 "close 2/3: FIN and ACK combined");
+		break;
+	default:
+		r->step_kind = closer ? STEP_CLOSE_FIN : STEP_CLOSE_FIN2;
+		snprintf(r->step, MODEL_STEP_MAX, closer ? "close 1/4" : "close 3/4");
+		break;
+	}
+	if (!first)
+		sappend(r->step, MODEL_STEP_MAX, ", sent again");
+	if (!closer && a->close != CLOSE_SIM && first &&
+	    r->seg->tcp_flags & TCPSTATE_TH_ACK && acks_fin(a, 1 - s, r->seg->ack) &&
+	    r->seg->ack != a->fin[1 - s] + a->fin_len[1 - s] + 1)
+		bad_ack(a, r, "the FIN", 1 - s,
+			a->fin[1 - s] + a->fin_len[1 - s] + 1);
+}
+
+/* A pure ACK: of the handshake, of a FIN, or of data. */
+static void step_ack(struct model *a, struct model_row *r, struct step_state *st)
+{
+	unsigned int s = r->col, o = 1 - s;
+	const struct tcpstate_segment *seg = r->seg;
+	bool closer = (int)s == a->closer;
+
+	if (!st->closing && !a->sim_open && s == 0 && a->synack_n[1] &&
+	    a->has_isn[1] && seg->seq == a->isn[0] + 1) {
+		r->step_kind = STEP_HS_ACK;
+		snprintf(r->step, MODEL_STEP_MAX, "handshake 3/3");
+		again(r, ++st->hs_ack);
+		if (st->hs_ack == 1 && seg->ack != a->isn[1] + 1)
+			bad_ack(a, r, "the handshake's ACK", 1, a->isn[1] + 1);
+		return;
+	}
+	if (!st->closing && a->sim_open && a->has_isn[o] &&
+	    seg->ack == a->isn[o] + 1) {
+		r->step_kind = STEP_SIM_OPEN_ACK;
+		snprintf(r->step, MODEL_STEP_MAX, "simultaneous open: ACK");
+		return;
+	}
+	if (!acks_fin(a, o, seg->ack))
+		return;
+	if (a->close == CLOSE_SIM) {
+		if (!st->ack_given[s])
+			st->sim_acks++;
+		r->step_kind = STEP_SIM_CLOSE_ACK;
+		snprintf(r->step, MODEL_STEP_MAX, "simultaneous close %u/4: ACK",
+			 2 + st->sim_acks);
+	} else if (closer) {
+		r->step_kind = STEP_CLOSE_LAST_ACK;
+		snprintf(r->step, MODEL_STEP_MAX, a->close == CLOSE_COMBINED ?
+			 "close 3/3" : "close 4/4");
+	} else {
+		r->step_kind = STEP_CLOSE_ACK;
+		snprintf(r->step, MODEL_STEP_MAX, "close 2/4");
+	}
+	if (st->ack_given[s])
+		sappend(r->step, MODEL_STEP_MAX, ", sent again");
+	else if (seg->ack != a->fin[o] + a->fin_len[o] + 1)
+		bad_ack(a, r, "the ACK", o, a->fin[o] + a->fin_len[o] + 1);
+	st->ack_given[s] = true;
+}
+
+static void label_steps(struct model *a)
+{
+	struct step_state st = { 0 };
+	size_t i, closer_fin, first_syn = NONE;
+	bool answered = false;
+
+	a->fin_row[0] = a->fin_row[1] = NONE;
+	for (i = 0; i < a->nr; i++)
+		if (a->rows[i].kind == ROW_ARROW &&
+		    a->rows[i].seg->tcp_flags & TCPSTATE_TH_FIN &&
+		    a->fin_row[a->rows[i].col] == NONE)
+			a->fin_row[a->rows[i].col] = i;
+	close_kind(a, &closer_fin);
+	a->hold = a->nr;
+	for (i = 0; i < a->nr; i++) {
+		struct model_row *r = &a->rows[i];
+		unsigned int s = r->col, f;
+
+		if (r->kind != ROW_ARROW)
+			continue;
+		f = r->seg->tcp_flags;
+		if (s == 1 && f & (TCPSTATE_TH_SYN | TCPSTATE_TH_RST))
+			answered = true;
+		if (f & TCPSTATE_TH_RST) {
+			if (s == 1 && !a->synack_n[1] && !a->sim_open && !st.closing) {
+				r->step_kind = STEP_REFUSED;
+				snprintf(r->step, MODEL_STEP_MAX, "refused: RST");
+				a->refused = true;
+			} else {
+				r->step_kind = STEP_RESET;
+				snprintf(r->step, MODEL_STEP_MAX, "reset: RST");
+				a->rst[s] = true;
+			}
+		} else if (f & TCPSTATE_TH_SYN && !(f & TCPSTATE_TH_ACK)) {
+			if (first_syn == NONE)
+				first_syn = i;
+			r->step_kind = a->sim_open ? STEP_SIM_OPEN_SYN : STEP_HS_SYN;
+			if (a->sim_open)
+				snprintf(r->step, MODEL_STEP_MAX,
+					 "simultaneous open %u/4: SYN", s + 1);
+			else
+				snprintf(r->step, MODEL_STEP_MAX, "handshake 1/3");
+			again(r, ++a->syn_n[s]);
+		} else if (f & TCPSTATE_TH_SYN) {
+			++a->synack_n[s];
+			if (a->sim_open) {
+				r->step_kind = STEP_SIM_OPEN_SYNACK;
+				snprintf(r->step, MODEL_STEP_MAX,
+					 "simultaneous open %u/4: SYN-ACK",
+					 a->synack_n[s] == 1 ? 3 + st.sim_synack++ : 3);
+			} else {
+				r->step_kind = STEP_HS_SYNACK;
+				snprintf(r->step, MODEL_STEP_MAX, "handshake 2/3%s",
+					 r->cookie ? " (SYN cookie)" : "");
+			}
+			again(r, a->synack_n[s]);
+			if (a->synack_n[s] == 1 && a->has_isn[1 - s] &&
+			    r->seg->ack != a->isn[1 - s] + 1)
+				bad_ack(a, r, "the SYN-ACK", 1 - s,
+					a->isn[1 - s] + 1);
+		} else if (f & TCPSTATE_TH_FIN) {
+			step_fin(a, r, &st);
+		} else if (pure_ack(r->seg)) {
+			step_ack(a, r, &st);
+		} else if (r->seg->len) {
+			r->step_kind = STEP_DATA;
+			snprintf(r->step, MODEL_STEP_MAX, "data");
+		}
+		if (r->fate == FATE_LOST)
+			snprintf(r->note, MODEL_NOTE_MAX, "lost: %s never got it",
+				 model_who(a, 1 - s));
+		else if (r->fate == FATE_RECEIVED)
+			snprintf(r->note, MODEL_NOTE_MAX,
+				 "only %s recorded it", model_who(a, 1 - s));
+		if (r->fate == FATE_LOST || r->fate == FATE_RECEIVED)
+			r->bad = true;
+	}
+	/* Following: a label the next events may still change waits. */
+	if (a->live) {
+		if (first_syn != NONE && !answered)
+			a->hold = first_syn;
+		if (a->close == CLOSE_UNKNOWN && closer_fin != NONE &&
+		    closer_fin < a->hold)
+			a->hold = closer_fin;
+	}
+}
+
+/* --- 5. timings and anomalies ------------------------------------------- */
+
+static void timings(struct model *a)
+{
+	__u64 syn_sent = 0, syn_recvd = 0;
+	unsigned int cw_open[2] = { 0, 0 };
+	size_t i;
+
+	for (i = 0; i < a->nr; i++) {
+		const struct model_row *r = &a->rows[i];
+		__u64 when = r->sent ? r->sent : r->recvd;
+		unsigned int f;
+
+		if (r->kind == ROW_STATE) {
+			if (cw_open[r->col] && r->state != TCPSTATE_CLOSE_WAIT) {
+				a->cw_out[r->col] = r->ts;
+				cw_open[r->col] = 0;
+			}
+			if (r->state == TCPSTATE_CLOSE_WAIT && !a->cw_in[r->col]) {
+				a->cw_in[r->col] = r->ts;
+				cw_open[r->col] = 1;
+			}
+			if (r->state == TCPSTATE_ESTABLISHED && !a->t_est[r->col])
+				a->t_est[r->col] = r->ts;
+			if ((r->state == TCPSTATE_CLOSE && !r->tw_end) ||
+			    r->state == TCPSTATE_TIME_WAIT)
+				a->t_final[r->col] = r->ts;
+			continue;
+		}
+		if (r->kind != ROW_ARROW)
+			continue;
+		f = r->seg->tcp_flags;
+		if (f & TCPSTATE_TH_FIN && !a->t_fin)
+			a->t_fin = when;
+		if (r->col == 0 && f & TCPSTATE_TH_SYN && !(f & TCPSTATE_TH_ACK)) {
+			if (!a->t_syn)
+				a->t_syn = when;
+			if (r->sent)
+				syn_sent = r->sent;
+			if (r->recvd)
+				syn_recvd = r->recvd;
+		}
+		if (r->col == 1 && (f & (TCPSTATE_TH_SYN | TCPSTATE_TH_ACK)) ==
+		    (TCPSTATE_TH_SYN | TCPSTATE_TH_ACK) && !a->fig.rtt) {
+			/* A round trip at the client, else the server's turn-around. */
+			if (r->recvd && syn_sent && a->traced[0]) {
+				a->fig.rtt = r->recvd - syn_sent;
+				a->fig.rtt_at_client = true;
+			} else if (r->sent && syn_recvd) {
+				a->fig.rtt = r->sent - syn_recvd;
+			}
+		}
+	}
+}
+
+static void syn_retries(struct model *a, unsigned int col, bool synack)
+{
+	char list[MODEL_NOTE_MAX] = "", t[32];
+	unsigned int n = 0;
+	size_t i;
+
+	for (i = 0; i < a->nr; i++) {
+		const struct model_row *r = &a->rows[i];
+		unsigned int f;
+
+		if (r->kind != ROW_ARROW || r->col != col)
+			continue;
+		f = r->seg->tcp_flags;
+		if (!(f & TCPSTATE_TH_SYN) || !(f & TCPSTATE_TH_ACK) != !synack)
+			continue;
+		sappend(list, sizeof(list), "%s%s%s", n++ ? ", " : "",
+			model_reltime(a, r->sent ? r->sent : r->recvd, t),
+			r->fate == FATE_LOST ? " (lost)" : "");
+	}
+	add_note(a, "%s retransmitted: %s sent it %u times, at %s",
+		 synack ? "SYN-ACK" : "SYN", model_who(a, col), n, list);
+}
+
+static const char *state_name(unsigned int state, char buf[NAME_LABEL_MAX])
+{
+	return state ? tcp_state_label(state, buf) : "?";
+}
+
+/* The state each side was last drawn in. */
+static void last_states(const struct model *a, unsigned int last[2])
+{
+	size_t i;
+
+	last[0] = a->init[0];
+	last[1] = a->init[1];
+	for (i = 0; i < a->nr; i++)
+		if (a->rows[i].kind == ROW_STATE)
+			last[a->rows[i].col] = a->rows[i].state;
+}
+
+static void anomalies(struct model *a)
+{
+	char d[32], t[32], s0[NAME_LABEL_MAX], s1[NAME_LABEL_MAX];
+	unsigned int last[2], col, recvd = 0;
+	size_t i;
+
+	if (a->syn_n[0] > 1)
+		syn_retries(a, 0, false);
+	if (a->synack_n[1] > 1)
+		syn_retries(a, 1, true);
+	for (i = 0; i < a->nr; i++) {
+		const struct model_row *r = &a->rows[i];
+
+		if (r->kind != ROW_ARROW)
+			continue;
+		if (r->fate == FATE_LOST && !(r->seg->tcp_flags & TCPSTATE_TH_SYN))
+			add_note(a, "lost: %s's %s at %s never reached %s",
+				 model_who(a, r->col), r->step[0] ? r->step : "segment",
+				 model_reltime(a, r->sent, t), model_who(a, 1 - r->col));
+		recvd += r->fate == FATE_RECEIVED;
+	}
+	if (recvd)
+		add_note(a, "%u segment%s recorded only by the receiver", recvd,
+			 recvd == 1 ? " was" : "s were");
+	if (a->refused) {
+		char ep[ENDPOINT_STR_MAX];
+
+		add_note(a, "refused: nothing listened on %s, %s's kernel answered the SYN with RST",
+			 endpoint_str(&a->c->ep[1 - a->left], ep), model_who(a, 1));
+	}
+	for (col = 0; col < 2; col++) {
+		if (a->rst[col])
+			add_note(a, "reset: %s sent RST", model_who(a, col));
+	}
+	last_states(a, last);
+	for (col = 0; col < 2; col++) {
+		const struct tcpstate_rec *req = a->req_end[col];
+
+		if (!a->traced[col] || a->t_est[col] || a->refused ||
+		    a->rst[0] || a->rst[1])
+			continue;
+		if (req && req->req.event == TCPSTATE_REQ_EXPIRED)
+			add_note(a, "half-open: the handshake never completed; %s's request expired after %u SYN-ACK retransmission%s",
+				 model_who(a, col), req->req.num_retrans,
+				 req->req.num_retrans == 1 ? "" : "s");
+		else if (req)
+			add_note(a, "half-open: the handshake never completed; %s's request was %s",
+				 model_who(a, col),
+				 req->req.event == TCPSTATE_REQ_RESET ? "reset" : "dropped");
+		else if (a->cookie_sent && col == 1)
+			add_note(a, "half-open: %s sent a SYN cookie, no ACK came back (a cookie keeps no state: nothing expires)",
+				 model_who(a, col));
+		else if (!a->c->complete)
+			add_note(a, "half-open: the handshake had not completed when the capture ended");
+		else
+			continue;
+		break;
+	}
+	for (col = 0; col < 2; col++) {
+		__u64 end = a->cw_out[col], stay;
+
+		if (!a->cw_in[col])
+			continue;
+		if (!end && a->live)
+			continue;
+		stay = (end ? end : a->t_last) - a->cw_in[col];
+		if (stay <= a->o.close_wait_ns)
+			continue;
+		add_note(a, "%s %s CLOSE_WAIT %s %s (limit %s): its application did not close the socket",
+			 model_who(a, col), end ? "stayed in" : "was still in",
+			 end ? "for" : "after", duration(stay, d),
+			 duration(a->o.close_wait_ns, t));
+	}
+	if (a->c->lost)
+		add_note(a, "%llu events were lost (ring buffer full) while this connection was open: steps may be missing",
+			 a->c->lost);
+	if (a->c->elided)
+		add_note(a, "%llu segments in ESTABLISHED not kept (more than %d events)",
+			 a->c->elided, CONN_EVENTS_MAX);
+	if (!a->c->complete && !a->live)
+		add_note(a, "the capture ended before the connection did (%s %s, %s %s)",
+			 model_side_name(a, 0), state_name(last[0], s0),
+			 model_side_name(a, 1), state_name(last[1], s1));
+}
+
+/* The figures of struct model_figures, by their definitions there. */
+static void figures(struct model *a)
+{
+	struct model_figures *f = &a->fig;
+	__u64 est, fin = 0, start = a->t_syn ? a->t_syn : a->t0;
+	bool all = true;
+	unsigned int col;
+
+	/* An end whose records are all without a socket has nothing to close. */
+	for (col = 0; col < 2; col++) {
+		unsigned int e = col ? 1 - a->left : a->left;
+		size_t i;
+
+		for (i = 0; i < a->c->nr && !f->counted[col]; i++) {
+			const struct tcpstate_rec *r = &a->c->ev[i].rec;
+
+			f->counted[col] = a->c->ev[i].end == e &&
+					  (!is_seg(r) || r->seg.sock != TCPSTATE_SOCK_NONE);
+		}
+	}
+	f->both_traced = f->counted[0] && f->counted[1];
+	est = a->t_est[0] > a->t_est[1] ? a->t_est[0] : a->t_est[1];
+	if (a->t_syn && est && (!a->traced[0] || a->t_est[0]) &&
+	    (!a->traced[1] || a->t_est[1]) && est >= a->t_syn) {
+		f->has_handshake = true;
+		f->handshake = est - a->t_syn;
+	}
+	for (col = 0; col < 2; col++) {
+		if (!f->counted[col])
+			continue;
+		if (!a->t_final[col])
+			all = false;
+		else if (a->t_final[col] > fin)
+			fin = a->t_final[col];
+	}
+	if (all && fin && fin >= start) {
+		f->has_lifetime = true;
+		f->life_from_syn = a->t_syn != 0;
+		f->lifetime = fin - start;
+	}
+	if (all && fin && a->t_fin && fin >= a->t_fin) {
+		f->has_close = true;
+		f->close = fin - a->t_fin;
+	}
+	for (col = 0; col < 2; col++) {
+		f->has_tw[col] = a->tw_in[col] != 0;
+		f->tw_ended[col] = a->tw_in[col] && a->tw_out[col];
+		if (f->tw_ended[col]) {
+			f->tw_state[col] = a->tw_out[col] - a->tw_in[col];
+			if (!f->tw_life[col])
+				f->tw_life[col] = a->tw_out[col] -
+					(a->tw_born[col] ? a->tw_born[col] : a->tw_in[col]);
+		}
+		f->has_cw[col] = a->cw_in[col] && a->cw_out[col];
+		if (f->has_cw[col])
+			f->cw[col] = a->cw_out[col] - a->cw_in[col];
+	}
+}
+
+/* How it opened and ended, and who each side's process was. */
+static void verdicts(struct model *a)
+{
+	const struct conn *c = a->c;
+	unsigned int col;
+	size_t i;
+
+	if (a->refused)
+		a->open = OPEN_REFUSED;
+	else if (a->t_est[0] || a->t_est[1])
+		a->open = a->sim_open ? OPEN_SIM : OPEN_3WAY;
+	else if (a->has_isn[0] || a->has_isn[1])
+		a->open = OPEN_HALF;
+	else
+		a->open = OPEN_NONE;
+	if (a->refused)
+		a->end = END_REFUSED;
+	else if (a->rst[0] || a->rst[1])
+		a->end = END_RESET;
+	else if (a->close == CLOSE_4WAY)
+		a->end = END_4WAY;
+	else if (a->close == CLOSE_COMBINED)
+		a->end = END_COMBINED;
+	else if (a->close == CLOSE_SIM)
+		a->end = END_SIM;
+	else if (a->close == CLOSE_HALF || a->close == CLOSE_UNKNOWN)
+		a->end = c->complete ? END_HALF : END_CLOSING;
+	else if (!c->complete)
+		a->end = END_OPEN;
+	else if (a->open == OPEN_HALF)
+		a->end = END_NEVER_OPENED;
+	else
+		a->end = END_NONE;
+	for (col = 0; col < 2; col++) {
+		unsigned int e = col ? 1 - a->left : a->left;
+
+		for (i = 0; i < c->nr; i++) {
+			const struct tcpstate_rec *r = &c->ev[i].rec;
+
+			if (c->ev[i].end != e || !(r->flags & TCPSTATE_F_TASK))
+				continue;
+			a->has_task[col] = true;
+			a->pid[col] = r->pid;
+			memcpy(a->comm[col], r->comm, sizeof(r->comm));
+			a->comm[col][sizeof(r->comm)] = '\0';
+			break;
+		}
+	}
+}
+
+struct model *model_build(const struct conn *c, const struct model_opts *o,
+			  bool live)
+{
+	struct model *a = xcalloc(1, sizeof(*a));
+
+	a->c = c;
+	a->o = *o;
+	a->live = live;
+	sides(a);
+	match_segments(a);
+	numbers(a);
+	build_rows(a);
+	label_steps(a);
+	timings(a);
+	figures(a);
+	verdicts(a);
+	anomalies(a);
+	return a;
+}
+
+void model_free(struct model *a)
+{
+	if (!a)
+		return;
+	free(a->match);
+	free(a->rows);
+	free(a);
+}
+
+const struct endpoint *model_ep(const struct model *a, unsigned int col)
+{
+	return &a->c->ep[col ? 1 - a->left : a->left];
+}
+
+bool conn_reached(const struct conn *c, unsigned int state)
+{
+	struct model_opts o = { .absolute = true };
+	struct model *a = model_build(c, &o, false);
+	bool yes = false;
+	size_t i;
+
+	for (i = 0; i < a->nr && !yes; i++)
+		yes = a->rows[i].kind == ROW_STATE && a->rows[i].state == state;
+	yes |= a->init[0] == state || a->init[1] == state;
+	model_free(a);
+	return yes;
+}
