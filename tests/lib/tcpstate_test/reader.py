@@ -175,6 +175,7 @@ class Dump:
 
     def __init__(self, args=("--json",), prefix=(), wait_open=True, tag="dump"):
         Dump.seq += 1
+        self.clock = None       # the --json stream's clock line
         os.makedirs(os.path.join(OUT, "tmp"), exist_ok=True)
         base = os.path.join(OUT, "tmp", "%s-%d" % (tag, Dump.seq))
         self.out_path, self.err_path = base + ".out", base + ".err"
@@ -256,9 +257,14 @@ class Dump:
             text = text[:text.rfind("\n") + 1]
         for i, line in enumerate(text.splitlines()):
             try:
-                recs.append(json.loads(line))
+                rec = json.loads(line)
             except ValueError as e:
                 raise ValueError("tool output line %d is not JSON (%s): %r" % (i + 1, e, line))
+            # The stream's first line maps its clock to UTC: not a record.
+            if i == 0 and rec.get("type") == "clock":
+                self.clock = rec
+                continue
+            recs.append(rec)
         return recs
 
 
