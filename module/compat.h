@@ -15,6 +15,7 @@
 #ifndef _TCPSTATE_COMPAT_H
 #define _TCPSTATE_COMPAT_H
 
+#include <linux/bottom_half.h>
 #include <linux/build_bug.h>
 #include <linux/version.h>
 #include <net/inet_timewait_sock.h>
@@ -98,5 +99,28 @@ static inline u32 tcpstate_reqsk_ack_window(const struct request_sock *req)
 	return req->rsk_rcv_wnd;
 #endif
 }
+
+/*
+ * Softirqs held back while a probe handler runs in process context
+ * (hooks.c, kp_defer_softirqs()): local_bh_disable(), then
+ * _local_bh_enable() to re-enable them without running the pending ones.
+ *
+ * PREEMPT_RT (Debian's -rt kernels) has neither the need nor the means.
+ * Its softirqs never run on the way out of an interrupt (invoke_softirq()
+ * only wakes ksoftirqd), so none can run on top of a handler and fire
+ * our other probes there; its local_bh_disable() takes a per-CPU lock
+ * that may sleep; and its kernel/softirq.c has no _local_bh_enable()
+ * (not built, not exported). So TCPSTATE_DEFER_SOFTIRQS is false there
+ * and the call is a build error, should a change ever leave one that
+ * the compiler cannot drop.
+ */
+#ifdef CONFIG_PREEMPT_RT
+#define TCPSTATE_DEFER_SOFTIRQS		false
+#define tcpstate_local_bh_enable_norun() \
+	BUILD_BUG_ON_MSG(1, "PREEMPT_RT: no _local_bh_enable()")
+#else
+#define TCPSTATE_DEFER_SOFTIRQS		true
+#define tcpstate_local_bh_enable_norun()	_local_bh_enable()
+#endif
 
 #endif /* _TCPSTATE_COMPAT_H */

@@ -37,8 +37,9 @@ struct tcpstate_probes {
 };
 
 /*
- * Every kprobe and kretprobe handler runs through a wrapper that keeps
- * interrupts off while it works (hooks.c says why); these carry the
+ * Every kprobe and kretprobe handler runs through a wrapper that holds
+ * softirqs back while it works in process context (hooks.c says why,
+ * and why not interrupts off); these carry the
  * handlers the wrappers call, and the names of the probed function's
  * arguments the handlers read (args[i]: argument i, NULL if not read),
  * checked against the running kernel's BTF before the probe is armed.
