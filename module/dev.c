@@ -243,6 +243,7 @@ static long tcpstate_ioctl(struct file *file, unsigned int cmd,
 		.nr_records = tcpstate_ring_capacity(ring),
 		.hook = hook_mode,
 		.netns = rd->scoped ? rd->net->ns.inum : 0,
+		.groups = tcpstate_hooks_groups(),
 	};
 
 	if (cmd != TCPSTATE_IOC_INFO)

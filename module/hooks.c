@@ -32,6 +32,7 @@
 #include "filter.h"
 #include "hooks.h"
 #include "mark.h"
+#include "params.h"
 #include "record.h"
 
 static struct tcpstate_ring *ring;
@@ -167,12 +168,12 @@ static struct tp_hook tp_receive_reset = {
 };
 
 static struct kprobe *state_kps[] = {
-	TCPSTATE_KP("tcp_set_state", kp_tcp_set_state),
+	TCPSTATE_KP("tcp_set_state", kp_tcp_set_state, "sk", "state"),
 };
 
 static struct kretprobe *state_krps[] = {
 	TCPSTATE_KRP("inet_csk_clone_lock", clone_entry, clone_return,
-		     sizeof(struct tcpstate_mark_ticket)),
+		     sizeof(struct tcpstate_mark_ticket), [1] = "req"),
 };
 
 static const struct tcpstate_probes state_kprobe = {
@@ -196,13 +197,20 @@ static void find_tp(struct tracepoint *tp, void *priv)
 		hook->tp = tp;
 }
 
-static int tp_register(struct tp_hook *hook)
+static int tp_register(struct tp_hook *hook, struct tcpstate_arm *arm)
 {
 	int ret;
 
+	hook->tp = NULL;
+	if (tcpstate_params_blocked(hook->name)) {
+		snprintf(arm->why, sizeof(arm->why),
+			 "tracepoint %s is in blocklist=", hook->name);
+		return -ENOENT;
+	}
 	for_each_kernel_tracepoint(find_tp, hook);
 	if (!hook->tp) {
-		pr_err("tracepoint %s not found in this kernel\n", hook->name);
+		snprintf(arm->why, sizeof(arm->why),
+			 "tracepoint %s is not in this kernel", hook->name);
 		return -ENOENT;
 	}
 	ret = tcpstate_fault("tracepoint", hook->name) ?:
@@ -218,20 +226,28 @@ static void tp_unregister(struct tp_hook *hook)
 }
 
 /*
- * The kprobe core skips (and counts in events_missed) any kprobe that
- * fires while one of ours is current on the same CPU. In process
- * context an interrupt taken meanwhile ends by running the pending
- * softirqs, and the packets they process fire our other probes: those
- * events would be lost. So in process context the handler runs with
- * softirqs disabled, and re-enables them without running the pending
- * ones (_local_bh_enable(), interrupts off as it requires): they run at
- * the probed function's next local_bh_enable() or interrupt exit, once
- * the kprobe core is done. Softirq and hardirq contexts never run
- * softirqs on an interrupt's way out: nothing to do there.
+ * The kprobe core skips (and counts in nmissed) any kprobe that fires
+ * while one of ours is current on the same CPU. Our probes sit at
+ * function entries, reached through ftrace with interrupts on: in
+ * process context an interrupt taken during a handler ends by running
+ * the pending softirqs, and the packets they process would fire our
+ * other probes, skipped - events lost. So in process context the
+ * handler runs with softirqs disabled, and re-enables them without
+ * running the pending ones (_local_bh_enable(), interrupts off as it
+ * requires): they run at the probed function's next local_bh_enable()
+ * or interrupt exit, once the kprobe core is done. Softirq and hardirq
+ * contexts never run softirqs on an interrupt's way out: nothing to do.
+ *
+ * Keeping interrupts off instead (local_irq_save() around the handler)
+ * delays nothing of the kernel's, but was measured worse (make bench,
+ * synburst: 32..208 events missed per run against 0..38): an interrupt
+ * arriving during the handler is then taken at local_irq_restore(),
+ * still inside the kprobe core's window, and its softirqs run there,
+ * every probe they fire skipped. PREEMPT_RT needs neither: its
+ * softirqs never run on an interrupt's way out (compat.h).
  */
 static bool kp_defer_softirqs(void)
 {
-	/* PREEMPT_RT: never needed, not possible (compat.h). */
 	if (!TCPSTATE_DEFER_SOFTIRQS || !in_task())
 		return false;
 	local_bh_disable();
@@ -266,6 +282,7 @@ static const struct tcpstate_kretprobe *krp_of(struct kretprobe_instance *ri)
 	return container_of(get_kretprobe(ri), struct tcpstate_kretprobe, krp);
 }
 
+/* As tcpstate_kp_handler(): no softirq on top of the handler. */
 static int krp_call(kretprobe_handler_t fn, struct kretprobe_instance *ri,
 		    struct pt_regs *regs)
 {
@@ -290,10 +307,69 @@ int tcpstate_krp_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	return krp_call(krp_of(ri)->ret, ri, regs);
 }
 
-int tcpstate_probes_register(const struct tcpstate_probes *p)
+/*
+ * Can @sym be probed with handlers reading @args: not in blocklist=, and
+ * named as the handlers expect in the kernel's BTF. 0, or the reason in
+ * arm->why and -ENOENT (absent) or -EBADMSG (arguments differ).
+ */
+static int point_usable(const char *sym, const char *const *args,
+			unsigned int nr_args, struct tcpstate_arm *arm)
 {
+	if (tcpstate_params_blocked(sym)) {
+		snprintf(arm->why, sizeof(arm->why), "%s() is in blocklist=",
+			 sym);
+		return -ENOENT;
+	}
+	if (!arm->btf)
+		return 0;
+	return tcpstate_btf_check_args(arm->btf, sym, args, nr_args,
+				       arm->why, sizeof(arm->why));
+}
+
+/*
+ * register_kprobe()'s and register_kretprobe()'s errors that mean this
+ * point cannot be probed in this kernel: no such symbol (ENOENT), one
+ * the kprobe core refuses (EINVAL: blacklisted, not kernel text;
+ * EILSEQ: not an instruction boundary). Anything else (ENOMEM, ...)
+ * is the machine's trouble, not the kernel's shape: the load fails.
+ */
+static int point_error(int ret, const char *what, const char *sym,
+		       struct tcpstate_arm *arm)
+{
+	if (ret == -ENOENT)
+		snprintf(arm->why, sizeof(arm->why), "%s() is not in this kernel",
+			 sym);
+	else if (ret == -EINVAL || ret == -EILSEQ)
+		snprintf(arm->why, sizeof(arm->why),
+			 "%s() cannot be probed here (%d)", sym, ret);
+	else
+		pr_err("%s: cannot probe %s(): %d\n", what, sym, ret);
+	return ret;
+}
+
+int tcpstate_probes_register(const struct tcpstate_probes *p,
+			     struct tcpstate_arm *arm)
+{
+	const struct tcpstate_kretprobe *krp;
+	const struct tcpstate_kprobe *kp;
 	unsigned int i, k;
 	int ret = 0;
+
+	/* Every point checked before any is armed: a group is all or none. */
+	for (i = 0; i < p->nr_kps; i++) {
+		kp = container_of(p->kps[i], struct tcpstate_kprobe, kp);
+		ret = point_usable(kp->kp.symbol_name, kp->args, kp->nr_args,
+				   arm);
+		if (ret)
+			return ret;
+	}
+	for (k = 0; k < p->nr_krps; k++) {
+		krp = container_of(p->krps[k], struct tcpstate_kretprobe, krp);
+		ret = point_usable(krp->krp.kp.symbol_name, krp->args,
+				   krp->nr_args, arm);
+		if (ret)
+			return ret;
+	}
 
 	for (i = 0; i < p->nr_kps; i++) {
 		/*
@@ -306,8 +382,7 @@ int tcpstate_probes_register(const struct tcpstate_probes *p)
 		ret = tcpstate_fault("kprobe", p->kps[i]->symbol_name) ?:
 		      register_kprobe(p->kps[i]);
 		if (ret) {
-			pr_err("%s: cannot kprobe %s: %d\n", p->what,
-			       p->kps[i]->symbol_name, ret);
+			point_error(ret, p->what, p->kps[i]->symbol_name, arm);
 			goto err_kprobe;
 		}
 	}
@@ -324,8 +399,8 @@ int tcpstate_probes_register(const struct tcpstate_probes *p)
 				     p->krps[k]->kp.symbol_name) ?:
 		      register_kretprobe(p->krps[k]);
 		if (ret) {
-			pr_err("%s: cannot kretprobe %s: %d\n", p->what,
-			       p->krps[k]->kp.symbol_name, ret);
+			point_error(ret, p->what, p->krps[k]->kp.symbol_name,
+				    arm);
 			goto err_kretprobe;
 		}
 	}
@@ -369,6 +444,7 @@ static u64 all_missed(bool events)
 	return tcpstate_probes_missed(hook_mode == TCPSTATE_HOOK_KPROBE ?
 				      &state_kprobe : &state_clone, events) +
 	       tcpstate_probes_missed(&tcpstate_segment_probes, events) +
+	       tcpstate_probes_missed(&tcpstate_retransmit_probes, events) +
 	       tcpstate_probes_missed(&tcpstate_reqsk_probes, events) +
 	       tcpstate_probes_missed(&tcpstate_timewait_probes, events);
 }
@@ -400,18 +476,18 @@ void tcpstate_probes_unregister(const struct tcpstate_probes *p)
 		unregister_kprobes(p->kps, p->nr_kps);
 }
 
-static int state_hook_init(void)
+static int state_hook_init(struct tcpstate_arm *arm)
 {
 	int ret;
 
 	if (hook_mode == TCPSTATE_HOOK_KPROBE)
-		return tcpstate_probes_register(&state_kprobe);
+		return tcpstate_probes_register(&state_kprobe, arm);
 
 	/* Before the tracepoint: the first child must find its request. */
-	ret = tcpstate_probes_register(&state_clone);
+	ret = tcpstate_probes_register(&state_clone, arm);
 	if (ret)
 		return ret;
-	ret = tp_register(&tp_set_state);
+	ret = tp_register(&tp_set_state, arm);
 	if (ret)
 		tcpstate_probes_unregister(&state_clone);
 	return ret;
@@ -428,12 +504,134 @@ static void state_hook_uninit(void)
 }
 
 /*
- * Timewait first: its table must exist before any probe looks into it.
- * State changes last, so a connection's first recorded event is never a
- * segment or request event whose state change was missed.
+ * The groups armed: set while the module loads, before the device and
+ * /proc exist, and not changed until it unloads; read by /proc, the
+ * INFO ioctl and the probes themselves.
  */
+static unsigned int groups_live;
+
+unsigned int tcpstate_hooks_groups(void)
+{
+	return READ_ONCE(groups_live);
+}
+
+bool tcpstate_group_live(unsigned int group)
+{
+	return READ_ONCE(groups_live) & BIT(group);
+}
+
+static int arm_resets(struct tcpstate_arm *arm)
+{
+	return tp_register(&tp_receive_reset, arm);
+}
+
+static int arm_probes(const struct tcpstate_probes *p,
+		      struct tcpstate_arm *arm)
+{
+	return tcpstate_probes_register(p, arm);
+}
+
+static void disarm(unsigned int group)
+{
+	switch (group) {
+	case TCPSTATE_GROUP_STATES:
+		state_hook_uninit();
+		break;
+	case TCPSTATE_GROUP_RESETS:
+		tp_unregister(&tp_receive_reset);
+		break;
+	case TCPSTATE_GROUP_SEGMENTS:
+		tcpstate_probes_unregister(&tcpstate_segment_probes);
+		break;
+	case TCPSTATE_GROUP_RETRANSMITS:
+		tcpstate_probes_unregister(&tcpstate_retransmit_probes);
+		break;
+	case TCPSTATE_GROUP_REQUESTS:
+		tcpstate_probes_unregister(&tcpstate_reqsk_probes);
+		break;
+	case TCPSTATE_GROUP_TIMEWAIT:
+		tcpstate_probes_unregister(&tcpstate_timewait_probes);
+		break;
+	}
+}
+
+static int arm(unsigned int group, struct tcpstate_arm *arm)
+{
+	const char *name = tcpstate_params_group_name(group);
+	int ret;
+
+	arm->why[0] = '\0';
+	switch (group) {
+	case TCPSTATE_GROUP_STATES:
+		ret = state_hook_init(arm);
+		break;
+	case TCPSTATE_GROUP_RESETS:
+		ret = arm_resets(arm);
+		break;
+	case TCPSTATE_GROUP_SEGMENTS:
+		ret = arm_probes(&tcpstate_segment_probes, arm);
+		break;
+	case TCPSTATE_GROUP_RETRANSMITS:
+		ret = arm_probes(&tcpstate_retransmit_probes, arm);
+		break;
+	case TCPSTATE_GROUP_REQUESTS:
+		ret = arm_probes(&tcpstate_reqsk_probes, arm);
+		break;
+	case TCPSTATE_GROUP_TIMEWAIT:
+		ret = arm_probes(&tcpstate_timewait_probes, arm);
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (!ret) {
+		groups_live |= BIT(group);
+		return 0;
+	}
+	/* No reason given: an error of the machine's, already logged. */
+	if (!arm->why[0])
+		return ret;
+	if (tcpstate_param_require & BIT(group)) {
+		pr_err("probe group %s is required (require=) and cannot be armed: %s\n",
+		       name, arm->why);
+		return ret;
+	}
+	pr_warn("probe group %s not armed, its records will be missing: %s\n",
+		name, arm->why);
+	return 0;
+}
+
+/*
+ * The order groups are armed in. Timewait first, after its table: a
+ * socket's TIME_WAIT birth must be seen before its segments are. States
+ * last, so a connection's first recorded event is never a segment or
+ * request event whose state change was missed. Disarmed in reverse.
+ */
+static const unsigned int arm_order[] = {
+	TCPSTATE_GROUP_RESETS,
+	TCPSTATE_GROUP_TIMEWAIT,
+	TCPSTATE_GROUP_REQUESTS,
+	TCPSTATE_GROUP_RETRANSMITS,
+	TCPSTATE_GROUP_SEGMENTS,
+	TCPSTATE_GROUP_STATES,
+};
+
+static_assert(ARRAY_SIZE(arm_order) == TCPSTATE_NR_GROUPS);
+
+static void disarm_all(unsigned int from)
+{
+	while (from--)
+		if (groups_live & BIT(arm_order[from]))
+			disarm(arm_order[from]);
+	groups_live = 0;
+	/* The tracepoint probes' last calls are over after this. */
+	tracepoint_synchronize_unregister();
+}
+
 int tcpstate_hooks_init(struct tcpstate_ring *r, unsigned int hook)
 {
+	struct tcpstate_arm arm_ctx = { 0 };
+	struct tcpstate_btf btf;
+	unsigned int i;
 	int ret;
 
 	/* Fails to build if our probes stop matching the tracepoints. */
@@ -442,38 +640,37 @@ int tcpstate_hooks_init(struct tcpstate_ring *r, unsigned int hook)
 
 	ring = r;
 	hook_mode = hook;
+	groups_live = 0;
 
 	ret = tcpstate_fault("init", "timewait_table") ?:
 	      tcpstate_timewait_init();
 	if (ret)
 		goto err_timewait_table;
-	ret = tp_register(&tp_receive_reset);
+
+	/*
+	 * Without the BTF (no CONFIG_DEBUG_INFO_BTF, or the file cannot be
+	 * read) the compile-time checks are all there is: say so.
+	 */
+	ret = tcpstate_btf_load(&btf);
 	if (ret)
-		goto err_receive_reset;
-	ret = tcpstate_probes_register(&tcpstate_timewait_probes);
-	if (ret)
-		goto err_timewait;
-	ret = tcpstate_probes_register(&tcpstate_reqsk_probes);
-	if (ret)
-		goto err_reqsk;
-	ret = tcpstate_probes_register(&tcpstate_segment_probes);
-	if (ret)
-		goto err_segment;
-	ret = state_hook_init();
-	if (ret)
-		goto err_state;
+		pr_info("probed functions' arguments not verified: cannot read the kernel's BTF: %d\n",
+			ret);
+	else
+		arm_ctx.btf = &btf;
+
+	for (i = 0; i < ARRAY_SIZE(arm_order); i++) {
+		ret = arm(arm_order[i], &arm_ctx);
+		if (ret)
+			goto err_arm;
+	}
+	if (arm_ctx.btf)
+		tcpstate_btf_free(&btf);
 	return 0;
 
-err_state:
-	tcpstate_probes_unregister(&tcpstate_segment_probes);
-err_segment:
-	tcpstate_probes_unregister(&tcpstate_reqsk_probes);
-err_reqsk:
-	tcpstate_probes_unregister(&tcpstate_timewait_probes);
-err_timewait:
-	tp_unregister(&tp_receive_reset);
-err_receive_reset:
-	tracepoint_synchronize_unregister();
+err_arm:
+	disarm_all(i);
+	if (arm_ctx.btf)
+		tcpstate_btf_free(&btf);
 	tcpstate_timewait_uninit();
 err_timewait_table:
 	return ret;
@@ -482,15 +679,10 @@ err_timewait_table:
 /*
  * After this returns no probe is running or will run: the ring and the
  * counters may go. Unregistering k(ret)probes waits for their handlers;
- * the tracepoint probes need the explicit grace period.
+ * the tracepoint probes need the explicit grace period (disarm_all()).
  */
 void tcpstate_hooks_uninit(void)
 {
-	state_hook_uninit();
-	tcpstate_probes_unregister(&tcpstate_segment_probes);
-	tcpstate_probes_unregister(&tcpstate_reqsk_probes);
-	tcpstate_probes_unregister(&tcpstate_timewait_probes);
-	tp_unregister(&tp_receive_reset);
-	tracepoint_synchronize_unregister();
+	disarm_all(ARRAY_SIZE(arm_order));
 	tcpstate_timewait_uninit();
 }

@@ -6,6 +6,8 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bits.h>
+#include <linux/ctype.h>
 #include <linux/kernel.h>
 #include <linux/log2.h>
 #include <linux/moduleparam.h>
@@ -19,6 +21,8 @@ unsigned int tcpstate_param_hook = TCPSTATE_HOOK_TRACEPOINT;
 unsigned int tcpstate_param_nr_records = TCPSTATE_NR_RECORDS_DEFAULT;
 unsigned int tcpstate_param_wakeup_ms = TCPSTATE_WAKEUP_MS_DEFAULT;
 unsigned int tcpstate_param_tw_capacity = TCPSTATE_TW_CAPACITY_DEFAULT;
+unsigned int tcpstate_param_require = BIT(TCPSTATE_GROUP_STATES);
+static struct tcpstate_blocklist blocklist;
 
 static const char * const hook_names[] = {
 	[TCPSTATE_HOOK_TRACEPOINT] = "tracepoint",
@@ -44,6 +48,125 @@ int tcpstate_params_parse_hook(const char *val, unsigned int *hook)
 	}
 	pr_err("hook=%s: must be 'tracepoint' or 'kprobe'\n", val);
 	return -EINVAL;
+}
+
+static const char * const group_names[TCPSTATE_NR_GROUPS] = {
+	[TCPSTATE_GROUP_STATES] = "states",
+	[TCPSTATE_GROUP_RESETS] = "resets",
+	[TCPSTATE_GROUP_SEGMENTS] = "segments",
+	[TCPSTATE_GROUP_RETRANSMITS] = "retransmits",
+	[TCPSTATE_GROUP_REQUESTS] = "requests",
+	[TCPSTATE_GROUP_TIMEWAIT] = "timewait",
+};
+
+const char *tcpstate_params_group_name(unsigned int group)
+{
+	return group < TCPSTATE_NR_GROUPS ? group_names[group] : "?";
+}
+
+/*
+ * require=GROUP[,GROUP...] or all: the groups whose absence fails the
+ * load instead of disarming them. States are always required; an empty
+ * value requires nothing more.
+ */
+int tcpstate_params_parse_require(const char *val, unsigned int *groups)
+{
+	unsigned int g, mask = BIT(TCPSTATE_GROUP_STATES);
+	const char *p = val, *end;
+	size_t n;
+
+	/* sysfs_streq()'s rule: one trailing newline is not part of it. */
+	n = strlen(val);
+	if (n && val[n - 1] == '\n')
+		n--;
+	if (n == 3 && !strncmp(val, "all", 3)) {
+		*groups = BIT(TCPSTATE_NR_GROUPS) - 1;
+		return 0;
+	}
+	while (n) {
+		end = memchr(p, ',', n) ?: p + n;
+		for (g = 0; g < TCPSTATE_NR_GROUPS; g++) {
+			if (strlen(group_names[g]) == end - p &&
+			    !strncmp(p, group_names[g], end - p))
+				break;
+		}
+		if (g == TCPSTATE_NR_GROUPS) {
+			pr_err("require=%s: '%.*s' is not a group (states, resets, segments, retransmits, requests, timewait, or all)\n",
+			       val, (int)(end - p), p);
+			return -EINVAL;
+		}
+		mask |= BIT(g);
+		if (end == p + n)
+			break;
+		n -= end - p + 1;
+		p = end + 1;
+		if (!n) {
+			pr_err("require=%s: ends with a comma\n", val);
+			return -EINVAL;
+		}
+	}
+	*groups = mask;
+	return 0;
+}
+
+static bool symbol_char(char c)
+{
+	return isalnum(c) || c == '_' || c == '.';
+}
+
+/*
+ * blocklist=SYMBOL[,SYMBOL...]: kernel functions never to probe, as if
+ * this kernel did not have them (their groups are not armed). For a
+ * function known to misbehave under a probe on some kernel, and for
+ * the tests of a missing probe point.
+ */
+int tcpstate_params_parse_blocklist(const char *val,
+				    struct tcpstate_blocklist *bl)
+{
+	struct tcpstate_blocklist new = { 0 };
+	const char *p = val;
+	size_t len;
+
+	while (*p && *p != '\n') {
+		len = 0;
+		while (symbol_char(p[len]))
+			len++;
+		if (!len || (p[len] && p[len] != ',' && p[len] != '\n')) {
+			pr_err("blocklist=%s: not a list of kernel function names\n",
+			       val);
+			return -EINVAL;
+		}
+		if (len >= TCPSTATE_BLOCKLIST_NAME_MAX) {
+			pr_err("blocklist=%s: names are at most %u characters\n",
+			       val, TCPSTATE_BLOCKLIST_NAME_MAX - 1);
+			return -EINVAL;
+		}
+		if (new.nr == TCPSTATE_BLOCKLIST_MAX) {
+			pr_err("blocklist=%s: at most %u names\n", val,
+			       TCPSTATE_BLOCKLIST_MAX);
+			return -EINVAL;
+		}
+		memcpy(new.names[new.nr++], p, len);
+		p += len;
+		if (*p == ',' && (!p[1] || p[1] == '\n')) {
+			pr_err("blocklist=%s: ends with a comma\n", val);
+			return -EINVAL;
+		}
+		if (*p == ',')
+			p++;
+	}
+	*bl = new;
+	return 0;
+}
+
+bool tcpstate_params_blocked(const char *symbol)
+{
+	unsigned int i;
+
+	for (i = 0; i < blocklist.nr; i++)
+		if (!strcmp(blocklist.names[i], symbol))
+			return true;
+	return false;
 }
 
 int tcpstate_params_parse_nr_records(const char *val, unsigned int *nr)
@@ -167,3 +290,53 @@ static const struct kernel_param_ops wakeup_ms_ops = {
 
 module_param_cb(wakeup_ms, &wakeup_ms_ops, &tcpstate_param_wakeup_ms, 0444);
 MODULE_PARM_DESC(wakeup_ms, "longest a record waits before a sleeping reader is woken, 0..1000 ms; a quarter of the ring full wakes it at once; 0: every record wakes it (default 100)");
+
+static int require_set(const char *val, const struct kernel_param *kp)
+{
+	return tcpstate_params_parse_require(val, kp->arg);
+}
+
+static int require_get(char *buf, const struct kernel_param *kp)
+{
+	unsigned int g, mask = *(unsigned int *)kp->arg;
+	int n = 0;
+
+	for (g = 0; g < TCPSTATE_NR_GROUPS; g++)
+		if (mask & BIT(g))
+			n += sysfs_emit_at(buf, n, "%s%s", n ? "," : "",
+					   group_names[g]);
+	return n + sysfs_emit_at(buf, n, "\n");
+}
+
+static const struct kernel_param_ops require_ops = {
+	.set = require_set,
+	.get = require_get,
+};
+
+module_param_cb(require, &require_ops, &tcpstate_param_require, 0444);
+MODULE_PARM_DESC(require, "probe groups whose absence fails the load instead of leaving them unarmed: a comma list of states, resets, segments, retransmits, requests, timewait, or all (default: states only)");
+
+static int blocklist_set(const char *val, const struct kernel_param *kp)
+{
+	return tcpstate_params_parse_blocklist(val, kp->arg);
+}
+
+static int blocklist_get(char *buf, const struct kernel_param *kp)
+{
+	const struct tcpstate_blocklist *bl = kp->arg;
+	unsigned int i;
+	int n = 0;
+
+	for (i = 0; i < bl->nr; i++)
+		n += sysfs_emit_at(buf, n, "%s%s", i ? "," : "",
+				   bl->names[i]);
+	return n + sysfs_emit_at(buf, n, "\n");
+}
+
+static const struct kernel_param_ops blocklist_ops = {
+	.set = blocklist_set,
+	.get = blocklist_get,
+};
+
+module_param_cb(blocklist, &blocklist_ops, &blocklist, 0444);
+MODULE_PARM_DESC(blocklist, "kernel functions never to probe, as if absent (their groups are not armed): a comma list of up to 8 names");

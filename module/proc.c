@@ -9,6 +9,7 @@
 #include <linux/seq_file.h>
 
 #include "hooks.h"
+#include "params.h"
 #include "proc.h"
 #include "stats.h"
 
@@ -102,6 +103,16 @@ static void show_tw_table(struct seq_file *seq)
 	seq_printf(seq, "time_wait_table_capacity %llu\n", capacity);
 }
 
+/* Module-wide: "group_<name> 1" if armed, else 0. */
+static void show_groups(struct seq_file *seq)
+{
+	unsigned int g, live = tcpstate_hooks_groups();
+
+	for (g = 0; g < TCPSTATE_NR_GROUPS; g++)
+		seq_printf(seq, "group_%s %u\n", tcpstate_params_group_name(g),
+			   !!(live & BIT(g)));
+}
+
 static int tcpstate_proc_show(struct seq_file *seq, void *v)
 {
 	const struct tcpstate_net *tn;
@@ -126,6 +137,8 @@ static int tcpstate_proc_show(struct seq_file *seq, void *v)
 	seq_printf(seq, "labels_missed %llu\n",
 		   tcpstate_hooks_labels_missed());
 	show_tw_table(seq);
+	/* v4: which probe groups are armed (uapi: enum tcpstate_group). */
+	show_groups(seq);
 
 	for (oldstate = 1; oldstate < TCPSTATE_NR_STATES; oldstate++) {
 		for (newstate = 1; newstate < TCPSTATE_NR_STATES; newstate++) {

@@ -309,25 +309,30 @@ static int drop_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 }
 
 static struct kprobe *reqsk_kps[] = {
-	TCPSTATE_KP("inet_csk_reqsk_queue_hash_add", kp_hash_add),
-	TCPSTATE_KP("tcp_v4_syn_recv_sock", kp_v4_syn_recv_sock),
-	TCPSTATE_KP("tcp_v6_syn_recv_sock", kp_v6_syn_recv_sock),
-	TCPSTATE_KP("tcp_conn_request", kp_conn_request),
-	TCPSTATE_KP("tcp_get_cookie_sock", kp_get_cookie_sock),
+	TCPSTATE_KP("inet_csk_reqsk_queue_hash_add", kp_hash_add, "sk", "req"),
+	TCPSTATE_KP("tcp_v4_syn_recv_sock", kp_v4_syn_recv_sock, "sk", "skb",
+		    "req"),
+	TCPSTATE_KP("tcp_v6_syn_recv_sock", kp_v6_syn_recv_sock, "sk", "skb",
+		    "req"),
+	TCPSTATE_KP("tcp_conn_request", kp_conn_request, [2] = "sk", "skb"),
+	TCPSTATE_KP("tcp_get_cookie_sock", kp_get_cookie_sock, "sk", "skb",
+		    "req"),
 };
 
 static struct kretprobe *reqsk_krps[] = {
 	TCPSTATE_KRP_EVENTS("tcp_rtx_synack", rtx_entry, rtx_return,
-			    sizeof(struct rtx_data)),
+			    sizeof(struct rtx_data), "sk", "req"),
 	TCPSTATE_KRP_EVENTS("inet_csk_complete_hashdance", promote_entry,
 			    promote_return,
-			    sizeof(struct tcpstate_mark_ticket)),
+			    sizeof(struct tcpstate_mark_ticket),
+			    "sk", "child", "req", "own_req"),
 	TCPSTATE_KRP("reqsk_timer_handler", timer_entry, timer_return,
-		     sizeof(struct tcpstate_mark_ticket)),
+		     sizeof(struct tcpstate_mark_ticket), "t"),
 	TCPSTATE_KRP("tcp_check_req", check_entry, check_return,
-		     sizeof(struct tcpstate_mark_ticket)),
+		     sizeof(struct tcpstate_mark_ticket), [2] = "req"),
 	TCPSTATE_KRP_EVENTS("__inet_csk_reqsk_queue_drop", drop_entry,
-			    drop_return, sizeof(struct drop_data)),
+			    drop_return, sizeof(struct drop_data),
+			    "sk", "req", "from_timer"),
 };
 
 const struct tcpstate_probes tcpstate_reqsk_probes = {

@@ -381,7 +381,7 @@ static void tx_synack(const struct sock *listener, const struct sk_buff *skb,
 	rec.seg.retrans = retrans;
 	if (req)
 		rec.cookie = tcpstate_cookie(skb->sk);
-	else
+	else if (tcpstate_group_live(TCPSTATE_GROUP_REQUESTS))
 		tcpstate_reqsk_cookie_sent(net, &rec);
 	if (wanted(tcp_flag_byte(th), true))
 		tcpstate_emit(net, &rec);
@@ -613,33 +613,48 @@ static_assert(__same_type(&tcp_retransmit_skb,
 static_assert(TCPSTATE_SEND_ACTIVE_RESET_OK);
 
 static struct kprobe *segment_kps[] = {
-	TCPSTATE_KP("tcp_v4_do_rcv", kp_v4_do_rcv),
-	TCPSTATE_KP("tcp_v6_do_rcv", kp_v6_do_rcv),
-	TCPSTATE_KP("tcp_check_req", kp_check_req),
-	TCPSTATE_KP("tcp_timewait_state_process", kp_tw_process),
-	TCPSTATE_KP("tcp_v4_send_reset", kp_v4_send_reset),
-	TCPSTATE_KP("tcp_v6_send_reset", kp_v6_send_reset),
-	TCPSTATE_KP("tcp_send_active_reset", kp_send_active_reset),
-	TCPSTATE_KP("ip_queue_xmit", kp_ip_queue_xmit),
-	TCPSTATE_KP("ip_build_and_send_pkt", kp_ip_build_and_send_pkt),
-	TCPSTATE_KP("ip6_xmit", kp_ip6_xmit),
-	TCPSTATE_KP("tcp_v4_send_ack", kp_v4_send_ack),
-	TCPSTATE_KP("tcp_v6_send_response", kp_v6_send_response),
-	TCPSTATE_KP("tcp_v4_reqsk_send_ack", kp_reqsk_send_ack),
-	TCPSTATE_KP("tcp_v6_reqsk_send_ack", kp_reqsk_send_ack),
-};
-
-static struct kretprobe *segment_krps[] = {
-	TCPSTATE_KRP("tcp_retransmit_skb", rtx_entry, rtx_return,
-		     sizeof(struct tcpstate_mark_ticket)),
-	TCPSTATE_KRP("__tcp_retransmit_skb", rtx_entry, rtx_return,
-		     sizeof(struct tcpstate_mark_ticket)),
+	TCPSTATE_KP("tcp_v4_do_rcv", kp_v4_do_rcv, "sk", "skb"),
+	TCPSTATE_KP("tcp_v6_do_rcv", kp_v6_do_rcv, "sk", "skb"),
+	TCPSTATE_KP("tcp_check_req", kp_check_req, "sk", "skb", "req",
+		    "fastopen"),
+	TCPSTATE_KP("tcp_timewait_state_process", kp_tw_process, "tw", "skb"),
+	TCPSTATE_KP("tcp_v4_send_reset", kp_v4_send_reset, "sk", "skb"),
+	TCPSTATE_KP("tcp_v6_send_reset", kp_v6_send_reset, "sk", "skb"),
+	TCPSTATE_KP("tcp_send_active_reset", kp_send_active_reset, "sk"),
+	TCPSTATE_KP("ip_queue_xmit", kp_ip_queue_xmit, "sk", "skb"),
+	TCPSTATE_KP("ip_build_and_send_pkt", kp_ip_build_and_send_pkt,
+		    "skb", "sk", "saddr", "daddr"),
+	TCPSTATE_KP("ip6_xmit", kp_ip6_xmit, "sk", "skb", "fl6"),
+	TCPSTATE_KP("tcp_v4_send_ack", kp_v4_send_ack, "sk", "skb", "seq", "ack",
+		    "win"),
+	TCPSTATE_KP("tcp_v6_send_response", kp_v6_send_response, "sk", "skb",
+		    "seq", "ack", "win",
+		    [TCPSTATE_V6_SEND_RESPONSE_RST] = "rst"),
+	TCPSTATE_KP("tcp_v4_reqsk_send_ack", kp_reqsk_send_ack, "sk", "skb",
+		    "req"),
+	TCPSTATE_KP("tcp_v6_reqsk_send_ack", kp_reqsk_send_ack, "sk", "skb",
+		    "req"),
 };
 
 const struct tcpstate_probes tcpstate_segment_probes = {
 	.what = "segments",
 	.kps = segment_kps,
 	.nr_kps = ARRAY_SIZE(segment_kps),
-	.krps = segment_krps,
-	.nr_krps = ARRAY_SIZE(segment_krps),
+};
+
+/*
+ * Their own group: without them every segment is still recorded, only
+ * not labelled a retransmission (TCPSTATE_SEG_RETRANS).
+ */
+static struct kretprobe *retransmit_krps[] = {
+	TCPSTATE_KRP("tcp_retransmit_skb", rtx_entry, rtx_return,
+		     sizeof(struct tcpstate_mark_ticket), "sk", "skb"),
+	TCPSTATE_KRP("__tcp_retransmit_skb", rtx_entry, rtx_return,
+		     sizeof(struct tcpstate_mark_ticket), "sk", "skb"),
+};
+
+const struct tcpstate_probes tcpstate_retransmit_probes = {
+	.what = "retransmits",
+	.krps = retransmit_krps,
+	.nr_krps = ARRAY_SIZE(retransmit_krps),
 };

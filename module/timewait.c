@@ -218,15 +218,16 @@ static_assert(__same_type(&TCPSTATE_TWSK_HASHDANCE,
 			  tcpstate_twsk_hashdance_t));
 
 static struct kprobe *timewait_kps[] = {
-	TCPSTATE_KP(__stringify(TCPSTATE_TWSK_HASHDANCE), kp_hashdance),
-	TCPSTATE_KP("inet_twsk_kill", kp_kill),
+	TCPSTATE_KP(__stringify(TCPSTATE_TWSK_HASHDANCE), kp_hashdance, "tw",
+		    "sk"),
+	TCPSTATE_KP("inet_twsk_kill", kp_kill, "tw"),
 };
 
 static struct kretprobe *timewait_krps[] = {
 	TCPSTATE_KRP("tw_timer_handler", timer_entry, timer_return,
-		     sizeof(struct tcpstate_mark_ticket)),
+		     sizeof(struct tcpstate_mark_ticket), "t"),
 	TCPSTATE_KRP("tcp_twsk_unique", unique_entry, unique_return,
-		     sizeof(u64)),
+		     sizeof(u64), [1] = "sktw"),
 };
 
 const struct tcpstate_probes tcpstate_timewait_probes = {

@@ -235,6 +235,12 @@ static const struct {
 	{ "time_wait_untracked", COUNTER, "TIME_WAIT sockets born while the module's table had no room: their duration is reported as 0 (module-wide)." },
 	{ "time_wait_table_reclaimed", COUNTER, "TIME_WAIT table entries whose end was never seen, reused when their bucket was full (module-wide)." },
 	{ "time_wait_table_capacity", GAUGE, "TIME_WAIT sockets the module's table can hold (tw_capacity, module-wide)." },
+	{ "group_states", GAUGE, "1 if the state changes probe group is armed (always)." },
+	{ "group_resets", GAUGE, "1 if the received resets probe group is armed, 0 if this kernel lacks its probe point." },
+	{ "group_segments", GAUGE, "1 if the segments probe group is armed, 0 if this kernel lacks one of its probe points." },
+	{ "group_retransmits", GAUGE, "1 if the retransmissions probe group is armed, 0 if this kernel lacks one of its probe points." },
+	{ "group_requests", GAUGE, "1 if the request sockets probe group is armed, 0 if this kernel lacks one of its probe points." },
+	{ "group_timewait", GAUGE, "1 if the TIME_WAIT sockets probe group is armed, 0 if this kernel lacks one of its probe points." },
 };
 
 static int metric_index(const char *name)

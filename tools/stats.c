@@ -14,8 +14,8 @@
 #define TRANS_PREFIX	"trans_"
 
 enum section {
-	SEC_RING, SEC_CONN, SEC_HANDSHAKE, SEC_TIME_WAIT, SEC_TRANS, SEC_OTHER,
-	SEC_NR
+	SEC_RING, SEC_CONN, SEC_HANDSHAKE, SEC_TIME_WAIT, SEC_GROUPS, SEC_TRANS,
+	SEC_OTHER, SEC_NR
 };
 
 static const char *const ring_counters[] = {
@@ -41,6 +41,12 @@ static const char *const time_wait_counters[] = {
 	"time_wait_table_capacity",
 };
 
+/* uapi enum tcpstate_group: 1 if the module armed the group, else 0. */
+static const char *const group_counters[] = {
+	"group_states", "group_resets", "group_segments", "group_retransmits",
+	"group_requests", "group_timewait",
+};
+
 /* The sections, in the order they are printed. */
 static const struct {
 	const char *title;
@@ -58,6 +64,9 @@ static const struct {
 			    ARRAY_SIZE(handshake_counters), "" },
 	[SEC_TIME_WAIT]	= { "TIME_WAIT sockets", time_wait_counters,
 			    ARRAY_SIZE(time_wait_counters), "time_wait_" },
+	[SEC_GROUPS]	= { "probe groups (1 armed, 0 not: its records are missing)",
+			    group_counters, ARRAY_SIZE(group_counters),
+			    "group_" },
 	[SEC_TRANS]	= { "transitions", NULL, 0, "" },
 	[SEC_OTHER]	= { "other", NULL, 0, "" },
 };

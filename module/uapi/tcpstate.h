@@ -196,13 +196,29 @@ struct tcpstate_info {
 	__u32 nr_records;		/* ring capacity, in records */
 	__u32 hook;			/* enum tcpstate_hook */
 	__u32 netns;			/* 0: reader sees all namespaces, else this one */
-	__u32 __pad0;			/* zero */
+	__u32 groups;			/* 1 << enum tcpstate_group, each armed */
 	__u64 __reserved[4];		/* zero */
 };
 
 enum tcpstate_hook {
 	TCPSTATE_HOOK_TRACEPOINT = 1,	/* sock:inet_sock_set_state */
 	TCPSTATE_HOOK_KPROBE = 2,	/* kprobe on tcp_set_state() */
+};
+
+/*
+ * Probe groups. States are always armed; each other group is armed only
+ * if all its probe points exist in the running kernel and take their
+ * arguments where the module reads them (or insmod fails, for a group
+ * named in the require= parameter). A group not armed records nothing.
+ */
+enum tcpstate_group {
+	TCPSTATE_GROUP_STATES = 0,	/* state changes */
+	TCPSTATE_GROUP_RESETS = 1,	/* RSTs that reset a socket (resets_in) */
+	TCPSTATE_GROUP_SEGMENTS = 2,	/* segment records (segments=) */
+	TCPSTATE_GROUP_RETRANSMITS = 3,	/* which segments are retransmissions */
+	TCPSTATE_GROUP_REQUESTS = 4,	/* request socket records */
+	TCPSTATE_GROUP_TIMEWAIT = 5,	/* TIME_WAIT births, ends, durations */
+	TCPSTATE_NR_GROUPS = 6
 };
 
 #define TCPSTATE_IOC_MAGIC	0xB7

@@ -35,6 +35,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "lib"))
 import ftrace    # noqa: E402
+import groups  # noqa: E402
 import hardening  # noqa: E402
 import scenarios  # noqa: E402
 import tcpst     # noqa: E402  tests/lib/tcpstate_test's helpers, one namespace
@@ -46,7 +47,9 @@ import suite as sc_suite    # noqa: E402  tests/scenarios (issue 3)
 MODE = None            # "tracepoint" or "kprobe"
 # /proc/net/tcpstate lines about the module, not the namespace (same in all)
 MODULE_WIDE = {"events_missed", "labels_missed", "time_wait_tracked", "time_wait_untracked",
-               "time_wait_table_reclaimed", "time_wait_table_capacity"}
+               "time_wait_table_reclaimed", "time_wait_table_capacity",
+               "group_states", "group_resets", "group_segments", "group_retransmits",
+               "group_requests", "group_timewait"}
 FT = None              # ftrace.Instance
 KMSG = None            # tcpst.Kmsg since the start
 MY_PID = os.getpid()
@@ -692,8 +695,8 @@ def test_ioctl_info(t):
     finally:
         os.close(fd)
     t.eq(info, {"version": tcpst.ABI_VERSION, "rec_size": 128, "nr_records": 8192,
-                "hook": {"tracepoint": 1, "kprobe": 2}[MODE], "netns": 0, "pad0": 0,
-                "reserved": [0, 0, 0, 0]}, "TCPSTATE_IOC_INFO in init netns")
+                "hook": {"tracepoint": 1, "kprobe": 2}[MODE], "netns": 0,
+                "groups": tcpst.ALL_GROUPS, "reserved": [0, 0, 0, 0]}, "TCPSTATE_IOC_INFO in init netns")
 
 
 def test_proc_format(t):
@@ -1522,6 +1525,8 @@ def build(runner):
         sc_suite.build(runner, MODE)
     # f. the hardening issue's regression tests (hardening.py)
     hardening.build(runner, MODE, loaded, unloaded)
+    # g. the kernels issue's probe groups (groups.py)
+    groups.build(runner, MODE, scenario_test("ipv4", "client_closes"))
     add("no_stray_readers", test_no_stray_readers, None)
     add("kernel_log_clean", test_kernel_log_clean, None)
 

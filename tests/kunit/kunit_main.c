@@ -34,6 +34,7 @@ static struct kunit_suite * const all_suites[] = {
 	&tcpstate_mark_suite,
 	&tcpstate_twtable_suite,
 	&tcpstate_hooks_suite,
+	&tcpstate_btf_suite,
 };
 
 static struct kunit_suite *suites[ARRAY_SIZE(all_suites)];

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tcpstate_params: hook=, nr_records= and wakeup_ms= parsing (module/params.c).
+ * tcpstate_params: hook=, nr_records=, wakeup_ms=, require= and blocklist=
+ * parsing (module/params.c).
  * A bad value must fail insmod with EINVAL and leave the parameter as it
  * was; nr_records is rounded up to a power of two.
  */
@@ -144,7 +145,127 @@ static void params_defaults(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, is_power_of_2(TCPSTATE_NR_RECORDS_MAX));
 }
 
+#define G(x)	BIT(TCPSTATE_GROUP_##x)
+#define ALL_GROUPS	(BIT(TCPSTATE_NR_GROUPS) - 1)
+
+static const struct parse_case require_cases[] = {
+	/* States are always required. */
+	{ .val = "", .ret = 0, .want = G(STATES) },
+	{ .val = "\n", .ret = 0, .want = G(STATES) },
+	{ .val = "states", .ret = 0, .want = G(STATES) },
+	{ .val = "segments", .ret = 0, .want = G(STATES) | G(SEGMENTS) },
+	{ .val = "segments\n", .ret = 0, .want = G(STATES) | G(SEGMENTS) },
+	{ .val = "timewait,requests", .ret = 0,
+	  .want = G(STATES) | G(TIMEWAIT) | G(REQUESTS) },
+	{ .val = "resets,segments,retransmits,requests,timewait", .ret = 0,
+	  .want = ALL_GROUPS },
+	{ .val = "segments,segments", .ret = 0, .want = G(STATES) | G(SEGMENTS) },
+	{ .val = "all", .ret = 0, .want = ALL_GROUPS },
+	{ .val = "all\n", .ret = 0, .want = ALL_GROUPS },
+	{ .val = "segment", .ret = -EINVAL },
+	{ .val = "Segments", .ret = -EINVAL },
+	{ .val = "segments,", .ret = -EINVAL },
+	{ .val = ",segments", .ret = -EINVAL },
+	{ .val = "segments,,timewait", .ret = -EINVAL },
+	{ .val = "segments timewait", .ret = -EINVAL },
+	{ .val = "all,segments", .ret = -EINVAL },
+	{ .val = "none", .ret = -EINVAL },
+	{ .val = "1", .ret = -EINVAL },
+};
+
+KUNIT_ARRAY_PARAM(require, require_cases, parse_case_desc);
+
+static void params_parse_require_table(struct kunit *test)
+{
+	const struct parse_case *c = test->param_value;
+	unsigned int groups = UNTOUCHED;
+
+	KUNIT_EXPECT_EQ(test, tcpstate_params_parse_require(c->val, &groups),
+			c->ret);
+	KUNIT_EXPECT_EQ(test, groups, c->ret ? UNTOUCHED : c->want);
+}
+
+struct blocklist_case {
+	const char *val;
+	int ret;
+	unsigned int nr;
+	const char *first, *last;
+};
+
+static const struct blocklist_case blocklist_cases[] = {
+	{ .val = "", .ret = 0, .nr = 0 },
+	{ .val = "tcp_v6_send_response", .ret = 0, .nr = 1,
+	  .first = "tcp_v6_send_response", .last = "tcp_v6_send_response" },
+	{ .val = "tcp_v4_send_ack,__tcp_retransmit_skb.part.0\n", .ret = 0,
+	  .nr = 2, .first = "tcp_v4_send_ack",
+	  .last = "__tcp_retransmit_skb.part.0" },
+	{ .val = "a,b,c,d,e,f,g,h", .ret = 0, .nr = 8, .first = "a",
+	  .last = "h" },
+	/* 63 characters: the longest name. */
+	{ .val = "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijk",
+	  .ret = 0, .nr = 1,
+	  .first = "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijk",
+	  .last = "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijk" },
+	{ .val = "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijkl",
+	  .ret = -EINVAL },
+	{ .val = "a,b,c,d,e,f,g,h,i", .ret = -EINVAL },
+	{ .val = "tcp_v4_send_ack,", .ret = -EINVAL },
+	{ .val = ",tcp_v4_send_ack", .ret = -EINVAL },
+	{ .val = "a,,b", .ret = -EINVAL },
+	{ .val = "tcp v4", .ret = -EINVAL },
+	{ .val = "tcp_v4_send_ack+0x10", .ret = -EINVAL },
+	{ .val = "../x", .ret = -EINVAL },
+};
+
+static void blocklist_case_desc(const struct blocklist_case *c, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "\"%.100s\"", c->val);
+	strreplace(desc, '\n', '~');
+}
+
+KUNIT_ARRAY_PARAM(blocklist, blocklist_cases, blocklist_case_desc);
+
+static void params_parse_blocklist_table(struct kunit *test)
+{
+	const struct blocklist_case *c = test->param_value;
+	struct tcpstate_blocklist *bl;
+
+	bl = kunit_kzalloc(test, sizeof(*bl), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, bl);
+	bl->nr = UNTOUCHED;
+	KUNIT_EXPECT_EQ(test, tcpstate_params_parse_blocklist(c->val, bl),
+			c->ret);
+	if (c->ret) {
+		KUNIT_EXPECT_EQ(test, bl->nr, UNTOUCHED);
+		return;
+	}
+	KUNIT_ASSERT_EQ(test, bl->nr, c->nr);
+	if (c->nr) {
+		KUNIT_EXPECT_STREQ(test, bl->names[0], c->first);
+		KUNIT_EXPECT_STREQ(test, bl->names[c->nr - 1], c->last);
+	}
+}
+
+static void params_group_names(struct kunit *test)
+{
+	unsigned int g, groups;
+	char name[32];
+
+	/* Every group's name parses back to it, and nothing else does. */
+	for (g = 0; g < TCPSTATE_NR_GROUPS; g++) {
+		strscpy(name, tcpstate_params_group_name(g), sizeof(name));
+		KUNIT_EXPECT_STRNEQ(test, name, "?");
+		KUNIT_EXPECT_EQ(test, tcpstate_params_parse_require(name, &groups), 0);
+		KUNIT_EXPECT_EQ(test, groups, G(STATES) | BIT(g));
+	}
+	KUNIT_EXPECT_STREQ(test, tcpstate_params_group_name(TCPSTATE_NR_GROUPS), "?");
+	KUNIT_EXPECT_EQ(test, tcpstate_param_require, G(STATES));
+}
+
 static struct kunit_case params_cases[] = {
+	KUNIT_CASE_PARAM(params_parse_require_table, require_gen_params),
+	KUNIT_CASE_PARAM(params_parse_blocklist_table, blocklist_gen_params),
+	KUNIT_CASE(params_group_names),
 	KUNIT_CASE_PARAM(params_parse_hook_table, hook_gen_params),
 	KUNIT_CASE_PARAM(params_parse_nr_records_table, nr_records_gen_params),
 	KUNIT_CASE_PARAM(params_parse_wakeup_ms_table, wakeup_ms_gen_params),

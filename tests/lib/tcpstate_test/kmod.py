@@ -79,8 +79,11 @@ def rmmod(timeout=60):
 
 def ensure_loaded(hook, nr_records=None, wakeup_ms=None):
     """Load the module with exactly these parameters (reload if needed)."""
+    # require/blocklist: never reuse a module a groups test loaded with
+    # some probe group left unarmed.
     want = {"hook": hook, "nr_records": str(nr_records or 8192),
-            "wakeup_ms": str(100 if wakeup_ms is None else wakeup_ms)}
+            "wakeup_ms": str(100 if wakeup_ms is None else wakeup_ms),
+            "require": "states", "blocklist": ""}
     if loaded():
         if {k: read_param(k) for k in want} == want:
             return

@@ -38,7 +38,13 @@ PROC_ORDER = ["events_recorded", "events_dropped", "events_read", "events_discar
               "half_open_now", "accept_queue_drops",
               # v3 (appended after accept_queue_drops, before trans_*)
               "labels_missed", "time_wait_tracked", "time_wait_untracked",
-              "time_wait_table_reclaimed", "time_wait_table_capacity"]
+              "time_wait_table_reclaimed", "time_wait_table_capacity",
+              # v4 (appended after time_wait_table_capacity, before trans_*)
+              "group_states", "group_resets", "group_segments", "group_retransmits",
+              "group_requests", "group_timewait"]
+# uapi enum tcpstate_group, in bit order
+GROUPS = ["states", "resets", "segments", "retransmits", "requests", "timewait"]
+ALL_GROUPS = (1 << len(GROUPS)) - 1
 # summary counter -> transitions it counts (contract)
 DERIVED = {
     "active_opens": [("SYN_SENT", "ESTABLISHED")],
@@ -91,7 +97,7 @@ def ioctl_info(fd):
     fcntl.ioctl(fd, IOC_INFO, buf, True)
     v = struct.unpack(INFO_FMT, bytes(buf))
     return {"version": v[0], "rec_size": v[1], "nr_records": v[2], "hook": v[3],
-            "netns": v[4], "pad0": v[5], "reserved": list(v[6:10])}
+            "netns": v[4], "groups": v[5], "reserved": list(v[6:10])}
 
 
 def decode_records(buf):
