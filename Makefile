@@ -12,6 +12,12 @@
 #   make fuzz-kernel   seeded fuzzing of /dev/tcpstate in the VM, on the stock
 #                   kernel and on the debug kernel if built (FUZZ_SEEDS,
 #                   FUZZ_OPS: tests/fuzz-kernel/run.sh)
+#   make matrix     the whole VM suite, both hook modes, on each of Debian
+#                   12's four kernels (6.1, 6.1-rt, 6.12, 6.12-rt), one table
+#                   (tests/kernel/matrix.sh; MATRIX_ARGS=--kernels ...)
+#   make vmtest-kernels  what make check runs on the other kernels: the
+#                   whole suite on 6.12, the probe/ring subset on both RT
+#   make install, dkms-install, deb, vmtest-install: packaging/install.mk
 #
 # KDIR: the running kernel's build tree, else the headers of Debian's
 # default kernel (linux-headers-amd64), never "the newest installed"
@@ -28,7 +34,7 @@ BUILD := $(CURDIR)/build
 export KDIR KVER BUILD
 
 .PHONY: all module tool deps check unit fuzz vmtest lint demo vm bench clean \
-	fault-module \
+	fault-module matrix vmtest-kernels vmtest-rt vmtest-install vmtest-rt-install \
 	debug-kernel kunit vmtest-debug fuzz-kernel
 
 all: module tool
@@ -79,11 +85,53 @@ vmtest-debug: all debug-kernel
 fuzz-kernel: all
 	$(MAKE) -C tests/fuzz-kernel run
 
+# Debian 12's other kernels (tests/deps.sh installs them; matrix.sh --list).
+KVER_612 := 6.12.118+deb12-amd64
+KVER_61_RT := 6.1.0-57-rt-amd64
+KVER_612_RT := 6.12.118+deb12-rt-amd64
+# On the RT kernels, what differs there: the probes, their groups, the
+# ring under load, the device, the hardening tests (threaded interrupts,
+# softirqs in threads); the full suite is make matrix's.
+RT_SUBSET := --no-scenarios --only groups_ proc_format ioctl_info scenario_ipv4 \
+	scenario_ipv6_refused stream_with_reader flood_ lost_then_more \
+	small_ring_live_reader blocked_ wakeup_batching hard_ netns_records \
+	no_stray_readers kernel_log_clean
+
+# Two VMs side by side: the default kernel (as make vmtest, but built
+# through run-kver.sh) and 6.12, the whole suite each.
+vmtest-kernels: all
+	bash tests/kernel/check-kernels.sh vm=$(KVER) vm-6.12=$(KVER_612)
+
+# Both RT kernels' subsets, one after the other.
+vmtest-rt: all
+	CHECK_KERNELS_PARALLEL=1 bash tests/kernel/check-kernels.sh \
+		"vm-6.1-rt=$(KVER_61_RT):$(RT_SUBSET)" \
+		"vm-6.12-rt=$(KVER_612_RT):$(RT_SUBSET)"
+
+# The packages in the test VM (tests/install/run.sh): make install, dpkg -i
+# (DKMS builds for 6.1), the kernel upgrade (DKMS builds for 6.12, a second
+# boot loads it), dpkg -r/-P. Two DKMS builds in the TCG guest: ~13-17 min.
+vmtest-install: all deb
+	bash tests/install/run.sh
+
+# make check: the RT subsets beside the install test (two VMs).
+vmtest-rt-install: all deb
+	@{ $(MAKE) vmtest-rt > $(BUILD)/results/vmtest-rt.out 2>&1; \
+		echo $$? > $(BUILD)/results/vmtest-rt.status; } & \
+	$(MAKE) vmtest-install; st=$$?; wait; \
+	cat $(BUILD)/results/vmtest-rt.out; \
+	test $$st = 0 && test "$$(cat $(BUILD)/results/vmtest-rt.status)" = 0
+
+matrix: all
+	bash tests/kernel/matrix.sh $(MATRIX_ARGS)
+
 # Every suite runs even when an earlier one fails; the summary's last
 # line is "N passed, N failed".
-SUITES := lint unit fuzz vmtest kunit vmtest-debug fuzz-kernel
+SUITES := lint unit fuzz vmtest-kernels vmtest-rt-install kunit vmtest-debug \
+	fuzz-kernel
 # The result file each suite writes: $(BUILD)/results/<name>.count
-COUNTS := lint unit fuzz vm kunit vm-debug fuzz-kernel
+COUNTS := lint unit fuzz vm vm-6.12 vm-6.1-rt vm-6.12-rt install kunit vm-debug \
+	fuzz-kernel
 
 check: deps
 	@rm -rf $(BUILD)/results && mkdir -p $(BUILD)/results
@@ -115,3 +163,5 @@ clean:
 	-$(MAKE) -C tests/fuzz-kernel clean
 	-$(MAKE) -C tests/bench clean
 	rm -rf $(BUILD)
+
+include packaging/install.mk

@@ -20,7 +20,13 @@ PKGS=(
 	graphviz				# dot: make demo's state diagram, DOT check in unit
 	clang libclang-rt-14-dev		# libFuzzer + ASan/UBSan: make fuzz
 	flex bison bc libelf-dev libssl-dev	# the debug kernel: tests/kernel/build.sh
+	dkms lintian mandoc man-db bash-completion	# packaging: make deb, vmtest-install
 )
+# The kernels of the matrix (tests/kernel/matrix.sh --list: 6.1, 6.1-rt,
+# 6.12, 6.12-rt): each one's image (the guest) and headers (its build).
+while read -r k; do
+	[ -n "$k" ] && PKGS+=("linux-image-$k" "linux-headers-$k")
+done < <(bash "$(dirname "${BASH_SOURCE[0]}")/kernel/matrix.sh" --list)
 
 # One line per installed package: "name ii".
 installed=$(dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' "${PKGS[@]}" 2>/dev/null || true)

@@ -1,0 +1,121 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+# tests/install/lib.sh: the checks the install suite's scripts share
+# (sourced). Every check prints "PASS name" or "FAIL name: why" and counts;
+# finish writes "passed failed" to $COUNTS.
+
+PASSED=0
+FAILED=0
+
+pass() { echo "PASS $1"; PASSED=$((PASSED + 1)); }
+fail() { echo "FAIL $1: $2"; FAILED=$((FAILED + 1)); }
+
+# check_eq NAME EXPECTED ACTUAL
+check_eq() {
+	if [ "$2" = "$3" ]; then
+		pass "$1"
+	else
+		fail "$1" "expected [$2], got [$3]"
+	fi
+}
+
+# check_contains NAME NEEDLE HAYSTACK
+check_contains() {
+	if [[ $3 == *"$2"* ]]; then
+		pass "$1"
+	else
+		fail "$1" "[$2] not in [$3]"
+	fi
+}
+
+# check_not_contains NAME NEEDLE HAYSTACK
+check_not_contains() {
+	if [[ $3 != *"$2"* ]]; then
+		pass "$1"
+	else
+		fail "$1" "[$2] unexpectedly in [$3]"
+	fi
+}
+
+# check_file NAME PATH: exists;  check_no_file NAME PATH: does not
+check_file() { if [ -e "$2" ]; then pass "$1"; else fail "$1" "$2 missing"; fi; }
+check_no_file() { if [ ! -e "$2" ] && [ ! -L "$2" ]; then pass "$1"; else fail "$1" "$2 exists"; fi; }
+
+# run_cmd CMD...: runs it, output (stdout+stderr) in $OUT, status in $RC,
+# and both shown, indented.
+run_cmd() {
+	local t0=$SECONDS
+	echo "+ $*"
+	OUT=$("$@" 2>&1)
+	RC=$?
+	[ -n "$OUT" ] && sed 's/^/    /' <<<"$OUT"
+	echo "  (status $RC, $((SECONDS - t0)) s)"
+}
+
+# finish COUNTS_FILE: writes "passed failed", prints the total
+finish() {
+	echo "$PASSED $FAILED" > "$1"
+	echo "$PASSED passed, $FAILED failed"
+	[ "$FAILED" -eq 0 ]
+}
+
+# file_list [ROOT]: the files and links under ROOT (default /) of every
+# directory a tcpstate install (make install, the packages, DKMS) may
+# write, relative to ROOT, sorted. The big trees (/usr/src's kernel
+# headers, /lib/modules/*/kernel) are listed only at the depth where
+# something of ours could appear.
+file_list() {
+	(
+		cd "${1:-/}" || exit 1
+		{
+			find usr/sbin usr/local etc var/lib/dkms var/lib/dpkg/info \
+				usr/share/man/man4 usr/share/man/man8 \
+				usr/share/bash-completion usr/share/lintian/overrides \
+				\( -type f -o -type l \) -print
+			find usr/share/doc usr/src lib/modules -maxdepth 2 -print
+			find lib/modules/*/updates -print
+			find usr/src -maxdepth 1 -name 'tcpstate*' -exec find {} -print \;
+		} 2>/dev/null | LC_ALL=C sort -u
+	)
+}
+
+# The guest's root is the host's / (read-only, 9p) under a tmpfs overlay,
+# and the host may install or remove its own packages meanwhile: "what the
+# guest changed" is the guest's view against the host's at the same
+# moment. run.sh exports the host's / a second time (9p tag tcpstate-host:
+# a virtio-9p tag can be mounted only once, and tcpstate-root is the
+# overlay's); mount_host_root mounts it read-only at $HOST_ROOT;
+# overlay_changes lists "+path" (only in the guest) and "-path" (gone in
+# the guest), of file_list's directories.
+HOST_ROOT=/run/host-root
+mount_host_root() {
+	mkdir -p "$HOST_ROOT"
+	mountpoint -q "$HOST_ROOT" ||
+		mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,ro tcpstate-host "$HOST_ROOT"
+}
+# check_overlay NAME BASE [EXCLUDE_ERE]: the guest's changes now (less the
+# lines matching EXCLUDE_ERE) are BASE, those from before the test.
+check_overlay() {
+	local now
+	if ! mountpoint -q "$HOST_ROOT"; then
+		fail "$1" "the host's / is not mounted at $HOST_ROOT: nothing to compare with"
+		return
+	fi
+	now=$(overlay_changes)
+	[ -n "${3:-}" ] && now=$(grep -v -x -E "$3" <<<"$now")
+	check_eq "$1" "$2" "$now"
+}
+
+overlay_changes() {
+	LC_ALL=C comm -3 <(file_list /) <(file_list "$HOST_ROOT") |
+		sed -e 's/^\t/-/' -e 't' -e 's/^/+/'
+}
+
+# The make command for packaging/install.mk's targets: the top Makefile
+# once it includes the file, else both files named.
+# shellcheck disable=SC2034 # used by the scripts that source this file
+if grep -q '^include packaging/install.mk' Makefile 2>/dev/null; then
+	MK=(make -s)
+else
+	MK=(make -s -f Makefile -f packaging/install.mk)
+fi
