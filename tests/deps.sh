@@ -21,6 +21,7 @@ PKGS=(
 	clang libclang-rt-14-dev		# libFuzzer + ASan/UBSan: make fuzz
 	flex bison bc libelf-dev libssl-dev	# the debug kernel: tests/kernel/build.sh
 	dkms lintian mandoc man-db bash-completion	# packaging: make deb, vmtest-install
+	chromium libxml2-utils			# unit: conns --svg/--html rendered headless, xmllint
 )
 # The kernels of the matrix (tests/kernel/matrix.sh --list: 6.1, 6.1-rt,
 # 6.12, 6.12-rt): each one's image (the guest) and headers (its build).
