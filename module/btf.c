@@ -24,7 +24,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/btf.h>
-#include <linux/kernel_read_file.h>
+#include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -138,24 +138,51 @@ bad:
 	return -EINVAL;
 }
 
+/*
+ * Read with filp_open() and kernel_read(), not kernel_read_file(): that
+ * one asks the LSMs about a READING_* purpose, and none fits (6.12's IPE
+ * WARNs on READING_UNKNOWN). The path is resolved from insmod's root;
+ * in a container whose /sys is not the host's the file is absent and
+ * the arguments are left unverified, as without BTF.
+ */
 int tcpstate_btf_load(struct tcpstate_btf *btf)
 {
-	void *data = NULL;
-	size_t size = 0;
+	struct file *file;
+	loff_t size, pos = 0;
+	void *data;
 	ssize_t n;
 	int ret;
 
-	/*
-	 * From the initial mount namespace's root: insmod may run in a
-	 * container whose /sys is another.
-	 */
-	n = kernel_read_file_from_path_initns(BTF_PATH, 0, &data, BTF_MAX_SIZE,
-					      &size, READING_UNKNOWN);
-	if (n < 0)
-		return n;
-	ret = tcpstate_btf_parse(btf, data, n);
+	file = filp_open(BTF_PATH, O_RDONLY, 0);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	size = i_size_read(file_inode(file));
+	if (size <= 0 || size > BTF_MAX_SIZE) {
+		ret = -EFBIG;
+		goto err_size;
+	}
+	data = vmalloc(size);
+	if (!data) {
+		ret = -ENOMEM;
+		goto err_size;
+	}
+	while (pos < size) {
+		n = kernel_read(file, data + pos, size - pos, &pos);
+		if (n <= 0) {
+			ret = n ? n : -EIO;	/* shorter than its size */
+			goto err_read;
+		}
+	}
+	filp_close(file, NULL);
+	ret = tcpstate_btf_parse(btf, data, size);
 	if (ret)
 		vfree(data);
+	return ret;
+
+err_read:
+	vfree(data);
+err_size:
+	filp_close(file, NULL);
 	return ret;
 }
 

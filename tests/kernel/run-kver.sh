@@ -17,6 +17,8 @@
 # build/fault-module/tcpstate.ko are the KVER builds; vm.sh boots KVER.
 # Results: $BUILD/kver/KVER/vm/it-<hook>/, the count in
 # $BUILD/kver/KVER/results/vm.count. One VM at a time.
+# TCPSTATE_TOOL=PATH: the tool to test with instead of tools/tcpstate
+# (matrix.sh: the same copy for every kernel).
 set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
@@ -29,11 +31,13 @@ BUILD=$(cd "$BUILD" && pwd -P)
 OUT=$BUILD/kver/$KVER
 
 BUILD=$BUILD bash "$HERE/kver-module.sh" "$KVER" "$OUT" || exit 1
-[ -x "$ROOT/tools/tcpstate" ] || { echo "run-kver.sh: tools/tcpstate missing (make tool)" >&2; exit 1; }
+TOOL=${TCPSTATE_TOOL:-}
+[ -x "${TOOL:-$ROOT/tools/tcpstate}" ] ||
+	{ echo "run-kver.sh: ${TOOL:-tools/tcpstate} missing (make tool)" >&2; exit 1; }
 
 SHADOW=$OUT/root
 bash "$HERE/shadow-root.sh" "$SHADOW" "$OUT/module/tcpstate.ko" \
-	"$OUT/fault-module/tcpstate.ko" || exit 1
+	"$OUT/fault-module/tcpstate.ko" ${TOOL:+"$(realpath "$TOOL")"} || exit 1
 
 echo "=== integration suite on $KVER (tcpstate.ko: $OUT/module/tcpstate.ko)"
 KVER=$KVER BUILD=$OUT bash "$SHADOW/tests/integration/run-all.sh" "$@"

@@ -831,15 +831,30 @@ def test_lost_third_ack(t):
     t.eq(oracle.count(run.tev, "tcp_retransmit_synack"), 1, "ftrace tcp:tcp_retransmit_synack")
 
 
+def sent_resets(run):
+    """tcp:tcp_send_reset events as (socket or 0, tuple of the end sending)."""
+    return [(e["sk"], e["tuple"]) for e in run.tev if e["name"] == "tcp_send_reset"]
+
+
 def test_refused(t, family):
     run = scenario("refused" + family[-1], drivers.refused, family)(t)
     t.eq([p["fl"] for p in run.pkts], ["SYN", "RST|ACK"], "wire")
-    t.eq(oracle.count(run.tev, "tcp_send_reset"), 0, "ftrace tcp:tcp_send_reset (no socket: none)")
+    if FT.send_reset_without_socket():
+        # 6.10+: tcp_v{4,6}_send_reset() without a socket fires it too,
+        # with no sk and the tuple from the SYN, reversed.
+        t.eq(sent_resets(run), [(0, tuple(run.info["sockets"]["nobody"]["tuple"]))],
+             "ftrace tcp:tcp_send_reset (no socket: one, skaddr 0, the SYN's tuple reversed)")
+    else:
+        t.eq(oracle.count(run.tev, "tcp_send_reset"), 0,
+             "ftrace tcp:tcp_send_reset (no socket: none on this kernel)")
 
 
 def test_rst_abort(t, family):
     run = scenario("abort" + family[-1], drivers.rst_abort, family)(t)
     t.eq(oracle.count(run.tev, "tcp_send_reset"), 1, "ftrace tcp:tcp_send_reset")
+    t.eq([(bool(sk), tp) for sk, tp in sent_resets(run)],
+         [(True, tuple(run.info["sockets"]["client"]["tuple"]))],
+         "ftrace tcp:tcp_send_reset: the client's full socket, its tuple")
     t.eq(oracle.count(run.tev, "tcp_receive_reset"), 1, "ftrace tcp:tcp_receive_reset")
 
 
