@@ -51,6 +51,7 @@ deps:
 
 unit: tool
 	$(MAKE) -C tests/unit run
+	python3 tests/readme-check.py
 
 lint:
 	bash tests/lint.sh
