@@ -950,9 +950,16 @@ def test_blocked_read_wakes(t):
 def read_batch(rd, timeout):
     """The reader's next read(): (records, seconds from the first record's
     timestamp to read()'s return)."""
+    recs, lat, _ = read_batch_times(rd, timeout)
+    return recs, lat
+
+
+def read_batch_times(rd, timeout):
+    """read_batch(), and (t_call, t_return) of that read() in seconds."""
     got = json.loads(rd.line(timeout))
     recs = got.get("records", [])
-    return recs, (got["t_ns"] - recs[0]["ts"]) / 1e9 if recs else None
+    times = (got.get("t_call_ns", got["t_ns"]) / 1e9, got["t_ns"] / 1e9)
+    return recs, (got["t_ns"] - recs[0]["ts"]) / 1e9 if recs else None, times
 
 
 def reads_until_quiet(rd, quiet=1.5, limit=8.0):
@@ -984,8 +991,42 @@ def test_wakeup_batching(t):
         first, lat0 = read_batch(rd, 5)
         t.true(lat0 is not None and lat0 < 0.4, "wakeup_ms=%d, idle reader: woken by the first record at once"
                % ms, "%s s after it" % lat0)
-        scenarios.simple()
-        rest = reads_until_quiet(rd)
+        rest = []
+        timer_waits = 0
+        # Each read() is judged by what the module promises for it: a
+        # reader asleep in read() when a record came, idle for less than
+        # wakeup_ms, is woken by the timer it armed going to sleep (t_call
+        # + wakeup_ms); one idle longer is woken at once; a reader still
+        # busy (not yet in read()) just reads. On a loaded machine a round
+        # may have no read of the first kind: up to 4 rounds, until one.
+        for _ in range(4):
+            scenarios.simple()
+            batches = []
+            end = time.monotonic() + 8.0
+            while time.monotonic() < end:
+                try:
+                    batches.append(read_batch_times(rd, 1.5))
+                except TimeoutError:
+                    break
+            for recs, lat, (t_call, t_ret) in batches:
+                rest.append((recs, lat))
+                if not recs or t_call >= recs[0]["ts"] / 1e9:
+                    continue                    # busy: not asleep when it came
+                idle = recs[0]["ts"] / 1e9 - t_call
+                if not ms:
+                    t.true(lat < 0.4, "wakeup_ms=0: a sleeping reader woken by its record at once",
+                           "%.3f s" % lat)
+                elif idle < 0.9 * ms / 1000:
+                    timer_waits += 1
+                    t.true(t_ret - t_call >= 0.9 * ms / 1000 and lat <= 2.5,
+                           "wakeup_ms=%d: a reader asleep %.3f s when a record came waited for its"
+                           " timer" % (ms, idle), "read() returned %.3f s after the call, %.3f s after"
+                           " the record" % (t_ret - t_call, lat))
+                elif idle > 1.1 * ms / 1000:
+                    t.true(lat < 0.4, "wakeup_ms=%d: a reader idle %.3f s woken by the record at once"
+                           % (ms, idle), "%.3f s" % lat)
+            if not ms or timer_waits:
+                break
         pa = tcpst.read_proc()
         t.eq(len(first) + sum(len(r) for r, _ in rest) + pa["events_buffered"],
              pa["events_recorded"] - pb["events_recorded"],
@@ -994,8 +1035,8 @@ def test_wakeup_batching(t):
         t.note("wakeup_ms=%d: first read %.3f s after its record; then %d reads, %s" % (
             ms, lat0 or -1, len(rest), " ".join("%d@%.3fs" % (len(r), lat) for r, lat in rest)))
         if ms:
-            t.true(lats and 0.3 <= max(lats) <= 2.5, "wakeup_ms=1000, busy reader: records waited for the"
-                   " timer (0.3 to 2.5 s)", "latencies %s" % lats)
+            t.true(timer_waits > 0, "wakeup_ms=1000: a read() asleep when its record came, woken by"
+                   " the timer, seen", "latencies %s" % lats)
         else:
             t.true(lats and max(lats) < 0.4, "wakeup_ms=0: every read() right after its first record",
                    "latencies %s" % lats)

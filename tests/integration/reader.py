@@ -6,7 +6,7 @@
 Opens the device (prints {"open": true} or {"open_error": errno}), then
 loops: a blocking read(BUFSIZE), one JSON line per read with the number of
 bytes, the decoded records and when read() returned (t_ns, CLOCK_MONOTONIC:
-the records' clock). Runs until killed.
+the records' clock) and when it was called (t_call_ns). Runs until killed.
 """
 import json
 import os
@@ -27,6 +27,7 @@ def main():
     print(json.dumps({"open": True, "pid": os.getpid()}), flush=True)
     while True:
         try:
+            t_call_ns = time.monotonic_ns()
             b = os.read(fd, size)
             t_ns = time.monotonic_ns()
         except OSError as e:
@@ -35,7 +36,8 @@ def main():
         recs = decode_records(b) if len(b) % REC_SIZE == 0 else []
         for r in recs:
             r.pop("payload", None)
-        print(json.dumps({"bytes": len(b), "records": recs, "t_ns": t_ns}), flush=True)
+        print(json.dumps({"bytes": len(b), "records": recs, "t_ns": t_ns,
+                          "t_call_ns": t_call_ns}), flush=True)
 
 
 if __name__ == "__main__":
