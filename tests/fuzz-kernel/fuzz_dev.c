@@ -1589,13 +1589,14 @@ static void check_info(const struct tcpstate_info *in)
 {
 	if (in->version != TCPSTATE_ABI_VERSION || in->rec_size != REC ||
 	    in->nr_records != mod.nr_records || in->hook != mod.hook ||
-	    in->netns || in->__pad0 ||
+	    in->netns || in->groups != (1U << TCPSTATE_NR_GROUPS) - 1 ||
 	    !all_zero(in->__reserved, sizeof(in->__reserved)))
 		fail("TCPSTATE_IOC_INFO: version %u rec_size %u nr_records %u "
-		     "hook %u netns %u, expected %u %zu %u %u 0, zero padding",
+		     "hook %u netns %u groups %#x, expected %u %zu %u %u 0 "
+		     "%#x (every group armed), zero padding",
 		     in->version, in->rec_size, in->nr_records, in->hook,
-		     in->netns, TCPSTATE_ABI_VERSION, REC, mod.nr_records,
-		     mod.hook);
+		     in->netns, in->groups, TCPSTATE_ABI_VERSION, REC,
+		     mod.nr_records, mod.hook, (1U << TCPSTATE_NR_GROUPS) - 1);
 }
 
 static void op_ioctl(void)
