@@ -138,7 +138,9 @@ check: deps
 	@rm -rf $(BUILD)/results && mkdir -p $(BUILD)/results
 	$(MAKE) all
 	@fail=0; for suite in $(SUITES); do \
+		t0=$$(date +%s); \
 		$(MAKE) $$suite || { echo "make check: suite $$suite FAILED" >&2; fail=1; }; \
+		echo "$$suite $$(( $$(date +%s) - t0 ))" >> $(BUILD)/results/times; \
 	done; \
 	bash tests/summary.sh $(COUNTS) && exit $$fail
 

@@ -16,5 +16,9 @@ for suite in "$@"; do
 	fi
 	passed=$((passed + p)) failed=$((failed + fl))
 done
+# Wall time per make target (the check loop appends "target seconds").
+if [[ -r $results/times ]]; then
+	echo "time per target (s):" $(awk '{ printf "%s=%d ", $1, $2; t += $2 } END { printf "total=%d", t }' "$results/times")
+fi
 echo "$passed passed, $failed failed"
 ((failed == 0))

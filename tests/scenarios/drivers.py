@@ -120,6 +120,22 @@ def client_closes(ns, family):
     return info
 
 
+def orphan_linger2(ns, family):
+    """As client_closes, with TCP_LINGER2 90 s on the client: tcp_fin_time()
+    is above TCP_TIMEWAIT_LEN, so neither the ACK of its FIN nor close()
+    hands the orphan over to a TIME_WAIT socket (the keepalive timer waits
+    the 30 s above it); the full socket stays in FIN_WAIT2 and takes the
+    server's FIN itself. The expectations are client_closes' on purpose:
+    suite.settle_orphans must tell the other path from ftrace."""
+    info = new_info(family)
+    with ns.enter():
+        srv = listener(family)
+        cli, conn = connect_pair(info, srv)
+        cli.setsockopt(socket.IPPROTO_TCP, socket.TCP_LINGER2, 90)
+        close_client_first(ns, info, cli, conn, srv, orphan=True)
+    return info
+
+
 def server_closes(ns, family):
     """Server shutdown(SHUT_WR)s first (not an orphan: its full socket goes
     FIN_WAIT2 -> TIME_WAIT), the client closes after the server's FIN is ACKed."""

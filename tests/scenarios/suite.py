@@ -254,6 +254,52 @@ def ftrace_groups(run):
     return ftrace.split_sockets(ch)
 
 
+def settle_orphans(t, run):
+    """Which of its two paths the kernel took for each orphan (a role whose
+    expected TIME_WAIT birth is in substate FIN_WAIT2), told by ftrace.
+
+    An orphan in FIN_WAIT1 becomes a TIME_WAIT socket (substate FIN_WAIT2)
+    when the ACK of its FIN comes (tcp_rcv_state_process) or in close()
+    itself (__tcp_close, after draining the backlog). One window is left:
+    an ACK queued to the backlog after __tcp_close's check but before its
+    release_sock() (a softirq that ran at __tcp_close's local_bh_enable(),
+    or another CPU) is processed with the socket still owned by the user.
+    tcp_rcv_state_process then takes its "bad case": FIN_WAIT2 with the
+    keepalive timer, the full socket stays and takes the peer's FIN itself
+    (FIN_WAIT2 -> TIME_WAIT in tcp_fin). Seen on 6.12 under load.
+
+    The witness: the full socket's FIN_WAIT2 -> CLOSE (its hand-over) in
+    ftrace comes before the peer's -> LAST_ACK (the peer closes only once
+    ss shows our FIN_WAIT2, so the FIN follows it) on the first path and
+    after it on the second. The expectations become the second path's
+    when ftrace says so; a note says which the kernel took."""
+    info = run.info
+    by_tuple = collections.defaultdict(list)
+    for c in run.changes:
+        by_tuple[(norm(c["laddr"]), c["lport"], norm(c["raddr"]), c["rport"])].append(c)
+    for role, tw in list(info["tw"].items()):
+        if tw != ("FIN_WAIT2", "FIN_WAIT2"):
+            continue
+        tp = tuple(info["sockets"][role]["tuple"])
+        mine = [c["ts"] for c in by_tuple.get(tp, []) if (c["old"], c["new"]) == ("FIN_WAIT2", "CLOSE")]
+        peer = [c["ts"] for c in by_tuple.get((tp[2], tp[3], tp[0], tp[1]), []) if c["new"] == "LAST_ACK"]
+        if len(mine) != 1 or len(peer) != 1:
+            continue        # check_states says what ftrace shows instead
+        if mine[0] < peer[0]:
+            note_once(t, "an orphan's full socket handed over to a TIME_WAIT socket in substate"
+                      " FIN_WAIT2 before the peer's FIN (ftrace)")
+            continue
+        t.note("%s: the full socket stayed in FIN_WAIT2 and took the peer's FIN itself (ftrace:"
+               " its FIN_WAIT2 -> CLOSE after the peer's -> LAST_ACK): tcp_fin_time() above"
+               " TCP_TIMEWAIT_LEN, or the ACK of its FIN processed while close() still owned"
+               " the socket" % role)
+        info["tw"][role] = ("FIN_WAIT2", "TIME_WAIT")
+        segs = info["segs"][role]
+        n = len(drivers.ORPHAN_ACTIVE)
+        if segs[-n:] == drivers.ORPHAN_ACTIVE:
+            info["segs"][role] = segs[:-n] + drivers.SHUT_ACTIVE
+
+
 def check_states(t, run):
     info = run.info
     groups = ftrace_groups(run)
@@ -768,6 +814,7 @@ def scenario(tag, driver, family, checks=("states", "segments", "sides", "reques
             t.fail_now("the scenario's precondition never held: %s" % why)
         t.eq(run.cap.dropped_by_kernel(), 0, "tcpdump: packets dropped by kernel")
         t.true(run.pkts, "tcpdump captured the scenario's packets")
+        settle_orphans(t, run)
         if "states" in checks:
             check_states(t, run)
         if "timewait" in checks:
@@ -820,6 +867,13 @@ def test_lost_syn(t):
         t.eq(syns[1]["seq"], syns[0]["seq"], "the retransmitted SYN keeps the seq")
         t.true(0.8 < syns[1]["ts"] - syns[0]["ts"] < 3.5, "SYN retransmitted after ~1 s (%.2fs)"
                % (syns[1]["ts"] - syns[0]["ts"]))
+
+
+def test_orphan_linger2(t):
+    """The orphan's other path (settle_orphans): its full socket takes the FIN."""
+    run = scenario("linger2", drivers.orphan_linger2, "ipv4")(t)
+    t.eq(run.info["tw"]["client"], ("FIN_WAIT2", "TIME_WAIT"),
+         "settle_orphans: ftrace showed the full socket staying in FIN_WAIT2 (TCP_LINGER2 90 s)")
 
 
 def test_lost_third_ack(t):
@@ -1158,6 +1212,7 @@ def build(runner, mode):
     add("sc_simultaneous_open", test_simultaneous_open, loaded)
     add("sc_lost_syn", test_lost_syn, loaded)
     add("sc_lost_third_ack", test_lost_third_ack, loaded)
+    add("sc_orphan_linger2", test_orphan_linger2, loaded)
     for fam in ("ipv4", "ipv6"):
         add("sc_refused_" + fam, lambda t, f=fam: test_refused(t, f), loaded)
         add("sc_rst_abort_" + fam, lambda t, f=fam: test_rst_abort(t, f), loaded)
