@@ -1,25 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * /dev/tcpstate: the one reader of the ring.
- *
- * One reader at a time (the ring has one consumer position): one open
- * file, and within it one read() at a time (threads, dup() and fork()
- * share the file; read_lock serialises them). Opening needs
- * CAP_NET_ADMIN over the opener's network namespace; a reader in any
- * namespace but the initial one is scoped to its own: producers stop
- * offering other namespaces' events, and records of other namespaces
- * still buffered from before are skipped and counted as discarded. A
- * namespace is known by its cookie (the ring keeps one beside every
- * record): inode numbers are reused once a namespace is gone.
+ * /dev/tcpstate: each open file is a session (session.c) with its own
+ * ring, read position, loss accounting and filter; up to max_sessions at
+ * once. Within one file, one read() at a time (threads, dup() and fork()
+ * share the file; the session's read_lock serialises them). Opening
+ * needs CAP_NET_ADMIN over the opener's network namespace; a session
+ * opened in any namespace but the initial one is offered only that
+ * namespace's events. A namespace is known by its cookie (the ring keeps
+ * one beside every record): inode numbers are reused once one is gone.
  *
  * The file holds a module reference (fops.owner), so the module cannot
- * be unloaded while a reader exists: delete_module() fails (EWOULDBLOCK;
+ * be unloaded while a session exists: delete_module() fails (EWOULDBLOCK;
  * kmod's rmmod says "in use") instead of pulling the code from under a
  * blocked read().
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bitops.h>
+#include <linux/err.h>
+#include <linux/log2.h>
+#include <linux/slab.h>
 #include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
@@ -32,66 +32,24 @@
 
 #include "dev.h"
 #include "hooks.h"
+#include "params.h"
+#include "session.h"
 #include "stats.h"
 
-static struct tcpstate_ring *ring;
 static unsigned int hook_mode;
-
-/* Bit 0: a reader has the device open. */
-static unsigned long dev_busy;
-
-struct reader {
-	struct net *net;	/* holds a reference */
-	bool scoped;		/* sees only net's records */
-	u64 scope_cookie;	/* net->net_cookie, when scoped */
-	/*
-	 * One consumer at a time: ring_to_user() reads the tail, copies
-	 * (and may fault and sleep), then moves it. Two at once would copy
-	 * the same slots and move the tail backwards.
-	 */
-	struct mutex read_lock;
-};
 
 static int tcpstate_open(struct inode *inode, struct file *file)
 {
 	struct net *net = current->nsproxy->net_ns;
-	struct reader *rd;
+	struct tcpstate_session *s;
 
 	if (!ns_capable(net->user_ns, CAP_NET_ADMIN))
 		return -EPERM;
-
-	rd = kzalloc(sizeof(*rd), GFP_KERNEL);
-	if (!rd)
-		return -ENOMEM;
-
-	/* Pairs with clear_bit_unlock() in release: ring->tail handover. */
-	if (test_and_set_bit_lock(0, &dev_busy)) {
-		kfree(rd);
-		return -EBUSY;
-	}
-
-	mutex_init(&rd->read_lock);
-	rd->net = get_net(net);
-	if (!net_eq(net, &init_net)) {
-		rd->scoped = true;
-		rd->scope_cookie = net->net_cookie;
-		WRITE_ONCE(ring->scope, net);
-	}
-	file->private_data = rd;
+	s = tcpstate_session_open(net);
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	file->private_data = s;
 	return nonseekable_open(inode, file);
-}
-
-static int tcpstate_release(struct inode *inode, struct file *file)
-{
-	struct reader *rd = file->private_data;
-
-	/* Producers only compare the pointer; the reference may go now. */
-	WRITE_ONCE(ring->scope, NULL);
-	put_net(rd->net);
-	mutex_destroy(&rd->read_lock);
-	kfree(rd);
-	clear_bit_unlock(0, &dev_busy);
-	return 0;
 }
 
 /*
@@ -132,30 +90,23 @@ static void tally(struct tally *t, const struct tcpstate_rec *rec, u64 cookie,
 		t->discarded++;
 }
 
-static bool rec_visible(const struct reader *rd, u64 pos)
-{
-	return !rd->scoped ||
-	       tcpstate_ring_slot(ring, pos)->type == TCPSTATE_REC_LOST ||
-	       tcpstate_ring_tag(ring, pos) == rd->scope_cookie;
-}
-
 /*
- * Copy up to @max records to @buf. Returns the number copied, or
- * -EFAULT if not even one could be. Records go out in runs, one
- * copy_to_user() for as many consecutive slots as the reader may see
- * and the ring holds without wrapping: per record, the user access
- * setup cost more than the copy.
+ * Copy up to @max records of @s's ring to @buf. Returns the number
+ * copied, or -EFAULT if not even one could be. Records go out in runs,
+ * one copy_to_user() for as many consecutive slots as the ring holds
+ * without wrapping: per record, the user access setup cost more than
+ * the copy. With read_lock held.
  */
-static ssize_t ring_to_user(const struct reader *rd, char __user *buf,
+static ssize_t ring_to_user(struct tcpstate_session *s, char __user *buf,
 			    size_t max)
 {
+	struct tcpstate_ring *ring = tcpstate_session_ring(s);
 	const size_t size = sizeof(struct tcpstate_rec);
 	const u32 cap = tcpstate_ring_capacity(ring);
-	const struct tcpstate_rec *rec;
 	struct tally t = {};
-	size_t n = 0, run, limit, done, i;
+	size_t n = 0, run, done, i;
 	unsigned long left = 0;
-	u64 pos, head;
+	u64 pos, head, events = 0;
 
 	tcpstate_ring_missed(ring, tcpstate_hooks_missed(), ktime_get_ns());
 	head = tcpstate_ring_peek(ring, &pos);
@@ -163,41 +114,84 @@ static ssize_t ring_to_user(const struct reader *rd, char __user *buf,
 		head = tcpstate_ring_peek(ring, &pos);
 
 	while (pos != head && n < max && !left) {
-		rec = tcpstate_ring_slot(ring, pos);
-		if (!rec_visible(rd, pos)) {
-			tally(&t, rec, tcpstate_ring_tag(ring, pos), false);
-			pos++;
-			continue;
-		}
-		limit = min3((size_t)(head - pos), max - n,
-			     (size_t)(cap - (pos & ring->mask)));
-		for (run = 1; run < limit; run++)
-			if (!rec_visible(rd, pos + run))
-				break;
+		run = min3((size_t)(head - pos), max - n,
+			   (size_t)(cap - (pos & ring->mask)));
 		/* The slots stay ours until consume(): a fault may sleep. */
-		left = copy_to_user(buf + n * size, rec, run * size);
+		left = copy_to_user(buf + n * size, tcpstate_ring_slot(ring, pos),
+				    run * size);
 		done = run - DIV_ROUND_UP(left, size);
-		for (i = 0; i < done; i++)
-			tally(&t, tcpstate_ring_slot(ring, pos + i),
-			      tcpstate_ring_tag(ring, pos + i), true);
+		for (i = 0; i < done; i++) {
+			const struct tcpstate_rec *rec = tcpstate_ring_slot(ring, pos + i);
+
+			if (rec->type != TCPSTATE_REC_LOST)
+				events++;
+			tally(&t, rec, tcpstate_ring_tag(ring, pos + i), true);
+		}
 		pos += done;
 		n += done;
 	}
 	tcpstate_ring_consume(ring, pos);
 	tally_flush(&t);
+	WRITE_ONCE(s->read, s->read + events);
 	return n || pos == head ? n : -EFAULT;
+}
+
+/*
+ * Everything left in @ring, about to go (close, SET_BUFFER): counted as
+ * discarded, per namespace and for the session. No producer writes to
+ * it any more.
+ */
+static void ring_discard(struct tcpstate_session *s, struct tcpstate_ring *ring)
+{
+	const struct tcpstate_rec *rec;
+	struct tally t = {};
+	u64 pos, head, events = 0;
+
+	head = tcpstate_ring_peek(ring, &pos);
+	for (; pos != head; pos++) {
+		rec = tcpstate_ring_slot(ring, pos);
+		if (rec->type != TCPSTATE_REC_LOST)
+			events++;
+		tally(&t, rec, tcpstate_ring_tag(ring, pos), false);
+	}
+	tcpstate_ring_consume(ring, pos);
+	tally_flush(&t);
+	WRITE_ONCE(s->discarded, s->discarded + events);
+}
+
+static int tcpstate_release(struct inode *inode, struct file *file)
+{
+	struct tcpstate_session *s = file->private_data;
+
+	tcpstate_session_unlist(s);
+	ring_discard(s, tcpstate_session_ring(s));
+	tcpstate_session_free(s);
+	return 0;
+}
+
+/* The first read() or poll(): the ring is fixed from now on. */
+static void session_start(struct tcpstate_session *s)
+{
+	if (READ_ONCE(s->started))
+		return;
+	mutex_lock(&s->read_lock);
+	WRITE_ONCE(s->started, true);
+	mutex_unlock(&s->read_lock);
 }
 
 static ssize_t tcpstate_read(struct file *file, char __user *buf,
 			     size_t count, loff_t *ppos)
 {
 	size_t max = count / sizeof(struct tcpstate_rec);
-	struct reader *rd = file->private_data;
+	struct tcpstate_session *s = file->private_data;
+	struct tcpstate_ring *ring;
 	ssize_t n;
 	int ret;
 
 	if (!max)
 		return -EINVAL;
+	session_start(s);
+	ring = tcpstate_session_ring(s);
 
 	for (;;) {
 		/*
@@ -205,13 +199,13 @@ static ssize_t tcpstate_read(struct file *file, char __user *buf,
 		 * read() must not wait for this one's records.
 		 */
 		if (file->f_flags & O_NONBLOCK) {
-			if (!mutex_trylock(&rd->read_lock))
+			if (!mutex_trylock(&s->read_lock))
 				return -EAGAIN;
-		} else if (mutex_lock_interruptible(&rd->read_lock)) {
+		} else if (mutex_lock_interruptible(&s->read_lock)) {
 			return -ERESTARTSYS;
 		}
-		n = ring_to_user(rd, buf, max);
-		mutex_unlock(&rd->read_lock);
+		n = ring_to_user(s, buf, max);
+		mutex_unlock(&s->read_lock);
 		if (n < 0)
 			return n;
 		if (n) {
@@ -220,7 +214,7 @@ static ssize_t tcpstate_read(struct file *file, char __user *buf,
 		}
 		if (file->f_flags & O_NONBLOCK)
 			return -EAGAIN;
-		ret = wait_event_interruptible(ring->waitq,
+		ret = wait_event_interruptible(s->waitq,
 					       tcpstate_ring_poll_ready(ring));
 		if (ret)
 			return ret;
@@ -229,28 +223,128 @@ static ssize_t tcpstate_read(struct file *file, char __user *buf,
 
 static __poll_t tcpstate_poll(struct file *file, poll_table *wait)
 {
-	poll_wait(file, &ring->waitq, wait);
+	struct tcpstate_session *s = file->private_data;
+	struct tcpstate_ring *ring;
+
+	session_start(s);
+	ring = tcpstate_session_ring(s);
+	poll_wait(file, &s->waitq, wait);
 	return tcpstate_ring_poll_ready(ring) ? EPOLLIN | EPOLLRDNORM : 0;
+}
+
+static long ioc_info(struct tcpstate_session *s, void __user *arg)
+{
+	struct tcpstate_info info = {
+		.version = TCPSTATE_ABI_VERSION,
+		.rec_size = sizeof(struct tcpstate_rec),
+		.hook = hook_mode,
+		.netns = s->scoped ? s->net->ns.inum : 0,
+		.groups = tcpstate_hooks_groups(),
+	};
+
+	mutex_lock(&s->read_lock);
+	info.nr_records = tcpstate_ring_capacity(tcpstate_session_ring(s));
+	mutex_unlock(&s->read_lock);
+	return copy_to_user(arg, &info, sizeof(info)) ? -EFAULT : 0;
+}
+
+static long ioc_set_filter(struct tcpstate_session *s, void __user *arg)
+{
+	struct tcpstate_filter f;
+
+	if (copy_from_user(&f, arg, sizeof(f)))
+		return -EFAULT;
+	return tcpstate_session_set_filter(s, &f);
+}
+
+static long ioc_get_filter(struct tcpstate_session *s, void __user *arg)
+{
+	struct tcpstate_filter f;
+
+	tcpstate_session_get_filter(s, &f);
+	return copy_to_user(arg, &f, sizeof(f)) ? -EFAULT : 0;
+}
+
+static long ioc_set_buffer(struct tcpstate_session *s, void __user *arg)
+{
+	struct tcpstate_ring *old;
+	u32 nr;
+	long ret = 0;
+
+	if (get_user(nr, (u32 __user *)arg))
+		return -EFAULT;
+	if (nr < TCPSTATE_NR_RECORDS_MIN || nr > TCPSTATE_NR_RECORDS_MAX)
+		return -EINVAL;
+	nr = roundup_pow_of_two(nr);
+	mutex_lock(&s->read_lock);
+	if (s->started) {
+		ret = -EBUSY;
+		goto out;
+	}
+	old = tcpstate_session_replace_ring(s, nr);
+	if (IS_ERR(old)) {
+		ret = PTR_ERR(old);
+		goto out;
+	}
+	ring_discard(s, old);
+	tcpstate_ring_destroy(old);
+out:
+	mutex_unlock(&s->read_lock);
+	return ret;
+}
+
+static long ioc_session(struct tcpstate_session *s, void __user *arg)
+{
+	struct tcpstate_session_info *info;
+	long ret;
+
+	/* 328 bytes: too many for a kernel stack frame. */
+	info = kmalloc(sizeof(*info), GFP_KERNEL);
+	if (!info)
+		return -ENOMEM;
+	mutex_lock(&s->read_lock);
+	tcpstate_session_info(s, info);
+	mutex_unlock(&s->read_lock);
+	ret = copy_to_user(arg, info, sizeof(*info)) ? -EFAULT : 0;
+	kfree(info);
+	return ret;
+}
+
+static long ioc_sessions(struct tcpstate_session *s, void __user *arg)
+{
+	struct tcpstate_sessions req;
+	long ret;
+
+	if (copy_from_user(&req, arg, sizeof(req)))
+		return -EFAULT;
+	ret = tcpstate_sessions_list(current->nsproxy->net_ns, s, &req,
+				     u64_to_user_ptr(req.ptr));
+	if (ret)
+		return ret;
+	return copy_to_user(arg, &req, sizeof(req)) ? -EFAULT : 0;
 }
 
 static long tcpstate_ioctl(struct file *file, unsigned int cmd,
 			   unsigned long arg)
 {
-	const struct reader *rd = file->private_data;
-	struct tcpstate_info info = {
-		.version = TCPSTATE_ABI_VERSION,
-		.rec_size = sizeof(struct tcpstate_rec),
-		.nr_records = tcpstate_ring_capacity(ring),
-		.hook = hook_mode,
-		.netns = rd->scoped ? rd->net->ns.inum : 0,
-		.groups = tcpstate_hooks_groups(),
-	};
+	struct tcpstate_session *s = file->private_data;
+	void __user *p = (void __user *)arg;
 
-	if (cmd != TCPSTATE_IOC_INFO)
-		return -ENOTTY;
-	if (copy_to_user((void __user *)arg, &info, sizeof(info)))
-		return -EFAULT;
-	return 0;
+	switch (cmd) {
+	case TCPSTATE_IOC_INFO:
+		return ioc_info(s, p);
+	case TCPSTATE_IOC_SET_FILTER:
+		return ioc_set_filter(s, p);
+	case TCPSTATE_IOC_GET_FILTER:
+		return ioc_get_filter(s, p);
+	case TCPSTATE_IOC_SET_BUFFER:
+		return ioc_set_buffer(s, p);
+	case TCPSTATE_IOC_SESSION:
+		return ioc_session(s, p);
+	case TCPSTATE_IOC_SESSIONS:
+		return ioc_sessions(s, p);
+	}
+	return -ENOTTY;
 }
 
 static const struct file_operations tcpstate_fops = {
@@ -274,11 +368,10 @@ static struct miscdevice tcpstate_misc = {
 	.mode = 0600,
 };
 
-int tcpstate_dev_init(struct tcpstate_ring *r, unsigned int hook)
+int tcpstate_dev_init(unsigned int hook)
 {
 	int ret;
 
-	ring = r;
 	hook_mode = hook;
 	ret = misc_register(&tcpstate_misc);
 	if (ret)

@@ -2,9 +2,9 @@
 #ifndef _TCPSTATE_DEV_H
 #define _TCPSTATE_DEV_H
 
-#include "ring.h"
+#include <linux/types.h>
 
-int tcpstate_dev_init(struct tcpstate_ring *ring, unsigned int hook);
+int tcpstate_dev_init(unsigned int hook);
 void tcpstate_dev_uninit(void);
 
 #endif /* _TCPSTATE_DEV_H */

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Kernel-side filters: which events reach the ring. Set at load time or
- * at runtime through /sys/module/tcpstate/parameters/{ports,family,
- * segments}. An event filtered out costs a comparison and is not counted
- * anywhere but in the transition counters, which count everything.
+ * The default session filter: the module parameters ports=, family=,
+ * segments=, set at load time or at runtime through /sys/module/
+ * tcpstate/parameters/. A session (session.c) that never set its own
+ * filter follows this one, live; one that did is not affected by it.
  *
- * Probes read the current filter under RCU (they run with preemption
+ * Probes read the current default under RCU (they run with preemption
  * disabled); a write builds a new one and swaps it in, so a probe never
  * sees half of an update.
  */
@@ -24,12 +24,40 @@
 
 #include "filter.h"
 
+/* The parameters and the session filter they make, swapped as one. */
+struct defaults {
+	struct tcpstate_params_filter p;
+	struct tcpstate_filter f;
+	struct rcu_head rcu;
+};
+
 /* Written under filter_lock, read by probes under RCU. */
-static struct tcpstate_filter __rcu *filter;
+static struct defaults __rcu *filter;
 static DEFINE_MUTEX(filter_lock);
 
 /* What insmod set before init ran: the parameters are parsed first. */
-static struct tcpstate_filter initial;
+static struct tcpstate_params_filter initial;
+
+static const u32 segments_kinds[3] = {
+	[TCPSTATE_SEGMENTS_CONTROL] = TCPSTATE_KINDS_ALL & ~TCPSTATE_KIND_SEGMENTS,
+	[TCPSTATE_SEGMENTS_ALL] = TCPSTATE_KINDS_ALL,
+	[TCPSTATE_SEGMENTS_NONE] = TCPSTATE_KINDS_ALL &
+		~(TCPSTATE_KIND_SEGMENTS | TCPSTATE_KIND_CONTROL),
+};
+
+static void compile(struct defaults *d)
+{
+	struct tcpstate_filter *f = &d->f;
+	unsigned int i;
+
+	memset(f, 0, sizeof(*f));
+	f->kinds = segments_kinds[d->p.segments];
+	f->family = d->p.family == TCPSTATE_FAMILY_IPV4 ? AF_INET :
+		    d->p.family == TCPSTATE_FAMILY_IPV6 ? AF_INET6 : 0;
+	f->nr_ports = d->p.nr_ports;
+	for (i = 0; i < d->p.nr_ports; i++)
+		f->ports[i] = d->p.ports[i];
+}
 
 static const char * const family_names[3] = {
 	[TCPSTATE_FAMILY_ALL] = "all",
@@ -60,18 +88,18 @@ static int parse_name(const char *param, const char *val,
 	return -EINVAL;
 }
 
-int tcpstate_filter_parse_family(const char *val, struct tcpstate_filter *f)
+int tcpstate_filter_parse_family(const char *val, struct tcpstate_params_filter *f)
 {
 	return parse_name("family", val, family_names, &f->family);
 }
 
-int tcpstate_filter_parse_segments(const char *val, struct tcpstate_filter *f)
+int tcpstate_filter_parse_segments(const char *val, struct tcpstate_params_filter *f)
 {
 	return parse_name("segments", val, segments_names, &f->segments);
 }
 
 /* "80,443" or "" (every port); at most TCPSTATE_FILTER_MAX_PORTS. */
-int tcpstate_filter_parse_ports(const char *val, struct tcpstate_filter *f)
+int tcpstate_filter_parse_ports(const char *val, struct tcpstate_params_filter *f)
 {
 	char buf[128], *cur = buf, *tok;
 	u16 port;
@@ -97,53 +125,36 @@ int tcpstate_filter_parse_ports(const char *val, struct tcpstate_filter *f)
 	return 0;
 }
 
-static bool port_match(const struct tcpstate_filter *f, u16 lport, u16 rport)
+const struct tcpstate_filter *tcpstate_filter_default(void)
 {
-	unsigned int i;
-
-	if (!f->nr_ports)
-		return true;
-	for (i = 0; i < f->nr_ports; i++)
-		if (f->ports[i] == lport || f->ports[i] == rport)
-			return true;
-	return false;
+	return &rcu_dereference(filter)->f;
 }
 
-static bool family_match(const struct tcpstate_filter *f,
-			 const struct tcpstate_rec *rec)
+void tcpstate_filter_default_copy(struct tcpstate_filter *out)
 {
-	bool v4;
-
-	if (f->family == TCPSTATE_FAMILY_ALL)
-		return true;
-	/* An IPv4 peer of a dual-stack socket is IPv4 on the wire. */
-	v4 = rec->family == AF_INET ||
-	     ipv6_addr_v4mapped((const struct in6_addr *)rec->raddr);
-	return v4 == (f->family == TCPSTATE_FAMILY_IPV4);
+	rcu_read_lock();
+	*out = rcu_dereference(filter)->f;
+	rcu_read_unlock();
 }
 
-/* Lost records are never filtered: a gap must always be reported. */
-bool tcpstate_filter_match(const struct tcpstate_rec *rec)
+bool tcpstate_filter_default_match(const struct tcpstate_rec *rec)
 {
-	const struct tcpstate_filter *f;
 	bool match;
 
 	rcu_read_lock();
-	f = rcu_dereference(filter);
-	match = !f || (port_match(f, rec->lport, rec->rport) &&
-		       family_match(f, rec));
+	match = tcpstate_filter_match(tcpstate_filter_default(), rec);
 	rcu_read_unlock();
 	return match;
 }
 
 unsigned int tcpstate_filter_segments(void)
 {
-	const struct tcpstate_filter *f;
+	const struct defaults *d;
 	unsigned int segments;
 
 	rcu_read_lock();
-	f = rcu_dereference(filter);
-	segments = f ? f->segments : initial.segments;
+	d = rcu_dereference(filter);
+	segments = d ? d->p.segments : initial.segments;
 	rcu_read_unlock();
 	return segments;
 }
@@ -153,9 +164,9 @@ unsigned int tcpstate_filter_segments(void)
  * after, they copy the live filter, change one field and swap.
  */
 static int filter_update(const char *raw,
-			 int (*parse)(const char *, struct tcpstate_filter *))
+			 int (*parse)(const char *, struct tcpstate_params_filter *))
 {
-	struct tcpstate_filter *old, *new;
+	struct defaults *old, *new;
 	char buf[128], *val;
 	int ret;
 
@@ -176,24 +187,26 @@ static int filter_update(const char *raw,
 	ret = -ENOMEM;
 	if (!new)
 		goto out;
-	ret = parse(val, new);
+	ret = parse(val, &new->p);
 	if (ret) {
 		kfree(new);
 		goto out;
 	}
+	compile(new);
 	rcu_assign_pointer(filter, new);
-	/* Probes that still see the old one are done after this. */
-	synchronize_rcu();
-	kfree(old);
+	/* Probes that still see the old one are done a grace period on. */
+	kfree_rcu(old, rcu);
 out:
 	mutex_unlock(&filter_lock);
 	return ret;
 }
 
-static const struct tcpstate_filter *filter_now(void)
+static const struct tcpstate_params_filter *filter_now(void)
 {
-	return rcu_dereference_protected(filter, lockdep_is_held(&filter_lock)) ?:
-	       &initial;
+	const struct defaults *d;
+
+	d = rcu_dereference_protected(filter, lockdep_is_held(&filter_lock));
+	return d ? &d->p : &initial;
 }
 
 static int ports_set(const char *val, const struct kernel_param *kp)
@@ -203,7 +216,7 @@ static int ports_set(const char *val, const struct kernel_param *kp)
 
 static int ports_get(char *buf, const struct kernel_param *kp)
 {
-	const struct tcpstate_filter *f;
+	const struct tcpstate_params_filter *f;
 	int len = 0, i;
 
 	mutex_lock(&filter_lock);
@@ -269,22 +282,27 @@ MODULE_PARM_DESC(segments, "which segments to record: control (SYN, FIN, RST, ha
 
 int tcpstate_filter_init(void)
 {
-	struct tcpstate_filter *f = kmemdup(&initial, sizeof(initial),
-					    GFP_KERNEL);
+	struct defaults *d = kzalloc(sizeof(*d), GFP_KERNEL);
 
-	if (!f)
+	if (!d)
 		return -ENOMEM;
+	d->p = initial;
+	compile(d);
 	mutex_lock(&filter_lock);
-	rcu_assign_pointer(filter, f);
+	rcu_assign_pointer(filter, d);
 	mutex_unlock(&filter_lock);
 	return 0;
 }
 
-/* The probes are gone: nobody reads the filter any more. */
+/*
+ * The probes and sessions are gone: nobody reads the filter any more.
+ * Defaults replaced earlier may still wait for their grace period.
+ */
 void tcpstate_filter_uninit(void)
 {
 	mutex_lock(&filter_lock);
 	kfree(rcu_dereference_protected(filter, lockdep_is_held(&filter_lock)));
+	rcu_barrier();
 	RCU_INIT_POINTER(filter, NULL);
 	mutex_unlock(&filter_lock);
 }

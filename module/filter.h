@@ -5,6 +5,7 @@
 #include <linux/types.h>
 
 #include "uapi/tcpstate.h"
+#include "uapi/tcpstate_match.h"
 
 #define TCPSTATE_FILTER_MAX_PORTS	16
 
@@ -20,8 +21,8 @@ enum tcpstate_seg_filter {
 	TCPSTATE_SEGMENTS_NONE,
 };
 
-/* One consistent set; replaced whole (RCU) when a parameter is written. */
-struct tcpstate_filter {
+/* The module parameters ports=, family=, segments=, as written. */
+struct tcpstate_params_filter {
 	u8 family;			/* enum tcpstate_family_filter */
 	u8 segments;			/* enum tcpstate_seg_filter */
 	u8 nr_ports;			/* 0: every port */
@@ -31,11 +32,18 @@ struct tcpstate_filter {
 int tcpstate_filter_init(void);
 void tcpstate_filter_uninit(void);
 
-bool tcpstate_filter_match(const struct tcpstate_rec *rec);
+/*
+ * The default filter: what the parameters say, as a session filter. A
+ * session that set none follows it, live. Call under rcu_read_lock();
+ * never NULL between init and uninit.
+ */
+const struct tcpstate_filter *tcpstate_filter_default(void);
+void tcpstate_filter_default_copy(struct tcpstate_filter *out);
+bool tcpstate_filter_default_match(const struct tcpstate_rec *rec);
 unsigned int tcpstate_filter_segments(void);
 
-int tcpstate_filter_parse_ports(const char *val, struct tcpstate_filter *f);
-int tcpstate_filter_parse_family(const char *val, struct tcpstate_filter *f);
-int tcpstate_filter_parse_segments(const char *val, struct tcpstate_filter *f);
+int tcpstate_filter_parse_ports(const char *val, struct tcpstate_params_filter *f);
+int tcpstate_filter_parse_family(const char *val, struct tcpstate_params_filter *f);
+int tcpstate_filter_parse_segments(const char *val, struct tcpstate_params_filter *f);
 
 #endif /* _TCPSTATE_FILTER_H */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Where events come from, and the one path they take into the ring.
+ * Where events come from, and the one path they take to the sessions.
  *
  * State changes: the sock:inet_sock_set_state tracepoint (hook=tracepoint)
  * or a kprobe on tcp_set_state() (hook=kprobe). The tracepoint is not
@@ -34,37 +34,17 @@
 #include "mark.h"
 #include "params.h"
 #include "record.h"
+#include "session.h"
 
-static struct tcpstate_ring *ring;
 static unsigned int hook_mode;
 
 /*
- * Offer @rec, about a socket of @net, to the reader: through the reader's
- * namespace scope and the filters, then into the ring, counted.
+ * Offer @rec, about a socket of @net, to the sessions (session.c): each
+ * takes it through its scope and filter into its own ring, counted.
  */
 void tcpstate_emit(const struct net *net, const struct tcpstate_rec *rec)
 {
-	struct tcpstate_net *tn;
-	const void *scope;
-	bool stored;
-
-	/* A reader scoped to one namespace is not offered the others. */
-	scope = READ_ONCE(ring->scope);
-	if (scope && scope != net)
-		return;
-	if (!tcpstate_filter_match(rec))
-		return;
-
-	/*
-	 * Counted before the reader can see it, so /proc never shows more
-	 * events read than recorded.
-	 */
-	tn = tcpstate_stats_net(net);
-	if (tn)
-		tcpstate_stats_inc(tn, TCPSTATE_EV_RECORDED);
-	stored = tcpstate_ring_write(ring, rec, net->net_cookie);
-	if (tn && !stored)
-		tcpstate_stats_inc(tn, TCPSTATE_EV_DROPPED);
+	tcpstate_sessions_emit(net, rec);
 }
 
 /* Counters count every event, whatever the filters and the reader. */
@@ -627,7 +607,7 @@ static void disarm_all(unsigned int from)
 	tracepoint_synchronize_unregister();
 }
 
-int tcpstate_hooks_init(struct tcpstate_ring *r, unsigned int hook)
+int tcpstate_hooks_init(unsigned int hook)
 {
 	struct tcpstate_arm arm_ctx = { 0 };
 	struct tcpstate_btf btf;
@@ -638,7 +618,6 @@ int tcpstate_hooks_init(struct tcpstate_ring *r, unsigned int hook)
 	check_trace_callback_type_inet_sock_set_state(probe_set_state);
 	check_trace_callback_type_tcp_receive_reset(probe_receive_reset);
 
-	ring = r;
 	hook_mode = hook;
 	groups_live = 0;
 
@@ -677,8 +656,8 @@ err_timewait_table:
 }
 
 /*
- * After this returns no probe is running or will run: the ring and the
- * counters may go. Unregistering k(ret)probes waits for their handlers;
+ * After this returns no probe is running or will run: the sessions and
+ * the counters may go. Unregistering k(ret)probes waits for their handlers;
  * the tracepoint probes need the explicit grace period (disarm_all()).
  */
 void tcpstate_hooks_uninit(void)

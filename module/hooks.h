@@ -12,7 +12,7 @@
 /* The n-th argument of the probed function, at its entry. */
 #define TCPSTATE_ARG(regs, n)	regs_get_kernel_argument(regs, n)
 
-int tcpstate_hooks_init(struct tcpstate_ring *ring, unsigned int hook);
+int tcpstate_hooks_init(unsigned int hook);
 void tcpstate_hooks_uninit(void);
 
 void tcpstate_emit(const struct net *net, const struct tcpstate_rec *rec);

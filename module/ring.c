@@ -40,7 +40,7 @@ static void ring_wake(struct irq_work *work)
 	struct tcpstate_ring *ring = container_of(work, struct tcpstate_ring,
 						  wake_work);
 
-	wake_up_interruptible(&ring->waitq);
+	wake_up_interruptible(ring->waitq);
 }
 
 static bool ring_has_records(const struct tcpstate_ring *ring)
@@ -65,7 +65,7 @@ static void ring_wake_timer(struct timer_list *t)
 		if (!ring_has_records(ring))
 			return;
 	}
-	wake_up_interruptible(&ring->waitq);
+	wake_up_interruptible(ring->waitq);
 }
 
 struct tcpstate_ring *tcpstate_ring_create(unsigned int nr_records)
@@ -98,7 +98,8 @@ struct tcpstate_ring *tcpstate_ring_create(unsigned int nr_records)
 	 */
 	ring->wake_work = IRQ_WORK_INIT_LAZY(ring_wake);
 	timer_setup(&ring->wake_timer, ring_wake_timer, 0);
-	init_waitqueue_head(&ring->waitq);
+	init_waitqueue_head(&ring->own_waitq);
+	ring->waitq = &ring->own_waitq;
 	return ring;
 
 err_tags:
@@ -129,6 +130,16 @@ void tcpstate_ring_set_wakeup(struct tcpstate_ring *ring,
 {
 	ring->wake_delay = delay_ms ? max(msecs_to_jiffies(delay_ms), 1UL) : 0;
 	ring->wake_mark = max(tcpstate_ring_capacity(ring) / 4, 1U);
+}
+
+/*
+ * Readers sleep on @waitq instead (a session's, which outlives a ring
+ * replaced under it). Set before the ring is shared.
+ */
+void tcpstate_ring_set_waitq(struct tcpstate_ring *ring,
+			     wait_queue_head_t *waitq)
+{
+	ring->waitq = waitq;
 }
 
 /*

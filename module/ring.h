@@ -12,7 +12,7 @@
 
 /*
  * A bounded ring of fixed-size records: many producers (the hooks, in any
- * context but NMI), one consumer (the reader of /dev/tcpstate).
+ * context but NMI), one consumer (the session's reader of /dev/tcpstate).
  *
  * head and tail are free-running 64-bit positions; a slot is position &
  * mask. They are only ever compared with != or subtracted, so wrap-around
@@ -51,14 +51,9 @@ struct tcpstate_ring {
 	unsigned long wake_delay;	/* jiffies; 0: every record wakes */
 	struct timer_list wake_timer;
 	struct irq_work wake_work;
-	wait_queue_head_t waitq;
-
-	/*
-	 * The attached reader's network namespace, or NULL when it may see
-	 * every namespace (or no reader is attached). Producers only compare
-	 * it with sock_net(): it is never dereferenced here.
-	 */
-	const void *scope;
+	/* Where the reader sleeps: own_waitq, or its session's. */
+	wait_queue_head_t *waitq;
+	wait_queue_head_t own_waitq;
 
 	u32 mask;		/* capacity - 1 */
 	struct tcpstate_rec *slots;
@@ -74,6 +69,8 @@ struct tcpstate_ring *tcpstate_ring_create(unsigned int nr_records);
 void tcpstate_ring_destroy(struct tcpstate_ring *ring);
 void tcpstate_ring_set_wakeup(struct tcpstate_ring *ring,
 			      unsigned int delay_ms);
+void tcpstate_ring_set_waitq(struct tcpstate_ring *ring,
+			     wait_queue_head_t *waitq);
 
 bool tcpstate_ring_write(struct tcpstate_ring *ring,
 			 const struct tcpstate_rec *rec, u64 tag);

@@ -41,6 +41,7 @@
 
 #include "compat.h"
 #include "filter.h"
+#include "session.h"
 #include "hooks.h"
 #include "mark.h"
 #include "record.h"
@@ -67,18 +68,27 @@ static bool is_synack(u8 flags)
 }
 
 /*
- * Does the filter want it: @acked says it is one of the ACKs recorded
- * with the control segments (handshake, FIN).
+ * Does any session want it (session.c keeps the kinds they want between
+ * them): @acked says it is one of the ACKs recorded with the control
+ * segments (handshake, FIN). No session, no record built.
  */
 static bool wanted(u8 flags, bool acked)
 {
-	switch (tcpstate_filter_segments()) {
-	case TCPSTATE_SEGMENTS_ALL:
+	u32 kinds = tcpstate_sessions_kinds();
+
+	if (kinds & TCPSTATE_KIND_SEGMENTS)
 		return true;
-	case TCPSTATE_SEGMENTS_NONE:
-		return false;
-	}
-	return (flags & CONTROL_FLAGS) || acked;
+	return (kinds & TCPSTATE_KIND_CONTROL) &&
+	       ((flags & CONTROL_FLAGS) || acked);
+}
+
+/* To the sessions, marked as control if it is one (see wanted()). */
+static void seg_emit(const struct net *net, struct tcpstate_rec *rec,
+		     bool acked)
+{
+	if ((rec->seg.tcp_flags & CONTROL_FLAGS) || acked)
+		rec->flags |= TCPSTATE_F_CONTROL;
+	tcpstate_emit(net, rec);
 }
 
 static void seg_init(struct tcpstate_rec *rec, const struct net *net,
@@ -177,11 +187,13 @@ static void rx_full(const struct sock *sk, const struct sk_buff *skb)
 	bool listener = sk->sk_state == TCP_LISTEN;
 	struct tcpstate_rec rec;
 	u32 len = payload(skb);
+	bool acked;
 
 	if (listener && is_syn(tcp_flag_byte(th)))
 		tcpstate_count(sock_net(sk), TCPSTATE_EV_SYN_IN);
 	/* At a listener, anything but a SYN is a cookie ACK or a stray. */
-	if (!wanted(tcp_flag_byte(th), listener || rx_ack_wanted(sk, th)))
+	acked = listener || rx_ack_wanted(sk, th);
+	if (!wanted(tcp_flag_byte(th), acked))
 		return;
 
 	seg_init(&rec, sock_net(sk), TCPSTATE_DIR_IN,
@@ -191,7 +203,7 @@ static void rx_full(const struct sock *sk, const struct sk_buff *skb)
 	tcpstate_record_rx_tuple(&rec, sk->sk_family, skb);
 	seg_header(&rec, th, len);
 	rec.seg.retrans = rx_retrans(sk, th, len);
-	tcpstate_emit(sock_net(sk), &rec);
+	seg_emit(sock_net(sk), &rec, acked);
 }
 
 static int kp_v4_do_rcv(struct kprobe *kp, struct pt_regs *regs)
@@ -232,7 +244,7 @@ static int kp_check_req(struct kprobe *kp, struct pt_regs *regs)
 	seg_header(&rec, th, payload(skb));
 	/* The SYN it was made from, again. */
 	rec.seg.retrans = th->syn && ntohl(th->seq) == tcp_rsk(req)->rcv_isn;
-	tcpstate_emit(sock_net(sk), &rec);
+	seg_emit(sock_net(sk), &rec, true);
 	return 0;
 }
 
@@ -259,7 +271,7 @@ static int kp_tw_process(struct kprobe *kp, struct pt_regs *regs)
 	rec.seg.retrans = th->fin &&
 		!after(ntohl(th->seq) + len + 1,
 		       READ_ONCE(tcp_twsk((const struct sock *)tw)->tw_rcv_nxt));
-	tcpstate_emit(twsk_net(tw), &rec);
+	seg_emit(twsk_net(tw), &rec, true);
 	return 0;
 }
 
@@ -274,7 +286,7 @@ static void rx_none(const struct net *net, const struct sk_buff *skb)
 	seg_init(&rec, net, TCPSTATE_DIR_IN, TCPSTATE_SOCK_NONE, 0);
 	tcpstate_record_rx_tuple(&rec, AF_UNSPEC, skb);
 	seg_header(&rec, th, payload(skb));
-	tcpstate_emit(net, &rec);
+	seg_emit(net, &rec, true);
 }
 
 /* ---- sent -------------------------------------------------------------- */
@@ -337,11 +349,12 @@ static void tx_full(const struct sock *sk, const struct sk_buff *skb)
 	const struct tcphdr *th = tcp_hdr(skb);
 	u32 len = payload(skb);
 	struct tcpstate_rec rec;
-	bool retrans;
+	bool retrans, acked;
 
 	retrans = tx_retrans(sk, th, len);
 	count_tx(sock_net(sk), tcp_flag_byte(th), retrans);
-	if (!wanted(tcp_flag_byte(th), tx_ack_wanted(sk, th, len)))
+	acked = tx_ack_wanted(sk, th, len);
+	if (!wanted(tcp_flag_byte(th), acked))
 		return;
 
 	seg_init(&rec, sock_net(sk), TCPSTATE_DIR_OUT, TCPSTATE_SOCK_FULL,
@@ -350,7 +363,7 @@ static void tx_full(const struct sock *sk, const struct sk_buff *skb)
 	tcpstate_record_sock_tuple(&rec, sk);
 	seg_header(&rec, th, len);
 	rec.seg.retrans = retrans;
-	tcpstate_emit(sock_net(sk), &rec);
+	seg_emit(sock_net(sk), &rec, acked);
 }
 
 /*
@@ -384,7 +397,7 @@ static void tx_synack(const struct sock *listener, const struct sk_buff *skb,
 	else if (tcpstate_group_live(TCPSTATE_GROUP_REQUESTS))
 		tcpstate_reqsk_cookie_sent(net, &rec);
 	if (wanted(tcp_flag_byte(th), true))
-		tcpstate_emit(net, &rec);
+		seg_emit(net, &rec, true);
 }
 
 /* ip_queue_xmit(sk, skb, fl) */
@@ -456,7 +469,7 @@ static void tx_reply(const struct sock *sk, const struct sk_buff *skb,
 	rec.seg.seq = seq;
 	rec.seg.ack = ack;
 	rec.seg.win = win;
-	tcpstate_emit(net, &rec);
+	seg_emit(net, &rec, true);
 }
 
 /*

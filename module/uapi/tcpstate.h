@@ -37,6 +37,7 @@ enum tcpstate_rec_type {
 #define TCPSTATE_F_TASK		0x0001	/* pid and comm are valid: process context */
 #define TCPSTATE_F_CHILD_TUPLE	0x0002	/* passive child: tuple taken from its request */
 #define TCPSTATE_F_TIMEWAIT	0x0004	/* about the connection's TIME_WAIT socket */
+#define TCPSTATE_F_CONTROL	0x0008	/* a segment recorded as control (TCPSTATE_KIND_CONTROL) */
 
 /*
  * TCP states, numbered as the kernel numbers them (include/net/tcp_states.h,
@@ -221,8 +222,98 @@ enum tcpstate_group {
 	TCPSTATE_NR_GROUPS = 6
 };
 
+/*
+ * Sessions. Each open() of /dev/tcpstate is a session: its own buffer,
+ * read position, loss accounting (LOST records) and filters. A record is
+ * offered to every session whose scope and filter want it; a session
+ * that does not read loses its own records, never another's. A session
+ * opened in a network namespace other than the initial one sees only
+ * that namespace.
+ *
+ * Record kinds a filter selects (struct tcpstate_filter.kinds):
+ */
+#define TCPSTATE_KIND_STATES	0x01	/* full sockets' state changes */
+#define TCPSTATE_KIND_CONTROL	0x02	/* SYN, FIN, RST; handshake and FIN ACKs */
+#define TCPSTATE_KIND_SEGMENTS	0x04	/* every other segment (data, pure ACKs) */
+#define TCPSTATE_KIND_REQUESTS	0x08	/* request socket records */
+#define TCPSTATE_KIND_TIMEWAIT	0x10	/* TIME_WAIT sockets' state records */
+#define TCPSTATE_KINDS_ALL	0x1f
+
+#define TCPSTATE_FILTER_PORTS	16
+#define TCPSTATE_FILTER_ADDRS	8
+
+/* An address prefix: IPv6, or IPv4 as IPv4-mapped IPv6 (bits 96 + n). */
+struct tcpstate_prefix {
+	__u8 addr[16];			/* bits past the prefix zero */
+	__u8 bits;			/* 0..128 */
+	__u8 __pad0[3];			/* zero */
+};					/* 20 */
+
+/*
+ * What a session records. Every condition set must hold; within a list
+ * (ports, addrs) one entry matching is enough. Ports and addresses match
+ * the local or the remote end. pid and comm, when set, select process-
+ * context events of that process only (TCPSTATE_F_TASK): segments and
+ * state changes in softirq context belong to no process and do not pass.
+ * Lost records are never filtered.
+ */
+struct tcpstate_filter {
+	__u32 kinds;			/* TCPSTATE_KIND_*, at least one */
+	__u16 family;			/* 0: both; AF_INET (mapped too) or AF_INET6 */
+	__u8 nr_ports;			/* 0: every port */
+	__u8 nr_addrs;			/* 0: every address */
+	__u32 netns;			/* netns inode; 0: every namespace in scope */
+	__u32 pid;			/* tgid; 0: any */
+	char comm[16];			/* "": any; else NUL-terminated */
+	__u16 ports[TCPSTATE_FILTER_PORTS];	/* 1..65535 */
+	struct tcpstate_prefix addrs[TCPSTATE_FILTER_ADDRS];
+	__u64 __reserved[2];		/* zero */
+};					/* 240 */
+
+/* struct tcpstate_session_info.flags */
+#define TCPSTATE_SESSION_DEFAULT_FILTER	0x1	/* follows the module parameters */
+#define TCPSTATE_SESSION_SELF		0x2	/* the caller's own session */
+
+/* One session's figures. recorded = read + dropped + discarded + buffered. */
+struct tcpstate_session_info {
+	__u32 id;			/* from 1, per module load */
+	__u32 pid;			/* tgid of the process that opened it */
+	char comm[16];			/* its comm then */
+	__u32 netns;			/* scope: 0 every namespace, else this one */
+	__u32 nr_records;		/* buffer capacity */
+	__u32 flags;			/* TCPSTATE_SESSION_* */
+	__u32 __pad0;			/* zero */
+	__u64 recorded;			/* events its filter took */
+	__u64 read;			/* ... copied to it */
+	__u64 dropped;			/* ... lost: its buffer was full */
+	__u64 discarded;		/* ... thrown away by SET_BUFFER */
+	__u64 buffered;			/* ... waiting in its buffer */
+	__u64 opened_ns;		/* CLOCK_MONOTONIC of its open() */
+	struct tcpstate_filter filter;	/* in effect now */
+};					/* 328 */
+
+/* TCPSTATE_IOC_SESSIONS: the sessions the caller may see (its namespace's, or all from the initial one). */
+struct tcpstate_sessions {
+	__u32 nr;			/* in: entries at ptr; out: entries written */
+	__u32 total;			/* out: sessions there are to see */
+	__u64 ptr;			/* struct tcpstate_session_info[nr] */
+};
+
 #define TCPSTATE_IOC_MAGIC	0xB7
 #define TCPSTATE_IOC_INFO	_IOR(TCPSTATE_IOC_MAGIC, 1, struct tcpstate_info)
+/* Replace this session's filter; takes effect for the next event. */
+#define TCPSTATE_IOC_SET_FILTER	_IOW(TCPSTATE_IOC_MAGIC, 2, struct tcpstate_filter)
+/* This session's filter (the module parameters' if it set none). */
+#define TCPSTATE_IOC_GET_FILTER	_IOR(TCPSTATE_IOC_MAGIC, 3, struct tcpstate_filter)
+/*
+ * A new buffer of this many records (16..1048576, rounded up to a power
+ * of two). Only before the first read() or poll(): EBUSY after. What the
+ * old one held is discarded (counted).
+ */
+#define TCPSTATE_IOC_SET_BUFFER	_IOW(TCPSTATE_IOC_MAGIC, 4, __u32)
+/* This session's figures. */
+#define TCPSTATE_IOC_SESSION	_IOR(TCPSTATE_IOC_MAGIC, 5, struct tcpstate_session_info)
+#define TCPSTATE_IOC_SESSIONS	_IOWR(TCPSTATE_IOC_MAGIC, 6, struct tcpstate_sessions)
 
 static_assert(sizeof(struct tcpstate_state) == 32, "state payload is 32 bytes");
 static_assert(sizeof(struct tcpstate_lost) == 32, "lost payload is 32 bytes");
@@ -232,5 +323,10 @@ static_assert(sizeof(struct tcpstate_rec) == 128, "record is 128 bytes");
 static_assert(offsetof(struct tcpstate_rec, laddr) == 48, "laddr at 48");
 static_assert(offsetof(struct tcpstate_rec, state) == 96, "payload at 96");
 static_assert(sizeof(struct tcpstate_info) == 56, "info is 56 bytes");
+static_assert(sizeof(struct tcpstate_prefix) == 20, "prefix is 20 bytes");
+static_assert(sizeof(struct tcpstate_filter) == 240, "filter is 240 bytes");
+static_assert(offsetof(struct tcpstate_filter, addrs) == 64, "addrs at 64");
+static_assert(sizeof(struct tcpstate_session_info) == 328, "session info is 328 bytes");
+static_assert(sizeof(struct tcpstate_sessions) == 16, "sessions is 16 bytes");
 
 #endif /* _UAPI_TCPSTATE_H */

@@ -59,7 +59,7 @@ KUNIT_ARRAY_PARAM(ports, ports_cases, ports_desc);
 static void filter_parse_ports_table(struct kunit *test)
 {
 	const struct ports_case *c = test->param_value;
-	struct tcpstate_filter f = { .nr_ports = 99 };
+	struct tcpstate_params_filter f = { .nr_ports = 99 };
 	unsigned int i;
 
 	KUNIT_EXPECT_EQ(test, tcpstate_filter_parse_ports(c->val, &f), c->ret);
@@ -103,7 +103,7 @@ KUNIT_ARRAY_PARAM(name, name_cases, name_desc);
 static void filter_parse_family_and_segments_table(struct kunit *test)
 {
 	const struct name_case *c = test->param_value;
-	struct tcpstate_filter f = { .family = 77, .segments = 77 };
+	struct tcpstate_params_filter f = { .family = 77, .segments = 77 };
 	int ret;
 
 	if (c->segments)
@@ -213,7 +213,7 @@ static void filter_match_table(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, set_param(test, "ports", c->ports), 0);
 	KUNIT_ASSERT_EQ(test, set_param(test, "family", c->family), 0);
 	rec_with(&rec, c->rec_family, c->lport, c->rport, c->mapped);
-	KUNIT_EXPECT_EQ(test, tcpstate_filter_match(&rec), c->match);
+	KUNIT_EXPECT_EQ(test, tcpstate_filter_default_match(&rec), c->match);
 	reset_filter(test);
 }
 
@@ -240,9 +240,9 @@ static void filter_param_write_is_all_or_nothing(struct kunit *test)
 	get_param(test, "ports", buf);
 	KUNIT_EXPECT_STREQ(test, buf, "80,443\n");
 	rec_with(&rec, AF_INET, 443, 1, false);
-	KUNIT_EXPECT_TRUE(test, tcpstate_filter_match(&rec));
+	KUNIT_EXPECT_TRUE(test, tcpstate_filter_default_match(&rec));
 	rec_with(&rec, AF_INET, 22, 1, false);
-	KUNIT_EXPECT_FALSE(test, tcpstate_filter_match(&rec));
+	KUNIT_EXPECT_FALSE(test, tcpstate_filter_default_match(&rec));
 
 	KUNIT_EXPECT_EQ(test, set_param(test, "family", "ipv7"), -EINVAL);
 	get_param(test, "family", buf);
@@ -259,7 +259,7 @@ static void filter_param_write_is_all_or_nothing(struct kunit *test)
 	reset_filter(test);
 	KUNIT_EXPECT_EQ(test, tcpstate_filter_segments(), (unsigned int)TCPSTATE_SEGMENTS_CONTROL);
 	rec_with(&rec, AF_INET, 22, 1, false);
-	KUNIT_EXPECT_TRUE(test, tcpstate_filter_match(&rec));
+	KUNIT_EXPECT_TRUE(test, tcpstate_filter_default_match(&rec));
 }
 
 static int filter_suite_init(struct kunit_suite *suite)

@@ -41,6 +41,7 @@
 #include "filter.h"
 #include "hooks.h"
 #include "ring.h"
+#include "session.h"
 #include "sockets.h"
 #include "stats.h"
 #include "tcpstate_kunit.h"
@@ -134,6 +135,7 @@ static void read_counters(struct counters *c)
 /* --- per-case fixture: a ring, the hooks on it --------------------------------- */
 
 struct fixture {
+	struct tcpstate_session *sess;
 	struct tcpstate_ring *ring;
 	bool hooked;
 	struct tcpstate_rec *recs;	/* everything read from the ring */
@@ -156,12 +158,21 @@ static int hooks_test_init(struct kunit *test)
 	f->recs = kunit_kcalloc(test, RING_RECORDS, sizeof(*f->recs), GFP_KERNEL);
 	if (!f->recs)
 		return -ENOMEM;
-	f->ring = tcpstate_ring_create(RING_RECORDS);
+	/* A session as open() makes one, with a ring of our size. */
+	f->sess = tcpstate_session_open(&init_net);
+	if (IS_ERR(f->sess))
+		return PTR_ERR(f->sess);
+	test->priv = f;
+	mutex_lock(&f->sess->read_lock);
+	f->ring = tcpstate_session_replace_ring(f->sess, RING_RECORDS);
+	mutex_unlock(&f->sess->read_lock);
 	if (IS_ERR(f->ring))
 		return PTR_ERR(f->ring);
-	test->priv = f;
+	/* The session's first ring: nothing was recorded in it yet. */
+	tcpstate_ring_destroy(f->ring);
+	f->ring = tcpstate_session_ring(f->sess);
 	read_counters(&f->before);
-	ret = tcpstate_hooks_init(f->ring, hook);
+	ret = tcpstate_hooks_init(hook);
 	if (ret)
 		return ret;
 	f->hooked = true;
@@ -174,11 +185,13 @@ static void hooks_test_exit(struct kunit *test)
 
 	if (!f)
 		return;
-	/* No probe runs after this: the ring may go. */
+	/* No probe runs after this: the session may go. */
 	if (f->hooked)
 		tcpstate_hooks_uninit();
-	if (!IS_ERR_OR_NULL(f->ring))
-		tcpstate_ring_destroy(f->ring);
+	if (!IS_ERR_OR_NULL(f->sess)) {
+		tcpstate_session_unlist(f->sess);
+		tcpstate_session_free(f->sess);
+	}
 }
 
 /* As tcpstate.ko's init: counters, then filters; the hooks per case. */
@@ -656,22 +669,25 @@ static void expect_nothing_recorded(struct kunit *test, struct fixture *f)
 }
 
 /*
- * What keeps events out of the ring: a reader scoped to another
- * namespace (ring->scope, set by dev.c's open()), and the filters. The
- * transition counters count regardless; events_recorded only what was
- * offered.
+ * What keeps events out of a session's ring: its scope (a session opened
+ * in another namespace), and the filters. The transition counters count
+ * regardless; events_recorded only what a session took.
  */
 static void hooks_scope_and_filters_keep_events_out(struct kunit *test)
 {
 	static const struct hook_case ipv4 = { "ipv4", AF_INET, AF_INET,
 					       TCPSTATE_HOOK_TRACEPOINT };
-	static const int elsewhere;	/* stands for another struct net */
+	/* Stands for another namespace: compared, never dereferenced. */
+	static const int elsewhere;
 	struct fixture *f = test->priv;
+	struct net *own = f->sess->net;
 
 	/* Scoped elsewhere: nothing from init_net reaches the ring. */
-	WRITE_ONCE(f->ring->scope, &elsewhere);
+	WRITE_ONCE(f->sess->net, (struct net *)&elsewhere);
+	WRITE_ONCE(f->sess->scoped, true);
 	expect_nothing_recorded(test, f);
-	WRITE_ONCE(f->ring->scope, NULL);
+	WRITE_ONCE(f->sess->scoped, false);
+	WRITE_ONCE(f->sess->net, own);
 
 	/* family=ipv6: an IPv4 connection is filtered out, every record. */
 	KUNIT_ASSERT_EQ(test, set_param("family", "ipv6"), 0);
@@ -683,11 +699,11 @@ static void hooks_scope_and_filters_keep_events_out(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, set_param("ports", ""), 0);
 
 	/* Scoped to init_net, family=ipv4: every change recorded. */
-	WRITE_ONCE(f->ring->scope, &init_net);
+	WRITE_ONCE(f->sess->scoped, true);
 	KUNIT_EXPECT_EQ(test, set_param("family", "ipv4"), 0);
 	read_counters(&f->before);
 	connect_accept_close(test, &ipv4);
-	WRITE_ONCE(f->ring->scope, NULL);
+	WRITE_ONCE(f->sess->scoped, false);
 	KUNIT_EXPECT_EQ(test, set_param("family", "all"), 0);
 }
 

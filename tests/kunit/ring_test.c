@@ -201,7 +201,7 @@ static void ring_create_empty_and_zeroed(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ring->head, 0ULL);
 	KUNIT_EXPECT_EQ(test, ring->tail, 0ULL);
 	KUNIT_EXPECT_EQ(test, ring->lost, 0ULL);
-	KUNIT_EXPECT_NULL(test, ring->scope);
+	KUNIT_EXPECT_PTR_EQ(test, ring->waitq, &ring->own_waitq);
 	KUNIT_EXPECT_FALSE(test, ring->reader_waiting);
 	/* Slots reach userspace: none may hold stale kernel memory. */
 	KUNIT_EXPECT_NULL(test, memchr_inv(ring->slots, 0, 16 * sizeof(*ring->slots)));
@@ -530,7 +530,7 @@ static int waiter_fn(void *data)
 {
 	struct waiter *w = data;
 
-	w->ret = wait_event_interruptible_timeout(w->ring->waitq,
+	w->ret = wait_event_interruptible_timeout(*w->ring->waitq,
 						  tcpstate_ring_poll_ready(w->ring),
 						  10 * HZ);
 	complete(&w->done);

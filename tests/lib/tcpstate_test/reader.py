@@ -20,13 +20,128 @@ PROC = "/proc/net/tcpstate"
 
 REC_SIZE = 128
 REC_STATE, REC_LOST, REC_SEGMENT, REC_REQUEST = 1, 2, 3, 4
-F_TASK, F_CHILD_TUPLE, F_TIMEWAIT = 0x1, 0x2, 0x4
+F_TASK, F_CHILD_TUPLE, F_TIMEWAIT, F_CONTROL = 0x1, 0x2, 0x4, 0x8
 ABI_VERSION = 2
 HOOKS = {1: "tracepoint", 2: "kprobe"}
 STATES = TCP_STATES
 # _IOR(0xB7, 1, struct tcpstate_info): dir=2 (read), size 56
 IOC_INFO = (2 << 30) | (56 << 16) | (0xB7 << 8) | 1
 INFO_FMT = "<IIIIII4Q"
+
+# Sessions (uapi/tcpstate.h): filters, buffers, figures.
+KINDS = {"states": 0x1, "control": 0x2, "segments": 0x4, "requests": 0x8, "timewait": 0x10}
+KINDS_ALL = 0x1f
+FILTER_FMT = "<IHBBII16s16H" + "16sB3x" * 8 + "2Q"        # struct tcpstate_filter
+FILTER_SIZE = struct.calcsize(FILTER_FMT)
+SESSION_FMT = "<II16sIIII6Q"                            # struct tcpstate_session_info, less its filter
+SESSION_SIZE = struct.calcsize(SESSION_FMT) + FILTER_SIZE
+SESSIONS_FMT = "<IIQ"
+SESSION_SELF, SESSION_DEFAULT_FILTER = 0x2, 0x1
+
+
+def _ioc(d, nr, size):
+    return (d << 30) | (size << 16) | (0xB7 << 8) | nr
+
+
+IOC_SET_FILTER = _ioc(1, 2, FILTER_SIZE)
+IOC_GET_FILTER = _ioc(2, 3, FILTER_SIZE)
+IOC_SET_BUFFER = _ioc(1, 4, 4)
+IOC_SESSION = _ioc(2, 5, SESSION_SIZE)
+IOC_SESSIONS = _ioc(3, 6, struct.calcsize(SESSIONS_FMT))
+assert (FILTER_SIZE, SESSION_SIZE) == (240, 328)
+
+
+def prefix(text):
+    """"10.0.0.0/8" or "2001:db8::/32" -> (16 bytes, bits), IPv4 as mapped."""
+    addr, _, bits = text.partition("/")
+    try:
+        raw = b"\0" * 10 + b"\xff\xff" + socket.inet_pton(socket.AF_INET, addr)
+        n = 96 + int(bits or 32)
+    except OSError:
+        raw = socket.inet_pton(socket.AF_INET6, addr)
+        n = int(bits or 128)
+    return raw, n
+
+
+def pack_filter(kinds=KINDS_ALL, family=0, ports=(), addrs=(), netns=0, pid=0, comm=b"",
+                nr_ports=None, nr_addrs=None, reserved=(0, 0), raw_addrs=None):
+    """struct tcpstate_filter; nr_*, raw_addrs and reserved may be set to bad values."""
+    ports = list(ports) + [0] * (16 - len(ports))
+    pre = raw_addrs if raw_addrs is not None else [prefix(a) for a in addrs]
+    flat = []
+    for i in range(8):
+        flat += list(pre[i]) if i < len(pre) else [b"", 0]
+    return struct.pack(FILTER_FMT, kinds, family,
+                       len([p for p in ports if p]) if nr_ports is None else nr_ports,
+                       len(pre) if nr_addrs is None else nr_addrs, netns, pid,
+                       comm if isinstance(comm, bytes) else comm.encode(), *ports, *flat, *reserved)
+
+
+def unpack_filter(b):
+    v = struct.unpack(FILTER_FMT, bytes(b))
+    kinds, family, nr_ports, nr_addrs, netns, pid, comm = v[:7]
+    ports = list(v[7:7 + nr_ports])
+    pre = v[23:39]
+    addrs = [(pre[2 * i], pre[2 * i + 1]) for i in range(nr_addrs)]
+    return {"kinds": kinds, "family": family, "ports": ports, "addrs": addrs, "netns": netns,
+            "pid": pid, "comm": comm.split(b"\0")[0].decode()}
+
+
+def set_filter(fd, **kw):
+    fcntl.ioctl(fd, IOC_SET_FILTER, pack_filter(**kw))
+
+
+def get_filter(fd):
+    buf = bytearray(FILTER_SIZE)
+    fcntl.ioctl(fd, IOC_GET_FILTER, buf, True)
+    return unpack_filter(buf)
+
+
+def set_buffer(fd, nr):
+    fcntl.ioctl(fd, IOC_SET_BUFFER, struct.pack("<I", nr))
+
+
+def _session(b):
+    n = struct.calcsize(SESSION_FMT)
+    v = struct.unpack(SESSION_FMT, bytes(b[:n]))
+    d = dict(zip(("id", "pid", "comm", "netns", "nr_records", "flags", "pad", "recorded", "read",
+                  "dropped", "discarded", "buffered", "opened_ns"), v))
+    d["comm"] = d["comm"].split(b"\0")[0].decode()
+    d["filter"] = unpack_filter(b[n:])
+    return d
+
+
+def session_info(fd):
+    buf = bytearray(SESSION_SIZE)
+    fcntl.ioctl(fd, IOC_SESSION, buf, True)
+    return _session(buf)
+
+
+def sessions_list(fd, nr=64):
+    """(sessions the caller may see, as dicts; the total there is)."""
+    arr = bytearray(SESSION_SIZE * max(nr, 1))
+    import ctypes
+    cbuf = (ctypes.c_char * len(arr)).from_buffer(arr)
+    req = bytearray(struct.pack(SESSIONS_FMT, nr, 0, ctypes.addressof(cbuf)))
+    fcntl.ioctl(fd, IOC_SESSIONS, req, True)
+    got, total, _ = struct.unpack(SESSIONS_FMT, bytes(req))
+    out = [_session(arr[i * SESSION_SIZE:(i + 1) * SESSION_SIZE]) for i in range(got)]
+    del cbuf
+    return out, total
+
+
+def read_all(fd):
+    """Every record a non-blocking fd has now, decoded."""
+    buf = b""
+    while True:
+        try:
+            b = os.read(fd, REC_SIZE * 256)
+        except BlockingIOError:
+            break
+        if not b:
+            break
+        buf += b
+    return decode_records(buf)
 
 PROC_ORDER = ["events_recorded", "events_dropped", "events_read", "events_discarded",
               "events_buffered", "events_missed", "active_opens", "passive_opens", "failed_opens",
