@@ -317,8 +317,7 @@ static long ioc_sessions(struct tcpstate_session *s, void __user *arg)
 
 	if (copy_from_user(&req, arg, sizeof(req)))
 		return -EFAULT;
-	ret = tcpstate_sessions_list(current->nsproxy->net_ns, s, &req,
-				     u64_to_user_ptr(req.ptr));
+	ret = tcpstate_sessions_list(s, &req, u64_to_user_ptr(req.ptr));
 	if (ret)
 		return ret;
 	return copy_to_user(arg, &req, sizeof(req)) ? -EFAULT : 0;

@@ -342,15 +342,18 @@ void tcpstate_session_info(struct tcpstate_session *s,
 }
 
 /*
- * TCPSTATE_IOC_SESSIONS: every session a caller in @net may see: all of
- * them from the initial namespace, else those scoped to @net. Copied out
- * under sessions_lock (the list cannot change; a fault may sleep, which
- * a mutex allows), at most req->nr.
+ * TCPSTATE_IOC_SESSIONS: every session @self may see: all of them from
+ * an unscoped session (opened in the initial namespace), else those
+ * scoped to its namespace. By the session's scope, not the caller's
+ * current namespace: what was checked at open() is what counts. Copied
+ * out under sessions_lock (the list cannot change; a fault may sleep,
+ * which a mutex allows), at most req->nr.
  */
-int tcpstate_sessions_list(const struct net *net, struct tcpstate_session *self,
+int tcpstate_sessions_list(struct tcpstate_session *self,
 			   struct tcpstate_sessions *req,
 			   struct tcpstate_session_info __user *out)
 {
+	const struct net *net = self->scoped ? self->net : NULL;
 	struct tcpstate_session_info *info;
 	const struct tcpstate_filter *f;
 	struct tcpstate_session *s;
@@ -362,7 +365,7 @@ int tcpstate_sessions_list(const struct net *net, struct tcpstate_session *self,
 		return -ENOMEM;
 	mutex_lock(&sessions_lock);
 	list_for_each_entry(s, &sessions, node) {
-		if (!net_eq(net, &init_net) && (!s->scoped || !net_eq(s->net, net)))
+		if (net && (!s->scoped || !net_eq(s->net, net)))
 			continue;
 		total++;
 		if (n >= req->nr)

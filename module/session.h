@@ -69,7 +69,7 @@ void tcpstate_session_get_filter(struct tcpstate_session *s,
 				 struct tcpstate_filter *f);
 void tcpstate_session_info(struct tcpstate_session *s,
 			   struct tcpstate_session_info *info);
-int tcpstate_sessions_list(const struct net *net, struct tcpstate_session *self,
+int tcpstate_sessions_list(struct tcpstate_session *self,
 			   struct tcpstate_sessions *req,
 			   struct tcpstate_session_info __user *out);
 

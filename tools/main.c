@@ -25,6 +25,8 @@
 
 #include "conns.h"
 #include "export.h"
+#include "recfilter.h"
+#include "sessions.h"
 #include "format.h"
 #include "jsonl.h"
 #include "ladder.h"
@@ -36,6 +38,8 @@
 #include "version.h"
 
 #define DEFAULT_DEVICE		"/dev/" TCPSTATE_DEV_NAME
+/* Where `ip netns add NAME` puts its names (-N NAME). */
+#define NETNS_DIR		"/var/run/netns"
 #define DEFAULT_PROCFILE	"/proc/net/" TCPSTATE_PROC_NAME
 #define READ_BATCH		256	/* records per read() */
 #define STR_(x)			#x
@@ -51,12 +55,13 @@ enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2, EXIT_PARTIAL = 3 };
 static const char usage_text[] =
 "USAGE\n"
 "  tcpstate dump [--json | -T wall|mono|rel] [--ms] [-n COUNT]\n"
-"                [-d DEVICE | -r FILE [--strict]]\n"
+"                [-d DEVICE | -r FILE [--strict]] [FILTER...]\n"
 "  tcpstate conns [-r FILE [--strict] | -d DEVICE] [--summary | --follow]\n"
 "                 [--absolute] [--width COLUMNS] [--svg | --html]\n"
 "                 [--no-color | --color] [-P PORT[,PORT...]] [-a ADDR]\n"
 "                 [-s STATE] [-N NETNS] [--close-wait SECONDS]\n"
 "  tcpstate stats [--json | --dot | --prometheus] [-p PROCFILE]\n"
+"  tcpstate stats --sessions [-d DEVICE]\n"
 "  tcpstate -h | --help\n"
 "  tcpstate --version\n";
 
@@ -99,7 +104,20 @@ static const char help_details[] =
 "                count as one); \"-\" for the first one seen\n"
 "  -n COUNT      dump: exit after COUNT events of any kind (state changes,\n"
 "                segments, request events); lost-event notices don't count\n"
-"  -d DEVICE     dump, conns: read DEVICE instead of " DEFAULT_DEVICE "\n"
+"  -d DEVICE     dump, conns, stats --sessions: read DEVICE instead of\n"
+"                " DEFAULT_DEVICE "\n"
+"  --sessions    stats: who has the device open: each session's process,\n"
+"                scope, buffer, figures and filter (this one included)\n"
+"FILTER (dump): live, the module applies it to this reader's own session;\n"
+"with -r, the same test runs on each record. Lost-record notices always pass.\n"
+"  -P, --port PORT[,PORT...]   a local or remote port (up to 16)\n"
+"  -a, --addr ADDR[/PREFIX]    a local or remote address in it (up to 8)\n"
+"  -4, -6                      IPv4 (IPv4-mapped too) or IPv6 only\n"
+"  -N, --netns NAME|INODE      one namespace (ip netns list, or its inode)\n"
+"  --pid PID, --comm COMM      process-context events of it only (softirq\n"
+"                              events belong to no process and do not pass)\n"
+"  --kinds LIST                states,control,segments,requests,timewait or\n"
+"                              all (default: the module parameters')\n"
 "  -p PROCFILE   stats: read PROCFILE instead of " DEFAULT_PROCFILE "\n"
 "  --dot         stats: the TCP state diagram as Graphviz DOT, each edge\n"
 "                labelled with its count (render: dot -Tsvg)\n"
@@ -178,7 +196,7 @@ static const char help_details[] =
 
 /* Long-only options: values past any char. */
 enum {
-	OPT_JSON = 0x100, OPT_DOT, OPT_PROMETHEUS, OPT_SUMMARY, OPT_ABSOLUTE,
+	OPT_JSON = 0x100, OPT_SESSIONS, OPT_DOT, OPT_PROMETHEUS, OPT_SUMMARY, OPT_ABSOLUTE,
 	OPT_NO_COLOR, OPT_COLOR, OPT_CLOSE_WAIT, OPT_STRICT, OPT_WIDTH, OPT_MS,
 	OPT_SVG, OPT_HTML,
 };
@@ -188,6 +206,12 @@ static const struct option dump_options[] = {
 	{ "strict", no_argument, NULL, OPT_STRICT },
 	{ "time", required_argument, NULL, 'T' },
 	{ "ms", no_argument, NULL, OPT_MS },
+	{ "port", required_argument, NULL, 'P' },
+	{ "addr", required_argument, NULL, 'a' },
+	{ "netns", required_argument, NULL, 'N' },
+	{ "pid", required_argument, NULL, RECFILTER_OPT_PID },
+	{ "comm", required_argument, NULL, RECFILTER_OPT_COMM },
+	{ "kinds", required_argument, NULL, RECFILTER_OPT_KINDS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -196,6 +220,8 @@ static const struct option stats_options[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "dot", no_argument, NULL, OPT_DOT },
 	{ "prometheus", no_argument, NULL, OPT_PROMETHEUS },
+	{ "sessions", no_argument, NULL, OPT_SESSIONS },
+	{ "device", required_argument, NULL, 'd' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -228,6 +254,7 @@ struct dump_opts {
 	enum time_mode time;		/* -T */
 	bool time_set;
 	bool ms;			/* --ms: the MS column */
+	struct recfilter rf;		/* -P -a -4 -6 -N --pid --comm --kinds */
 };
 
 enum batch_result { BATCH_MORE, BATCH_DONE, BATCH_BAD };
@@ -316,6 +343,20 @@ static void no_more_args(int argc, char *argv[])
 }
 
 /* Explains a failed open of path (errno) in terms of the module. */
+/* The module's max_sessions, as text ("?" if it cannot be read). */
+static const char *max_sessions_now(void)
+{
+	static char buf[16];
+	FILE *f = fopen("/sys/module/tcpstate/parameters/max_sessions", "r");
+
+	if (!f || !fgets(buf, sizeof(buf), f))
+		strcpy(buf, "?");
+	if (f)
+		fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	return buf;
+}
+
 static int open_failed(const char *path, bool device)
 {
 	int err = errno;
@@ -327,8 +368,8 @@ static int open_failed(const char *path, bool device)
 		return fail("permission denied opening %s: reading needs CAP_NET_ADMIN (run as root)",
 			    path);
 	if (device && err == EBUSY)
-		return fail("%s is busy: another reader has it open (one reader at a time)",
-			    path);
+		return fail("%s: every session is taken (max_sessions=%s open already); close one, or raise /sys/module/tcpstate/parameters/max_sessions",
+			    path, max_sessions_now());
 	return fail("cannot open %s: %s", path, strerror(err));
 }
 
@@ -683,7 +724,11 @@ static void parse_dump_args(int argc, char *argv[], struct dump_opts *o)
 {
 	int opt;
 
-	while ((opt = next_option(argc, argv, ":n:d:r:T:h", dump_options)) != -1) {
+	char err[RECFILTER_ERR_MAX];
+
+	while ((opt = next_option(argc, argv, ":n:d:r:T:P:a:N:46h", dump_options)) != -1) {
+		if (recfilter_option(&o->rf, opt, optarg, NETNS_DIR, err, sizeof(err)) < 0)
+			usage_error("%s", err);
 		switch (opt) {
 		case OPT_MS:
 			o->ms = true;
@@ -755,8 +800,10 @@ static int dump_saved(const struct dump_opts *o)
 		format_json_clock(stdout, sv.clock_mono, sv.clock_utc);
 	else if (!o->json)
 		format_text_header_t(stdout, &d.time);
-	for (i = 0; i < sv.nr && print_record(&sv.recs[i], &d) == BATCH_MORE; i++)
-		;
+	for (i = 0; i < sv.nr; i++)
+		if (recfilter_match(&o->rf, &sv.recs[i]) &&
+		    print_record(&sv.recs[i], &d) != BATCH_MORE)
+			break;
 	state_times_free(&ms);
 	free(sv.recs);
 	frc = flush_stdout();
@@ -765,6 +812,7 @@ static int dump_saved(const struct dump_opts *o)
 
 static int cmd_dump(int argc, char *argv[])
 {
+	char err[RECFILTER_ERR_MAX];
 	struct dump_opts o = { 0 };
 	sigset_t poll_mask;
 	int fd, rc;
@@ -777,25 +825,55 @@ static int cmd_dump(int argc, char *argv[])
 	fd = open_device(o.device, &rc);
 	if (fd < 0)
 		return rc;
+	if (recfilter_apply(&o.rf, fd, err, sizeof(err)) < 0) {
+		close(fd);
+		return fail("%s: %s", o.device, err);
+	}
 	catch_stop_signals(&poll_mask);
 	rc = dump_records(fd, &o, &poll_mask);
 	close(fd);
 	return rc;
 }
 
+/* stats --sessions: every session the caller may see (this one too). */
+static int stats_sessions(const char *device)
+{
+	struct tcpstate_session_info *s;
+	unsigned int total;
+	int fd, rc, n;
+
+	fd = open_device(device, &rc);
+	if (fd < 0)
+		return rc;
+	n = sessions_fetch(fd, &s, &total);
+	close(fd);
+	if (n < 0)
+		return fail("TCPSTATE_IOC_SESSIONS on %s: %s", device, strerror(errno));
+	sessions_print(stdout, s, (unsigned int)n, total);
+	free(s);
+	return flush_stdout();
+}
+
 static int cmd_stats(int argc, char *argv[])
 {
 	void (*print)(FILE *out, const struct stats *st) = stats_print_text;
-	const char *path = DEFAULT_PROCFILE, *format = NULL;
+	const char *path = DEFAULT_PROCFILE, *format = NULL, *device = NULL;
 	struct stats st = { 0 };
+	bool sessions = false;
 	char err[STATS_ERR_MAX];
 	FILE *in;
 	int opt, rc;
 
-	while ((opt = next_option(argc, argv, ":p:h", stats_options)) != -1) {
+	while ((opt = next_option(argc, argv, ":p:d:h", stats_options)) != -1) {
 		const char *name = argv[optind - 1];
 
 		switch (opt) {
+		case OPT_SESSIONS:
+			sessions = true;
+			break;
+		case 'd':
+			device = optarg;
+			break;
 		case OPT_JSON:
 		case OPT_DOT:
 		case OPT_PROMETHEUS:
@@ -811,6 +889,13 @@ static int cmd_stats(int argc, char *argv[])
 		}
 	}
 	no_more_args(argc, argv);
+	if (sessions) {
+		if (format)
+			usage_error("--sessions is a table of its own: not with %s", format);
+		return stats_sessions(device ? device : DEFAULT_DEVICE);
+	}
+	if (device)
+		usage_error("-d DEVICE is for --sessions");
 
 	in = fopen(path, "re");
 	if (!in)

@@ -75,7 +75,7 @@ static int read_module_abi(const char *device, unsigned int *abi, char *err,
 			snprintf(err, errlen, "opening %s needs CAP_NET_ADMIN (root)",
 				 device);
 		else if (saved == EBUSY)
-			snprintf(err, errlen, "%s is open by another reader",
+			snprintf(err, errlen, "%s: every session is taken (max_sessions)",
 				 device);
 		else
 			snprintf(err, errlen, "%s: %s", device, strerror(saved));

@@ -201,12 +201,18 @@ class Tcpstate(Config):
 
 
 class NoReader(Tcpstate):
-    """The drop path: recording, nobody reading. At the end, drain the
-    ring and check the in-band lost records add up to events_dropped."""
+    """The drop path: a session recording, nobody reading it. At the end,
+    drain its ring and check the in-band lost records add up to
+    events_dropped."""
+
+    def start(self):
+        super().start()
+        self.sess = reader.Session()
 
     def stop(self):
         c = proc_counters()
-        recs = reader.drain_device()
+        recs = self.sess.records()
+        self.sess.close()
         n = len(recs)
         lost = sum(r["count"] for r in recs if r["type"] == reader.REC_LOST)
         self.drop_check = {

@@ -103,20 +103,19 @@ def disarmed_test(group):
                      % (group, why)], "kernel log: one line naming the group and why")
         check_interfaces(t, [g for g in tcpst.GROUPS if g != group])
         # The states are exactly the kernel's (ftrace), as with every group.
-        tcpst.drain_device()
         SCENARIO(t)
         if rec_type is None:
             return
         # ... and the group recorded nothing: a connection with every kind
         # of segment and request record, read from the device.
         from tcpstate_test import sockets as socks
+        sess = tcpst.Session()
+        t.defer(sess.close)
         srv = socks.listener("ipv4")
         cli, conn = socks.connect("ipv4", srv)
         for s in (cli, conn, srv):
             s.close()
-        recs = []
-        wait_for(lambda: recs.extend(tcpst.drain_device()) or
-                 any(r.get("new") == "CLOSE" for r in recs), 10, what="the connection's records")
+        recs = sess.until(lambda r: any(x.get("new") == "CLOSE" for x in r), 10)
         t.true(any(r["type"] == tcpst.REC_STATE for r in recs), "state records of the connection")
         t.eq([r for r in recs if r["type"] == rec_type], [],
              "records of the unarmed group %s" % group)

@@ -49,18 +49,6 @@ TCP_CLOSE = 7
 SOCK_DCCP, IPPROTO_DCCP = 6, 33
 
 
-def drain_until(cond, timeout=20.0):
-    """Read the device (no other reader attached) until cond(records) or
-    the timeout; return every record read."""
-    recs = []
-    end = time.monotonic() + timeout
-    while True:
-        recs += tcpst.drain_device()
-        if cond(recs) or time.monotonic() > end:
-            return recs
-        time.sleep(0.2)
-
-
 UFFDIO_API = 0xc018aa3f
 UFFDIO_REGISTER = 0xc020aa00
 UFFDIO_ZEROPAGE = 0xc020aa04
@@ -97,6 +85,8 @@ def test_rst_from_backlog_ipv6(t):
     OutRsts is recorded, resets_out moves as OutRsts, TCPAbortOnData
     counts each connection."""
     n = 5
+    sess = tcpst.Session()
+    t.defer(sess.close)
     pb, sb, xb = tcpst.read_proc(), tcpst.snmp_tcp(), netns_lib.netstat()["TcpExt"]
     tuples = []
     for _ in range(n):
@@ -138,7 +128,7 @@ def test_rst_from_backlog_ipv6(t):
         for s in (cli, conn, srv):
             s.close()
         m.close()
-    recs = drain_until(lambda r: True, 1)
+    recs = sess.until(lambda r: False, 1)
     pa, sa, xa = tcpst.read_proc(), tcpst.snmp_tcp(), netns_lib.netstat()["TcpExt"]
     rst = {}
     for r in recs:
@@ -183,13 +173,14 @@ def test_timewait_born_before_load(t):
              what="only the %d TIME_WAIT sockets left in the namespace" % n)
     tcpst.ensure_loaded(MODE)
     wait_for(lambda: os.path.exists(tcpst.DEV), 5, what=tcpst.DEV)
-    tcpst.drain_device()
+    sess = tcpst.Session()
+    t.defer(sess.close)
     ino = ns.inode
     ns.delete()
 
     def mine(recs):
         return [r for r in recs if r["netns"] == ino and r["type"] == tcpst.REC_STATE]
-    recs = mine(drain_until(lambda r: len(mine(r)) >= n, 20))
+    recs = mine(sess.until(lambda r: len(mine(r)) >= n, 20))
     ends = [r for r in recs if r["timewait"] and r["new"] == "CLOSE"]
     t.eq(sorted(r["lport"] for r in ends), sorted(ports), "ends recorded: the clients' ports")
     t.eq([r["duration_ns"] for r in ends], [0] * len(ends), "duration_ns of each end (birth unseen)")
@@ -375,13 +366,14 @@ def test_init_failure_unwinds(t):
     t.eq(k.bad(), [], "kernel log problems")
     k.close()
     tcpst.ensure_loaded(MODE)
-    tcpst.drain_device()
+    sess = tcpst.Session()
+    t.defer(sess.close)
     srv = socks.listener("ipv4")
     cli, conn = socks.connect("ipv4", srv)
     ck = socks.cookie(cli)
     for s in (cli, conn, srv):
         s.close()
-    recs = drain_until(lambda r: any(x["cookie"] == ck and x.get("new") == "ESTABLISHED"
+    recs = sess.until(lambda r: any(x["cookie"] == ck and x.get("new") == "ESTABLISHED"
                                      for x in r), 10)
     t.true(any(x["cookie"] == ck and x.get("old") == "SYN_SENT" and x.get("new") == "ESTABLISHED"
                for x in recs), "after the failed loads, a normal load records SYN_SENT -> ESTABLISHED")
@@ -411,8 +403,9 @@ def test_dccp_not_recorded(t):
     # so that no autoload counts as part of the test.
     tcpst.run(["modprobe", "-q", "dccp_ipv4"], timeout=30)
     tcpst.run(["modprobe", "-q", "dccp_ipv6"], timeout=30)
+    sess = tcpst.Session()
+    t.defer(sess.close)
     pb = tcpst.read_proc()
-    tcpst.drain_device()
     ports = set()
     try:
         for i in range(5):
@@ -426,7 +419,7 @@ def test_dccp_not_recorded(t):
     except OSError as e:
         t.fail_now("DCCP sockets: %s (is DCCP built for this kernel?)" % e)
     time.sleep(1.0)
-    recs = tcpst.drain_device()
+    recs = sess.records()
     pa = tcpst.read_proc()
     mine = [r for r in recs if r["lport"] in ports or r["rport"] in ports]
     t.eq([(r["type"], r.get("event"), r.get("old"), r.get("new")) for r in mine], [],
@@ -441,12 +434,15 @@ def test_dccp_not_recorded(t):
 # --------------------------------------------------------------------------
 # 9. namespace identity: cookie, not inode number
 def test_scoped_reader_inum_reuse(t):
-    """A namespace's records wait unread in the ring; the namespace dies
-    and a new one gets its inode number; a reader scoped to the new one
-    must not be given the dead one's records (discarded instead)."""
+    """A namespace dies and a new one gets its inode number; a session
+    scoped to the new one must not be given anything of the dead one's
+    (the scope is the namespace itself, not its number; the dead one's
+    last records, its sockets' ends in cleanup_net, may come late), and
+    a host session open all along gets them with the old number."""
     time.sleep(1.5)                       # an earlier netns' late records
     tcpst.ensure_loaded(MODE)
-    tcpst.drain_device()
+    host = tcpst.Session()
+    t.defer(host.close)
     a = netns_lib.Netns.fresh("inum-a")
     t.defer(a.delete)
     with a.enter():
@@ -467,22 +463,15 @@ def test_scoped_reader_inum_reuse(t):
     with b.enter():
         fd = tcpst.dev_open(os.O_RDONLY | os.O_NONBLOCK)   # scoped to b
     try:
-        buf = b""
-        while True:
-            try:
-                chunk = os.read(fd, 256 * tcpst.REC_SIZE)
-            except BlockingIOError:
-                break
-            if not chunk:
-                break
-            buf += chunk
+        recs = tcpst.read_all(fd)
     finally:
         os.close(fd)
-    recs = tcpst.decode_records(buf)
     t.eq([(r["type"], r.get("old"), r.get("new")) for r in recs if r["type"] != tcpst.REC_LOST], [],
-         "records the reader scoped to the new namespace was given")
+         "records the session scoped to the new namespace was given")
     pb = b.read_proc()
     t.eq(pb["events_read"], 0, "events_read of the new namespace")
+    t.true([r for r in host.records() if r["netns"] == ino and r["type"] == tcpst.REC_STATE],
+           "the host session got the dead namespace's records")
 
 
 # --------------------------------------------------------------------------

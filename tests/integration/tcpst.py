@@ -15,21 +15,23 @@ from tcpstate_test.netns import (  # noqa: E402,F401
     kill_timewait, netns_inode, snmp_tcp, tcp_table_ports, wait_quiet)
 from tcpstate_test.reader import (  # noqa: E402,F401
     ABI_VERSION, ALL_GROUPS, DERIVED, DEV, F_CHILD_TUPLE, F_TASK, F_TIMEWAIT, HOOKS, ID_KEYS, INFO_FMT,
-    IOC_INFO, LOST_KEYS, PROC, PROC_ORDER, REC_LOST, REC_REQUEST, REC_SEGMENT, REC_SIZE,
+    IOC_INFO, LOST_KEYS, F_CONTROL, PROC, PROC_ORDER, REC_LOST, REC_REQUEST, REC_SEGMENT, REC_SIZE,
     REC_STATE, REQ_EVENTS, REQUEST_KEYS, SEG_FLAGS, SEG_SOCKS, SEGMENT_KEYS, STATE_KEYS, STATES,
-    TW_END_KEYS, TW_REASONS, GROUPS, Dump, decode_records, delta, dev_open, drain_device, fd_holders,
+    TW_END_KEYS, TW_REASONS, GROUPS, Dump, decode_records, delta, dev_open, Session, fd_holders,
     full_state_records, ioctl_info, keys_for, poll_in, read_proc, read_proc_lines,
-    schema_problems, state_records, trans_key, wait_drained)
+    schema_problems, state_records, trans_key, wait_drained, session_info, set_filter,
+    get_filter, set_buffer, sessions_list, read_all)
 from tcpstate_test.sockets import cookie as cookie_of  # noqa: E402,F401
 
 __all__ = ["KO", "OUT", "PY", "ROOT", "TOOL", "run", "wait_for", "BAD_KMSG", "PARAMS", "Kmsg",
            "ensure_loaded", "ensure_unloaded", "finit_module", "insmod", "loaded", "read_param",
            "rmmod", "kill_timewait", "netns_inode", "snmp_tcp", "tcp_table_ports", "wait_quiet",
-           "ABI_VERSION", "ALL_GROUPS", "GROUPS", "DERIVED", "DEV", "F_CHILD_TUPLE", "F_TASK", "F_TIMEWAIT", "HOOKS",
+           "ABI_VERSION", "ALL_GROUPS", "GROUPS", "DERIVED", "DEV", "F_CHILD_TUPLE", "F_CONTROL", "F_TASK", "F_TIMEWAIT", "HOOKS",
            "ID_KEYS", "INFO_FMT", "IOC_INFO", "LOST_KEYS", "PROC", "PROC_ORDER", "REC_LOST",
            "REC_REQUEST", "REC_SEGMENT", "REC_SIZE", "REC_STATE", "REQ_EVENTS", "REQUEST_KEYS",
            "SEG_FLAGS", "SEG_SOCKS", "SEGMENT_KEYS", "STATE_KEYS", "STATES", "TW_END_KEYS",
-           "TW_REASONS", "Dump", "decode_records", "delta", "dev_open", "drain_device",
+           "TW_REASONS", "Dump", "decode_records", "delta", "dev_open", "Session",
            "fd_holders", "full_state_records", "ioctl_info", "keys_for", "poll_in", "read_proc",
-           "read_proc_lines", "schema_problems", "state_records", "trans_key", "wait_drained",
+           "read_proc_lines", "schema_problems", "state_records", "trans_key", "wait_drained", "session_info", "set_filter", "get_filter",
+           "set_buffer", "sessions_list", "read_all",
            "cookie_of"]

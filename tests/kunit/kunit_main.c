@@ -35,6 +35,7 @@ static struct kunit_suite * const all_suites[] = {
 	&tcpstate_twtable_suite,
 	&tcpstate_hooks_suite,
 	&tcpstate_btf_suite,
+	&tcpstate_session_suite,
 };
 
 static struct kunit_suite *suites[ARRAY_SIZE(all_suites)];

@@ -23,7 +23,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 ROOT=$(cd "$HERE/../.." && pwd -P)
 BUILD=${BUILD:-$ROOT/build}
 export BUILD
-SUITES=tcpstate_params,tcpstate_stats,tcpstate_filter,tcpstate_ring,tcpstate_record,tcpstate_mark,tcpstate_twtable,tcpstate_hooks
+SUITES=tcpstate_params,tcpstate_stats,tcpstate_filter,tcpstate_ring,tcpstate_record,tcpstate_mark,tcpstate_twtable,tcpstate_hooks,tcpstate_btf,tcpstate_session
 FILTER=${1:-}
 cd "$ROOT" || exit 1
 mkdir -p "$BUILD/results"

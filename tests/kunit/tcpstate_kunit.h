@@ -18,5 +18,6 @@ extern struct kunit_suite tcpstate_mark_suite;
 extern struct kunit_suite tcpstate_twtable_suite;
 extern struct kunit_suite tcpstate_hooks_suite;
 extern struct kunit_suite tcpstate_btf_suite;
+extern struct kunit_suite tcpstate_session_suite;
 
 #endif /* _TCPSTATE_KUNIT_H */

@@ -11,6 +11,7 @@ import signal
 import socket
 import struct
 import subprocess
+import time
 
 from .common import OUT, ROOT, TOOL, wait_for
 from .sockets import TCP_STATES
@@ -250,23 +251,40 @@ def decode_records(buf):
     return recs
 
 
-def drain_device():
-    """Read whatever is buffered (no reader must be attached); return the
-    decoded records."""
-    fd = dev_open(os.O_RDONLY | os.O_NONBLOCK)
-    buf = b""
-    try:
+class Session:
+    """A raw session of the device, opened now (non-blocking): it is
+    offered every event from now on, as the module's filters say, until
+    close(). What the old single ring kept for a later reader, a session
+    opened before the traffic keeps for its owner."""
+
+    def __init__(self, **filt):
+        self.fd = dev_open(os.O_RDONLY | os.O_NONBLOCK)
+        if filt:
+            set_filter(self.fd, **filt)
+        self.seen = []
+
+    def records(self):
+        """What arrived since the last call."""
+        recs = read_all(self.fd)
+        self.seen += recs
+        return recs
+
+    def until(self, cond, timeout=20.0):
+        """Read until cond(every record read so far) or the timeout; return them all."""
+        end = time.monotonic() + timeout
         while True:
-            try:
-                b = os.read(fd, REC_SIZE * 256)
-            except BlockingIOError:
-                break
-            if not b:
-                break
-            buf += b
-    finally:
-        os.close(fd)
-    return decode_records(buf)
+            self.records()
+            if cond(self.seen) or time.monotonic() > end:
+                return self.seen
+            time.sleep(0.1)
+
+    def info(self):
+        return session_info(self.fd)
+
+    def close(self):
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
 
 
 # -- the tool --------------------------------------------------------------
