@@ -206,6 +206,7 @@ int main(int argc, char *argv[])
 	test_order();
 	test_model();
 	test_svg();
+	test_exporter();
 
 	nftw(tmp_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 	printf("%u passed, %u failed\n", passed, failed);

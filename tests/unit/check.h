@@ -65,5 +65,6 @@ void test_export(void);
 void test_order(void);
 void test_model(void);
 void test_svg(void);
+void test_exporter(void);
 
 #endif
