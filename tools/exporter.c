@@ -518,6 +518,14 @@ static void family(const struct expo *x, const char *name, const char *type,
 	fprintf(x->out, "# TYPE %s%s %s\n", name, suffix, type);
 }
 
+/* A family of one unlabelled sample: its HELP/TYPE lines, then the sample. */
+static void single(const struct expo *x, const char *name, const char *type,
+		   const char *help, unsigned long long v)
+{
+	family(x, name, type, help);
+	fprintf(x->out, "%s%s %llu\n", name, strcmp(type, "counter") ? "" : "_total", v);
+}
+
 /* A label value, escaped as both formats want: \\, \", \n. */
 static void label_value(char *buf, size_t size, const char *v)
 {
@@ -762,44 +770,44 @@ void exp_render(FILE *out, bool openmetrics, const struct exp_metrics *m,
 
 	family(&x, "tcpstate_build_info", "gauge", "This tool's version, always 1.");
 	fprintf(out, "tcpstate_build_info{version=\"%s\"} 1\n", s->version);
-	family(&x, "tcpstate_up", "gauge",
-	       "1 if the tcpstate module's counters were read (the module is loaded), else 0.");
-	fprintf(out, "tcpstate_up %d\n", s->up);
+	single(&x, "tcpstate_up", "gauge",
+	       "1 if the tcpstate module's counters were read (the module is loaded), else 0.",
+	       s->up);
 	family(&x, "tcpstate_netns_up", "gauge",
 	       "1 if this namespace's /proc/net/tcpstate was read, else 0.");
 	for (k = 0; k < nr_ns; k++) {
 		ns_labels(labels, sizeof(labels), &ns[k]);
 		fprintf(out, "tcpstate_netns_up{%s} %d\n", labels, ns[k].up);
 	}
-	family(&x, "tcpstate_device_attached", "gauge",
-	       "1 while this exporter reads /dev/tcpstate (per-connection figures flow), else 0.");
-	fprintf(out, "tcpstate_device_attached %d\n", s->attached);
-	family(&x, "tcpstate_device_busy", "gauge",
-	       "1 if /dev/tcpstate has another reader (one reader at a time until sessions land), else 0.");
-	fprintf(out, "tcpstate_device_busy %d\n", !s->attached && s->busy);
-	family(&x, "tcpstate_sessions_attached", "gauge",
-	       "Readers of /dev/tcpstate known to this exporter: itself or the one that kept it busy (at most 1 until sessions land).");
-	fprintf(out, "tcpstate_sessions_attached %d\n", s->attached || s->busy);
+	single(&x, "tcpstate_device_attached", "gauge",
+	       "1 while this exporter reads /dev/tcpstate (per-connection figures flow), else 0.",
+	       s->attached);
+	single(&x, "tcpstate_device_busy", "gauge",
+	       "1 if /dev/tcpstate has another reader (one reader at a time until sessions land), else 0.",
+	       !s->attached && s->busy);
+	single(&x, "tcpstate_sessions_attached", "gauge",
+	       "Readers of /dev/tcpstate known to this exporter: itself or the one that kept it busy (at most 1 until sessions land).",
+	       s->attached || s->busy);
 	render_proc(&x, ns, nr_ns);
 	render_conns(&x, m);
-	family(&x, "tcpstate_exporter_records_read", "counter",
-	       "Records read from /dev/tcpstate by this exporter (lost-event notices not included).");
-	fprintf(out, "tcpstate_exporter_records_read_total %llu\n", m->records);
-	family(&x, "tcpstate_exporter_events_lost", "counter",
-	       "Events lost (ring buffer full) that the module reported to this exporter.");
-	fprintf(out, "tcpstate_exporter_events_lost_total %llu\n", m->lost);
-	family(&x, "tcpstate_exporter_own_records", "counter",
-	       "Records of this exporter's own HTTP connections, left out of the per-connection figures.");
-	fprintf(out, "tcpstate_exporter_own_records_total %llu\n", m->own_skipped);
-	family(&x, "tcpstate_exporter_connections_tracked", "gauge",
-	       "Connections not over yet, kept for their figures.");
-	fprintf(out, "tcpstate_exporter_connections_tracked %llu\n", m->tracked);
-	family(&x, "tcpstate_exporter_connections_given_up", "counter",
-	       "Connections dropped before their end: too many open at once (the oldest goes), or the device let go; their figures are not counted.");
-	fprintf(out, "tcpstate_exporter_connections_given_up_total %llu\n", m->given_up);
-	family(&x, "tcpstate_exporter_device_attaches", "counter",
-	       "Times this exporter attached to /dev/tcpstate.");
-	fprintf(out, "tcpstate_exporter_device_attaches_total %llu\n", s->attach_total);
+	single(&x, "tcpstate_exporter_records_read", "counter",
+	       "Records read from /dev/tcpstate by this exporter (lost-event notices not included).",
+	       m->records);
+	single(&x, "tcpstate_exporter_events_lost", "counter",
+	       "Events lost (ring buffer full) that the module reported to this exporter.",
+	       m->lost);
+	single(&x, "tcpstate_exporter_own_records", "counter",
+	       "Records of this exporter's own HTTP connections, left out of the per-connection figures.",
+	       m->own_skipped);
+	single(&x, "tcpstate_exporter_connections_tracked", "gauge",
+	       "Connections not over yet, kept for their figures.",
+	       m->tracked);
+	single(&x, "tcpstate_exporter_connections_given_up", "counter",
+	       "Connections dropped before their end: too many open at once (the oldest goes), or the device let go; their figures are not counted.",
+	       m->given_up);
+	single(&x, "tcpstate_exporter_device_attaches", "counter",
+	       "Times this exporter attached to /dev/tcpstate.",
+	       s->attach_total);
 	family(&x, "tcpstate_exporter_http_responses", "counter",
 	       "HTTP responses sent, by status code.");
 	for (k = 0; k < EXP_HTTP_CODES; k++)
