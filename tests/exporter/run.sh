@@ -14,6 +14,8 @@ BUILD=${BUILD:-$ROOT/build}
 TIMEOUT=${VMTEST_EXPORTER_TIMEOUT:-420}
 NAME=exporter
 cd "$ROOT" || exit 1
+# shellcheck source=tests/vm/counts.sh
+. tests/vm/counts.sh
 mkdir -p "$BUILD/results"
 
 fail_setup() {
@@ -37,24 +39,7 @@ bash tests/vm/vm.sh --name "$NAME" --timeout "$TIMEOUT" -- \
 	/usr/bin/python3 tests/exporter/guest.py
 status=$?
 secs=$(( $(date +%s) - start ))
-p=0 f=0 note=""
-if [ -r "$out/counts" ] && read -r p f <"$out/counts" &&
-   [[ "$p" =~ ^[0-9]+$ && "$f" =~ ^[0-9]+$ ]]; then
-	:
-else
-	p=0 f=0
-	note="no counts written"
-fi
-case $status in
-0) ;;
-124) note="${note:+$note; }VM TIMED OUT after ${TIMEOUT}s" ;;
-125) note="${note:+$note; }KERNEL PROBLEM on the VM console (see $out/console.log)" ;;
-126) note="${note:+$note; }the test command never ran in the VM" ;;
-*) note="${note:+$note; }guest exit status $status" ;;
-esac
-if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
-	f=1
-fi
+vm_counts "$out" "$status" "$TIMEOUT"
 line="exporter: $p passed, $f failed in ${secs}s (vm.sh status $status)"
 [ -n "$note" ] && line="$line  <-- $note"
 echo "$line"
