@@ -5,6 +5,7 @@
 #   make demo       boot the test VM, trace a real connection, show it
 #   make vm         interactive shell in the test VM, module loaded
 #   make lint       checkpatch --strict and sparse on module/
+#   make readme-images  docs/conns-lost-syn.svg and .png, the README's picture
 #   make bench      tracing cost next to ftrace, BCC tcpstates, bpftrace
 #   make kunit      the KUnit suites on the debug kernel (SUITE=tcpstate_ring
 #                   for one suite, SUITE='tcpstate_ring.ring_wrap*' for cases)
@@ -35,7 +36,7 @@ export KDIR KVER BUILD
 
 .PHONY: all module tool deps check unit fuzz vmtest lint demo vm bench clean \
 	fault-module matrix vmtest-kernels vmtest-rt vmtest-install vmtest-rt-install \
-	debug-kernel kunit vmtest-debug fuzz-kernel
+	debug-kernel kunit vmtest-debug fuzz-kernel vmtest-exporter
 
 all: module tool
 
@@ -52,6 +53,12 @@ deps:
 unit: tool
 	$(MAKE) -C tests/unit run
 	python3 tests/readme-check.py
+
+# The README's rendered example (docs/): the tool's SVG of a fixture and
+# that SVG rendered by headless chromium; make unit fails when it is stale.
+.PHONY: readme-images
+readme-images: tool
+	bash tests/fixtures/readme-images.sh
 
 lint:
 	bash tests/lint.sh
@@ -122,6 +129,11 @@ vmtest-rt-install: all deb
 	$(MAKE) vmtest-install; st=$$?; wait; \
 	cat $(BUILD)/results/vmtest-rt.out; \
 	test $$st = 0 && test "$$(cat $(BUILD)/results/vmtest-rt.status)" = 0
+
+# tcpstate exporter scraped by a real Prometheus server in the VM
+# (tests/exporter/run.sh); writes $(BUILD)/results/exporter.count.
+vmtest-exporter: all
+	bash tests/exporter/run.sh
 
 matrix: all
 	bash tests/kernel/matrix.sh $(MATRIX_ARGS)

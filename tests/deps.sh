@@ -22,6 +22,7 @@ PKGS=(
 	flex bison bc libelf-dev libssl-dev	# the debug kernel: tests/kernel/build.sh
 	dkms lintian mandoc man-db bash-completion	# packaging: make deb, vmtest-install
 	chromium libxml2-utils			# unit: conns --svg/--html rendered headless, xmllint
+	prometheus				# exporter: the real server scrapes it; promtool checks
 )
 # The kernels of the matrix (tests/kernel/matrix.sh --list: 6.1, 6.1-rt,
 # 6.12, 6.12-rt): each one's image (the guest) and headers (its build).

@@ -354,3 +354,19 @@ void stats_print_prometheus(FILE *out, const struct stats *st)
 		fprintf(out, "tcpstate_%s %llu\n", c->name, c->value);
 	}
 }
+
+bool stats_metric_info(const char *name, bool *counter, const char **help)
+{
+	int m = metric_index(name);
+
+	if (m < 0)
+		return false;
+	*counter = metrics[m].type == COUNTER;
+	*help = metrics[m].help;
+	return true;
+}
+
+bool stats_transition(const char *name, unsigned int *from, unsigned int *to)
+{
+	return transition(name, from, to);
+}

@@ -8,6 +8,7 @@
 #ifndef TCPSTATE_TOOL_EXPORT_H
 #define TCPSTATE_TOOL_EXPORT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "stats.h"
@@ -28,5 +29,14 @@ void stats_print_dot(FILE *out, const struct stats *st);
  * that appears twice in the file is exported once (its first value).
  */
 void stats_print_prometheus(FILE *out, const struct stats *st);
+
+/*
+ * For tcpstate exporter, which writes the same families with a netns
+ * label per namespace: whether name is a counter this tool knows (true,
+ * with whether it is a counter rather than a gauge, and its HELP text),
+ * and whether it is a trans_<old>_<new> counter (true, with the states).
+ */
+bool stats_metric_info(const char *name, bool *counter, const char **help);
+bool stats_transition(const char *name, unsigned int *from, unsigned int *to);
 
 #endif

@@ -15,5 +15,5 @@ TOOL_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
 	-I$(TOP_DIR)/module/uapi -MMD -MP
 
 # Everything but main.c: what the unit tests link against.
-LIB_SRCS := conns.c export.c format.c jsonl.c ladder.c model.c names.c order.c recfilter.c \
-	sessions.c states.c stats.c svg.c util.c
+LIB_SRCS := conns.c export.c exporter.c format.c histogram.c http.c jsonl.c ladder.c \
+	model.c names.c order.c recfilter.c sessions.c states.c stats.c svg.c util.c

@@ -449,10 +449,9 @@ void format_text_header(FILE *out)
 	format_text_header_t(out, &t);
 }
 
-static void text_time(FILE *out, const struct tcpstate_rec *rec,
-		      struct time_fmt *t)
+const char *time_str(const struct time_fmt *t, unsigned long long ts,
+		     char buf[TIME_STR_MAX])
 {
-	unsigned long long ts = rec->ts_ns;
 	long long utc;
 	struct tm tm;
 	time_t secs;
@@ -461,28 +460,38 @@ static void text_time(FILE *out, const struct tcpstate_rec *rec,
 	case TIME_WALL:
 		utc = (long long)ts + t->mono_to_utc;
 		secs = (time_t)(utc / (long long)NSEC_PER_SEC);
-		if (utc >= 0 && gmtime_r(&secs, &tm)) {
-			fprintf(out, "%04d-%02d-%02dT%02d:%02d:%02d.%06lluZ",
-				tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-				tm.tm_hour, tm.tm_min, tm.tm_sec,
-				(unsigned long long)utc % NSEC_PER_SEC / NSEC_PER_USEC);
-			return;
-		}
-		fprintf(out, "%*s", WALL_W, "?");
-		return;
+		if (utc >= 0 && gmtime_r(&secs, &tm))
+			snprintf(buf, TIME_STR_MAX, "%04d-%02d-%02dT%02d:%02d:%02d.%06lluZ",
+				 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+				 tm.tm_hour, tm.tm_min, tm.tm_sec,
+				 (unsigned long long)utc % NSEC_PER_SEC / NSEC_PER_USEC);
+		else
+			snprintf(buf, TIME_STR_MAX, "?");
+		return buf;
 	case TIME_REL:
-		if (!t->has_base) {
-			t->has_base = true;
-			t->base = ts;
-		}
-		ts = ts >= t->base ? ts - t->base : 0;
+		ts = t->has_base && ts >= t->base ? ts - t->base : 0;
 		break;
 	case TIME_MONO:
 		break;
 	}
 	/* Seconds.microseconds, the way ftrace shows CLOCK_MONOTONIC. */
-	fprintf(out, "%*llu.%06llu", TIME_W - 7, ts / NSEC_PER_SEC,
-		ts % NSEC_PER_SEC / NSEC_PER_USEC);
+	snprintf(buf, TIME_STR_MAX, "%llu.%06llu", ts / NSEC_PER_SEC,
+		 ts % NSEC_PER_SEC / NSEC_PER_USEC);
+	return buf;
+}
+
+static void text_time(FILE *out, const struct tcpstate_rec *rec,
+		      struct time_fmt *t)
+{
+	char buf[TIME_STR_MAX];
+
+	/* dump's TIME_REL: since the first record shown. */
+	if (t->mode == TIME_REL && !t->has_base) {
+		t->has_base = true;
+		t->base = rec->ts_ns;
+	}
+	fprintf(out, "%*s", t->mode == TIME_WALL ? WALL_W : TIME_W,
+		time_str(t, rec->ts_ns, buf));
 }
 
 void format_text_t(FILE *out, const struct tcpstate_rec *rec,

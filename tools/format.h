@@ -78,6 +78,17 @@ struct time_fmt {
 	long long mono_to_utc;		/* TIME_WALL: UTC ns - CLOCK_MONOTONIC ns */
 };
 
+/* Enough for time_str(): "2026-12-03T19:43:40.123456Z". */
+#define TIME_STR_MAX	80
+
+/*
+ * ts (CLOCK_MONOTONIC ns) as t->mode shows it, unpadded: "12.297791",
+ * "2026-12-03T19:43:40.123456Z" ("?" before the epoch), or TIME_REL's
+ * seconds since t->base (0 for an earlier ts; the base is not set here).
+ */
+const char *time_str(const struct time_fmt *t, unsigned long long ts,
+		     char buf[TIME_STR_MAX]);
+
 void format_text_header_t(FILE *out, const struct time_fmt *t);
 void format_text_t(FILE *out, const struct tcpstate_rec *rec,
 		   struct time_fmt *t);

@@ -42,9 +42,35 @@ static struct model *build(const struct conn *c, const struct ladder_opts *o,
 
 struct layout {
 	int time, lstate, arrow, rstate, step, abs;
-	bool follow;		/* "#ID " first, absolute times */
+	bool follow;		/* "#ID " first, times by -T */
 	bool color;		/* ANSI colours */
+	const struct ladder_opts *o;
+	/* Following with a limit: a note past it goes on a line of its own. */
+	unsigned int width;
 };
+
+static const struct time_fmt mono_clock = { .mode = TIME_MONO };
+
+static const struct time_fmt *clock_of(const struct ladder_opts *o)
+{
+	return o && o->time ? o->time : &mono_clock;
+}
+
+const char *ladder_when(const struct ladder_opts *o, __u64 ts,
+			char buf[LADDER_WHEN_MAX])
+{
+	const struct time_fmt *t = clock_of(o);
+	char s[TIME_STR_MAX];
+
+	time_str(t, ts, s);
+	if (t->mode == TIME_WALL)
+		snprintf(buf, LADDER_WHEN_MAX, "first event at %s", s);
+	else if (t->mode == TIME_REL)
+		snprintf(buf, LADDER_WHEN_MAX, "first event %s s into the capture", s);
+	else
+		snprintf(buf, LADDER_WHEN_MAX, "first event at %s s", s);
+	return buf;
+}
 
 static const char *arrow_label(const struct model *a, const struct model_row *r,
 			       char buf[LABEL_MAX])
@@ -134,15 +160,14 @@ static const char *maybe(const struct layout *l, const char *color)
 	return l->color ? color : NULL;
 }
 
+/* Following wide, the clock of -T: rows of several connections interleave. */
 static void row_time(const struct model *a, const struct model_row *r,
-		     const struct layout *l, char buf[32])
+		     const struct layout *l, char buf[TIME_STR_MAX])
 {
 	if (r->kind == ROW_INIT)
 		buf[0] = '\0';
 	else if (l->follow)
-		snprintf(buf, 32, "%llu.%06llu",
-			 (unsigned long long)(r->ts / NSEC_PER_SEC),
-			 (unsigned long long)(r->ts % NSEC_PER_SEC / NSEC_PER_USEC));
+		time_str(clock_of(l->o), r->ts, buf);
 	else
 		model_reltime(a, r->ts, buf);
 }
@@ -167,139 +192,9 @@ static void row_states(const struct model *a, const struct model_row *r,
 	}
 }
 
-static void print_row(FILE *out, const struct model *a, const struct model_row *r,
-		      const struct layout *l)
-{
-	char t[32], st[2][NAME_LABEL_MAX], label[LABEL_MAX], abs[LABEL_MAX];
-	char arrow[LABEL_MAX + 512];
-	const char *bad = maybe(l, ANSI_BAD);
-	const char *note_color = r->bad ? bad : NULL;
-	int trail;
-
-	if (l->follow)
-		fprintf(out, "#%lu ", a->c->id);
-	row_time(a, r, l, t);
-	cell(out, t, l->time, true, NULL);
-	fputs("  ", out);
-	row_states(a, r, st);
-	cell(out, st[0], l->lstate, true, maybe(l, ansi_col[0]));
-	fputs(" |", out);
-	if (r->kind == ROW_ARROW) {
-		draw_arrow(arrow, l->arrow, arrow_label(a, r, label), r->col == 0,
-			   r->fate);
-		cell(out, arrow, l->arrow, false,
-		     r->fate == FATE_LOST ? bad : maybe(l, ansi_col[r->col]));
-	} else {
-		put_pad(out, l->arrow);
-	}
-	putc('|', out);
-	/* Trailing blanks are left out. */
-	trail = r->step[0] || r->note[0] || (r->kind == ROW_ARROW && !a->o.absolute);
-	if (!trail && !st[1][0]) {
-		putc('\n', out);
-		return;
-	}
-	putc(' ', out);
-	cell(out, st[1], trail ? l->rstate : 0, false, maybe(l, ansi_col[1]));
-	if (!trail) {
-		putc('\n', out);
-		return;
-	}
-	fputs("  ", out);
-	abs_label(a, r, abs);
-	cell(out, r->step, r->note[0] || abs[0] ? l->step : 0, false,
-	     r->kind == ROW_NOTE ? note_color : maybe(l, ANSI_BOLD));
-	if (abs[0]) {
-		fputs("  ", out);
-		cell(out, abs, r->note[0] ? l->abs : 0, false, maybe(l, ANSI_DIM));
-	}
-	if (r->note[0]) {
-		fputs("  ", out);
-		cell(out, r->note, 0, false, note_color);
-	}
-	putc('\n', out);
-}
-
 static int max_int(int a, int b)
 {
 	return a > b ? a : b;
-}
-
-/* Who each side is: role, endpoint, process. */
-static void side_lines(const struct model *a, char lines[2][3][64])
-{
-	char comm[sizeof(a->comm[0])];
-	unsigned int col;
-
-	for (col = 0; col < 2; col++) {
-		snprintf(lines[col][0], 64, "%s", model_side_name(a, col));
-		endpoint_str(model_ep(a, col), lines[col][1]);
-		/* Following, an end not seen yet may still show up. */
-		snprintf(lines[col][2], 64, "%s", a->traced[col] ? "-" :
-			 a->live ? "" : "(not traced)");
-		if (!a->has_task[col])
-			continue;
-		comm_sanitize(a->comm[col], sizeof(comm) - 1, comm);
-		snprintf(lines[col][2], 64, "%s (pid %u)", comm, a->pid[col]);
-	}
-}
-
-static struct layout measure(const struct model *a, char lines[2][3][64])
-{
-	struct layout l = { .time = 4, .lstate = 0, .arrow = 30 };
-	char t[32], st[2][NAME_LABEL_MAX], label[LABEL_MAX], abs[LABEL_MAX];
-	size_t i;
-	int k;
-
-	for (k = 0; k < 3; k++)
-		l.lstate = max_int(l.lstate, (int)strlen(lines[0][k]));
-	for (i = 0; i < a->nr; i++) {
-		const struct model_row *r = &a->rows[i];
-
-		row_time(a, r, &l, t);
-		l.time = max_int(l.time, (int)strlen(t));
-		row_states(a, r, st);
-		l.lstate = max_int(l.lstate, (int)strlen(st[0]));
-		l.rstate = max_int(l.rstate, (int)strlen(st[1]));
-		l.step = max_int(l.step, (int)strlen(r->step));
-		l.abs = max_int(l.abs, (int)strlen(abs_label(a, r, abs)));
-		if (r->kind == ROW_ARROW)
-			l.arrow = max_int(l.arrow,
-					  (int)strlen(arrow_label(a, r, label)) + 8);
-	}
-	return l;
-}
-
-static void print_header(FILE *out, const struct model *a, const struct layout *l,
-			 char lines[2][3][64])
-{
-	char ep0[ENDPOINT_STR_MAX], ep1[ENDPOINT_STR_MAX];
-	const struct conn *c = a->c;
-	int k;
-
-	if (l->follow)
-		fprintf(out, "#%lu ", c->id);
-	fprintf(out, "%sconnection %lu: %s -> %s%s  netns %u, first event at %llu.%06llu s\n",
-		l->color ? ANSI_BOLD : "", c->id,
-		endpoint_str(&c->ep[a->left], ep0),
-		endpoint_str(&c->ep[1 - a->left], ep1),
-		l->color ? ANSI_OFF : "", c->netns,
-		(unsigned long long)(a->t0 / NSEC_PER_SEC),
-		(unsigned long long)(a->t0 % NSEC_PER_SEC / NSEC_PER_USEC));
-	for (k = 0; k < 3; k++) {
-		if (l->follow)
-			fprintf(out, "#%lu ", c->id);
-		cell(out, k == 0 ? "TIME" : "", l->time, true, NULL);
-		fputs("  ", out);
-		cell(out, lines[0][k], l->lstate, true, maybe(l, ansi_col[0]));
-		fputs(" |", out);
-		put_pad(out, l->arrow);
-		putc('|', out);
-		if (lines[1][k][0])
-			putc(' ', out);
-		cell(out, lines[1][k], 0, false, maybe(l, ansi_col[1]));
-		putc('\n', out);
-	}
 }
 
 /*
@@ -331,6 +226,161 @@ static void wrapped(FILE *out, const char *prefix, const char *text,
 		while (*p == ' ')
 			p++;
 		first = 0;
+	}
+}
+
+static void print_row(FILE *out, const struct model *a, const struct model_row *r,
+		      const struct layout *l)
+{
+	char t[TIME_STR_MAX], st[2][NAME_LABEL_MAX], label[LABEL_MAX], abs[LABEL_MAX];
+	char arrow[LABEL_MAX + 512];
+	const char *bad = maybe(l, ANSI_BAD);
+	const char *note_color = r->bad ? bad : NULL;
+	bool note_below = false;
+	char pad[256];
+	int trail;
+
+	if (l->follow)
+		fprintf(out, "#%lu ", a->c->id);
+	row_time(a, r, l, t);
+	cell(out, t, l->time, true, NULL);
+	fputs("  ", out);
+	row_states(a, r, st);
+	cell(out, st[0], l->lstate, true, maybe(l, ansi_col[0]));
+	fputs(" |", out);
+	if (r->kind == ROW_ARROW) {
+		draw_arrow(arrow, l->arrow, arrow_label(a, r, label), r->col == 0,
+			   r->fate);
+		cell(out, arrow, l->arrow, false,
+		     r->fate == FATE_LOST ? bad : maybe(l, ansi_col[r->col]));
+	} else {
+		put_pad(out, l->arrow);
+	}
+	putc('|', out);
+	/* Trailing blanks are left out. */
+	trail = r->step[0] || r->note[0] || (r->kind == ROW_ARROW && !a->o.absolute);
+	if (!trail && !st[1][0]) {
+		putc('\n', out);
+		return;
+	}
+	putc(' ', out);
+	cell(out, st[1], trail ? l->rstate : 0, false, maybe(l, ansi_col[1]));
+	if (!trail) {
+		putc('\n', out);
+		return;
+	}
+	abs_label(a, r, abs);
+	if (r->note[0] && l->width) {
+		/*
+		 * Following with a limit: a note that would pass it goes on
+		 * the next line, under the step label, wrapped.
+		 */
+		int plen = snprintf(NULL, 0, "#%lu ", a->c->id);
+		int step_at = plen + l->time + 2 + l->lstate + 2 + l->arrow + 2 +
+			      l->rstate + 2;
+		int note_at = step_at + max_int(l->step, (int)strlen(r->step)) + 2 +
+			      (abs[0] ? max_int(l->abs, (int)strlen(abs)) + 2 : 0);
+
+		note_below = note_at + (int)strlen(r->note) > (int)l->width;
+		if (note_below)
+			snprintf(pad, sizeof(pad), "#%lu%*s", a->c->id,
+				 step_at - 2 - (plen - 1), "");
+	}
+	fputs("  ", out);
+	cell(out, r->step, (r->note[0] && !note_below) || abs[0] ? l->step : 0,
+	     false, r->kind == ROW_NOTE ? note_color : maybe(l, ANSI_BOLD));
+	if (abs[0]) {
+		fputs("  ", out);
+		cell(out, abs, r->note[0] && !note_below ? l->abs : 0, false,
+		     maybe(l, ANSI_DIM));
+	}
+	if (note_below) {
+		putc('\n', out);
+		wrapped(out, pad, r->note, l->width, 0, note_color);
+		return;
+	}
+	if (r->note[0]) {
+		fputs("  ", out);
+		cell(out, r->note, 0, false, note_color);
+	}
+	putc('\n', out);
+}
+
+/* Who each side is: role, endpoint, process. */
+static void side_lines(const struct model *a, char lines[2][3][64])
+{
+	char comm[sizeof(a->comm[0])];
+	unsigned int col;
+
+	for (col = 0; col < 2; col++) {
+		snprintf(lines[col][0], 64, "%s", model_side_name(a, col));
+		endpoint_str(model_ep(a, col), lines[col][1]);
+		/* Following, an end not seen yet may still show up. */
+		snprintf(lines[col][2], 64, "%s", a->traced[col] ? "-" :
+			 a->live ? "" : "(not traced)");
+		if (!a->has_task[col])
+			continue;
+		comm_sanitize(a->comm[col], sizeof(comm) - 1, comm);
+		snprintf(lines[col][2], 64, "%s (pid %u)", comm, a->pid[col]);
+	}
+}
+
+static struct layout measure(const struct model *a, char lines[2][3][64])
+{
+	struct layout l = { .time = 4, .lstate = 0, .arrow = 30 };
+	char t[TIME_STR_MAX], st[2][NAME_LABEL_MAX], label[LABEL_MAX], abs[LABEL_MAX];
+	size_t i;
+	int k;
+
+	for (k = 0; k < 3; k++)
+		l.lstate = max_int(l.lstate, (int)strlen(lines[0][k]));
+	for (i = 0; i < a->nr; i++) {
+		const struct model_row *r = &a->rows[i];
+
+		row_time(a, r, &l, t);
+		l.time = max_int(l.time, (int)strlen(t));
+		row_states(a, r, st);
+		l.lstate = max_int(l.lstate, (int)strlen(st[0]));
+		l.rstate = max_int(l.rstate, (int)strlen(st[1]));
+		l.step = max_int(l.step, (int)strlen(r->step));
+		l.abs = max_int(l.abs, (int)strlen(abs_label(a, r, abs)));
+		if (r->kind == ROW_ARROW)
+			l.arrow = max_int(l.arrow,
+					  (int)strlen(arrow_label(a, r, label)) + 8);
+	}
+	return l;
+}
+
+static void print_header(FILE *out, const struct model *a, const struct layout *l,
+			 char lines[2][3][64])
+{
+	char ep0[ENDPOINT_STR_MAX], ep1[ENDPOINT_STR_MAX], when[LADDER_WHEN_MAX];
+	const struct conn *c = a->c;
+	/* Following, the rows' clock is -T's: UTC says so, as dump's does. */
+	const char *time = l->follow && clock_of(l->o)->mode == TIME_WALL ?
+			   "TIME (UTC)" : "TIME";
+	int k;
+
+	if (l->follow)
+		fprintf(out, "#%lu ", c->id);
+	fprintf(out, "%sconnection %lu: %s -> %s%s  netns %u, %s\n",
+		l->color ? ANSI_BOLD : "", c->id,
+		endpoint_str(&c->ep[a->left], ep0),
+		endpoint_str(&c->ep[1 - a->left], ep1),
+		l->color ? ANSI_OFF : "", c->netns, ladder_when(l->o, a->t0, when));
+	for (k = 0; k < 3; k++) {
+		if (l->follow)
+			fprintf(out, "#%lu ", c->id);
+		cell(out, k == 0 ? time : "", l->time, true, NULL);
+		fputs("  ", out);
+		cell(out, lines[0][k], l->lstate, true, maybe(l, ansi_col[0]));
+		fputs(" |", out);
+		put_pad(out, l->arrow);
+		putc('|', out);
+		if (lines[1][k][0])
+			putc(' ', out);
+		cell(out, lines[1][k], 0, false, maybe(l, ansi_col[1]));
+		putc('\n', out);
 	}
 }
 
@@ -394,7 +444,8 @@ static void print_footer(FILE *out, const struct model *a, const char *prefix,
 #undef LINE
 }
 
-static void print_wide(FILE *out, const struct model *a, bool color)
+static void print_wide(FILE *out, const struct model *a,
+		       const struct ladder_opts *o, bool color)
 {
 	char lines[2][3][64];
 	struct layout l;
@@ -403,6 +454,7 @@ static void print_wide(FILE *out, const struct model *a, bool color)
 	side_lines(a, lines);
 	l = measure(a, lines);
 	l.color = color;
+	l.o = o;
 	print_header(out, a, &l, lines);
 	for (i = 0; i < a->nr; i++)
 		print_row(out, a, &a->rows[i], &l);
@@ -411,7 +463,7 @@ static void print_wide(FILE *out, const struct model *a, bool color)
 }
 
 /* The widest line of the wide layout, uncoloured. */
-static unsigned int wide_width(const struct model *a)
+static unsigned int wide_width(const struct model *a, const struct ladder_opts *o)
 {
 	char *text = NULL, *p, *nl;
 	size_t len = 0;
@@ -420,7 +472,7 @@ static unsigned int wide_width(const struct model *a)
 
 	if (!mem)
 		return 0;
-	print_wide(mem, a, false);
+	print_wide(mem, a, o, false);
 	fclose(mem);
 	for (p = text; *p; p = nl + 1) {
 		nl = strchr(p, '\n');
@@ -434,121 +486,156 @@ static unsigned int wide_width(const struct model *a)
 }
 
 /*
- * The narrow layout: TIME, the left side's states, the arrows, then the
- * right side's state or the step label; what does not fit (the real
- * numbers, a note, a long step label) on a line of its own under the
- * arrow, timings and anomalies wrapped.
+ * The narrow layout: TIME (since the connection's first event), the left
+ * side's states, the arrows, then the right side's state or the step
+ * label; what does not fit (the real numbers, a note, a long step label,
+ * an arrow's label too long for it) on a line of its own under the arrow,
+ * timings and anomalies wrapped. Following, each line starts with "#ID ".
  */
-static void print_narrow(FILE *out, const struct model *a, bool color,
-			 unsigned int width)
+struct narrow {
+	char prefix[32];	/* "#ID " following, else "" */
+	int plen;
+	int time, lstate, arrow;
+	int left_w;		/* TIME and the left states, up to the first bar */
+	unsigned int width;	/* of a whole line, the prefix included */
+	bool color;
+	const struct ladder_opts *o;
+};
+
+static void narrow_header(FILE *out, const struct model *a,
+			  const struct narrow *n)
 {
-	char t[32], st[2][NAME_LABEL_MAX], label[LABEL_MAX], abs[LABEL_MAX];
-	char arrow[LABEL_MAX + 512], ep[ENDPOINT_STR_MAX], ep1[ENDPOINT_STR_MAX];
-	char lines[2][3][64], more[3 * MODEL_NOTE_MAX];
-	struct layout l = { .time = 4, .color = color };
+	char ep[ENDPOINT_STR_MAX], ep1[ENDPOINT_STR_MAX], when[LADDER_WHEN_MAX];
+	char lines[2][3][64];
 	const struct conn *c = a->c;
+	bool color = n->color;
 	unsigned int col;
-	size_t i;
-	int left_w, right_at, arrow_max;
 
 	side_lines(a, lines);
-	for (i = 0; i < a->nr; i++) {
-		const struct model_row *r = &a->rows[i];
-
-		row_time(a, r, &l, t);
-		l.time = max_int(l.time, (int)strlen(t));
-		row_states(a, r, st);
-		l.lstate = max_int(l.lstate, (int)strlen(st[0]));
-		if (r->kind == ROW_ARROW)
-			l.arrow = max_int(l.arrow,
-					  (int)strlen(arrow_label(a, r, label)) + 6);
-	}
-	l.lstate = max_int(l.lstate, (int)strlen(model_side_name(a, 0)));
-	left_w = l.time + 2 + l.lstate + 2;
-	/* Room for the right side's longest state; longer labels go below. */
-	arrow_max = (int)width - left_w - 1 - (1 + (int)strlen("ESTABLISHED"));
-	l.arrow = max_int(16, l.arrow > arrow_max ? arrow_max : l.arrow);
-	right_at = left_w + l.arrow + 1;
-	fprintf(out, "%sconnection %lu: %s -> %s%s\n", color ? ANSI_BOLD : "",
-		c->id, endpoint_str(model_ep(a, 0), ep),
+	fprintf(out, "%s%sconnection %lu: %s -> %s%s\n", n->prefix,
+		color ? ANSI_BOLD : "", c->id, endpoint_str(model_ep(a, 0), ep),
 		endpoint_str(model_ep(a, 1), ep1), color ? ANSI_OFF : "");
-	fprintf(out, "  netns %u, first event at %llu.%06llu s\n", c->netns,
-		(unsigned long long)(a->t0 / NSEC_PER_SEC),
-		(unsigned long long)(a->t0 % NSEC_PER_SEC / NSEC_PER_USEC));
+	fprintf(out, "%s  netns %u, %s\n", n->prefix, c->netns,
+		ladder_when(n->o, a->t0, when));
+	/* Following, a process not known yet is left out, not left blank. */
 	for (col = 0; col < 2; col++)
-		fprintf(out, "  %s%-6s %s  %s%s\n", color ? ansi_col[col] : "",
-			lines[col][0], lines[col][1], lines[col][2],
+		fprintf(out, "%s  %s%-6s %s%s%s%s\n", n->prefix,
+			color ? ansi_col[col] : "", lines[col][0], lines[col][1],
+			lines[col][2][0] ? "  " : "", lines[col][2],
 			color ? ANSI_OFF : "");
-	cell(out, "TIME", l.time, true, NULL);
+	fputs(n->prefix, out);
+	cell(out, "TIME", n->time, true, NULL);
 	fputs("  ", out);
-	cell(out, model_side_name(a, 0), l.lstate, true, maybe(&l, ansi_col[0]));
+	cell(out, model_side_name(a, 0), n->lstate, true,
+	     color ? ansi_col[0] : NULL);
 	fputs(" |", out);
-	put_pad(out, l.arrow);
+	put_pad(out, n->arrow);
 	fprintf(out, "| %s\n", model_side_name(a, 1));
+}
+
+static void narrow_row(FILE *out, const struct model *a,
+		       const struct model_row *r, const struct narrow *n)
+{
+	char t[TIME_STR_MAX], st[2][NAME_LABEL_MAX], label[LABEL_MAX], abs[LABEL_MAX];
+	char arrow[LABEL_MAX + 512], more[3 * MODEL_NOTE_MAX];
+	struct layout l = { .color = n->color };
+	const char *step = r->step;
+	bool color = n->color, step_below = false;
+	int used;
+
+	more[0] = '\0';
+	fputs(n->prefix, out);
+	row_time(a, r, &l, t);
+	cell(out, t, n->time, true, NULL);
+	fputs("  ", out);
+	row_states(a, r, st);
+	cell(out, st[0], n->lstate, true, maybe(&l, ansi_col[0]));
+	fputs(" |", out);
+	if (r->kind == ROW_ARROW) {
+		char flags[TCP_FLAGS_MAX];
+
+		arrow_label(a, r, label);
+		/* Too long for the arrow: its flags there, the rest below. */
+		if ((int)strlen(label) + 6 > n->arrow) {
+			snprintf(more, sizeof(more), "%s", label);
+			tcp_flags_string(r->seg->tcp_flags, flags);
+			snprintf(label, sizeof(label), "%s", flags[0] ? flags : "-");
+		}
+		draw_arrow(arrow, n->arrow, label, r->col == 0, r->fate);
+		cell(out, arrow, n->arrow, false,
+		     r->fate == FATE_LOST ? maybe(&l, ANSI_BAD) :
+		     maybe(&l, ansi_col[r->col]));
+	} else {
+		put_pad(out, n->arrow);
+	}
+	putc('|', out);
+	used = n->plen + n->left_w + n->arrow + 1;
+	if (st[1][0]) {
+		fprintf(out, " %s%s%s", color ? ansi_col[1] : "", st[1],
+			color ? ANSI_OFF : "");
+		used += 1 + (int)strlen(st[1]);
+	}
+	if (step[0] && used + 2 + (int)strlen(step) <= (int)n->width)
+		fprintf(out, "%s%s%s%s", st[1][0] ? "  " : " ",
+			color ? ANSI_BOLD : "", step, color ? ANSI_OFF : "");
+	else if (step[0])
+		step_below = true;
+	putc('\n', out);
+	/* The line below: a step that did not fit, numbers, note. */
+	if (step_below)
+		snprintf(more + strlen(more), sizeof(more) - strlen(more),
+			 "%s%s", more[0] ? "  " : "", step);
+	abs_label(a, r, abs);
+	if (abs[0])
+		snprintf(more + strlen(more), sizeof(more) - strlen(more),
+			 "%s%s", more[0] ? "  " : "", abs);
+	if (r->note[0])
+		snprintf(more + strlen(more), sizeof(more) - strlen(more),
+			 "%s%s", more[0] ? "  " : "", r->note);
+	if (more[0]) {
+		char pad[160];
+
+		snprintf(pad, sizeof(pad), "%s%*s", n->prefix, n->left_w - 2, "");
+		wrapped(out, pad, more, n->width, 0,
+			r->bad ? maybe(&l, ANSI_BAD) : maybe(&l, ANSI_DIM));
+	}
+}
+
+/* Room for the right side's longest state after the arrow; labels go below. */
+static int narrow_arrow(const struct narrow *n, int want)
+{
+	int max = (int)n->width - n->plen - n->left_w - 1 -
+		  (1 + (int)strlen("ESTABLISHED"));
+
+	return max_int(16, want > max ? max : want);
+}
+
+static void print_narrow(FILE *out, const struct model *a,
+			 const struct ladder_opts *o, bool color)
+{
+	char t[TIME_STR_MAX], st[2][NAME_LABEL_MAX], label[LABEL_MAX];
+	struct narrow n = { .time = 4, .width = o->width, .color = color, .o = o };
+	struct layout l = { 0 };
+	int arrow = 0;
+	size_t i;
+
 	for (i = 0; i < a->nr; i++) {
 		const struct model_row *r = &a->rows[i];
-		const char *step = r->step;
-		bool step_below = false;
-		int used;
 
-		more[0] = '\0';
 		row_time(a, r, &l, t);
-		cell(out, t, l.time, true, NULL);
-		fputs("  ", out);
+		n.time = max_int(n.time, (int)strlen(t));
 		row_states(a, r, st);
-		cell(out, st[0], l.lstate, true, maybe(&l, ansi_col[0]));
-		fputs(" |", out);
-		if (r->kind == ROW_ARROW) {
-			char flags[TCP_FLAGS_MAX];
-
-			arrow_label(a, r, label);
-			/* Too long for the arrow: its flags there, the rest below. */
-			if ((int)strlen(label) + 6 > l.arrow) {
-				snprintf(more, sizeof(more), "%s", label);
-				tcp_flags_string(r->seg->tcp_flags, flags);
-				snprintf(label, sizeof(label), "%s", flags[0] ? flags : "-");
-			}
-			draw_arrow(arrow, l.arrow, label, r->col == 0, r->fate);
-			cell(out, arrow, l.arrow, false,
-			     r->fate == FATE_LOST ? maybe(&l, ANSI_BAD) :
-			     maybe(&l, ansi_col[r->col]));
-		} else {
-			put_pad(out, l.arrow);
-		}
-		putc('|', out);
-		used = right_at;
-		if (st[1][0]) {
-			fprintf(out, " %s%s%s", color ? ansi_col[1] : "", st[1],
-				color ? ANSI_OFF : "");
-			used += 1 + (int)strlen(st[1]);
-		}
-		if (step[0] && used + 2 + (int)strlen(step) <= (int)width) {
-			fprintf(out, "%s%s%s%s", st[1][0] ? "  " : " ",
-				color ? ANSI_BOLD : "", step, color ? ANSI_OFF : "");
-		} else if (step[0]) {
-			step_below = true;
-		}
-		putc('\n', out);
-		/* The line below: a step that did not fit, numbers, note. */
-		if (step_below)
-			snprintf(more + strlen(more), sizeof(more) - strlen(more),
-				 "%s%s", more[0] ? "  " : "", step);
-		abs_label(a, r, abs);
-		if (abs[0])
-			snprintf(more + strlen(more), sizeof(more) - strlen(more),
-				 "%s%s", more[0] ? "  " : "", abs);
-		if (r->note[0])
-			snprintf(more + strlen(more), sizeof(more) - strlen(more),
-				 "%s%s", more[0] ? "  " : "", r->note);
-		if (more[0]) {
-			char pad[128];
-
-			snprintf(pad, sizeof(pad), "%*s", left_w - 2, "");
-			wrapped(out, pad, more, width, 0,
-				r->bad ? maybe(&l, ANSI_BAD) : maybe(&l, ANSI_DIM));
-		}
+		n.lstate = max_int(n.lstate, (int)strlen(st[0]));
+		if (r->kind == ROW_ARROW)
+			arrow = max_int(arrow, (int)strlen(arrow_label(a, r, label)) + 6);
 	}
-	print_footer(out, a, "", color, width);
+	n.lstate = max_int(n.lstate, (int)strlen(model_side_name(a, 0)));
+	n.left_w = n.time + 2 + n.lstate + 2;
+	n.arrow = narrow_arrow(&n, arrow);
+	narrow_header(out, a, &n);
+	for (i = 0; i < a->nr; i++)
+		narrow_row(out, a, &a->rows[i], &n);
+	print_footer(out, a, "", color, o->width);
 	putc('\n', out);
 }
 
@@ -561,47 +648,117 @@ void ladder_print(FILE *out, const struct conn *c, const struct ladder_opts *o)
 {
 	struct model *a = build(c, o, false);
 
-	if (o->width && wide_width(a) > o->width)
-		print_narrow(out, a, o->color, o->width);
+	if (o->width && wide_width(a, o) > o->width)
+		print_narrow(out, a, o, o->color);
 	else
-		print_wide(out, a, o->color);
+		print_wide(out, a, o, o->color);
 	model_free(a);
+}
+
+/*
+ * --follow's columns are fixed, as later events cannot move earlier lines:
+ * the wide layout's, or the narrow one's below them. The narrow one
+ * counts time from the connection's first event (its heading says when,
+ * by -T), as every ladder does: the wide one's -T clock would take a
+ * third of 80 columns. A connection older than 1000 s widens its TIME.
+ */
+#define FOLLOW_NARROW_TIME	10	/* "999.999999" */
+#define FOLLOW_NARROW_STATE	11	/* "ESTABLISHED" */
+#define FOLLOW_NARROW_ARROW	36	/* the longest usual label, and 6 */
+
+static struct layout follow_layout(const struct ladder_opts *o)
+{
+	struct layout l = {
+		.time = clock_of(o)->mode == TIME_WALL ? 27 : 14,
+		.lstate = 17, .arrow = 40, .rstate = 11, .step = 32, .abs = 29,
+		.follow = true, .color = o->color, .o = o, .width = o->width,
+	};
+
+	return l;
+}
+
+/*
+ * Whether the wide follow layout needs more than o->width: its columns up
+ * to the real numbers (a note past the limit goes below), its heading and
+ * its side lines.
+ */
+static bool follow_narrow(const struct model *a, const struct ladder_opts *o,
+			  const struct layout *l, char lines[2][3][64])
+{
+	char ep0[ENDPOINT_STR_MAX], ep1[ENDPOINT_STR_MAX], when[LADDER_WHEN_MAX];
+	int plen = snprintf(NULL, 0, "#%lu ", a->c->id), need, k;
+
+	if (!o->width)
+		return false;
+	need = plen + l->time + 2 + l->lstate + 2 + l->arrow + 2 + l->rstate +
+	       2 + l->step + 2 + l->abs;
+	need = max_int(need, plen + snprintf(NULL, 0, "connection %lu: %s -> %s  netns %u, %s",
+					     a->c->id, endpoint_str(&a->c->ep[a->left], ep0),
+					     endpoint_str(&a->c->ep[1 - a->left], ep1),
+					     a->c->netns, ladder_when(o, a->t0, when)));
+	for (k = 0; k < 3; k++)
+		need = max_int(need, plen + l->time + 2 +
+			       max_int(l->lstate, (int)strlen(lines[0][k])) + 2 +
+			       l->arrow + 2 + (int)strlen(endpoint_str(model_ep(a, 1), ep1)));
+	return (int)o->width < need;
 }
 
 void ladder_follow(FILE *out, const struct conn *c, const struct ladder_opts *o,
 		   size_t *printed, bool done)
 {
 	struct model *a = build(c, o, !done);
-	struct layout l = {
-		.time = 14, .lstate = 17, .arrow = 40, .rstate = 11,
-		.step = 30, .abs = 24, .follow = true, .color = o->color,
+	struct layout l = follow_layout(o);
+	struct narrow n = {
+		.time = FOLLOW_NARROW_TIME, .lstate = FOLLOW_NARROW_STATE,
+		.width = o->width, .color = o->color, .o = o,
 	};
 	char lines[2][3][64], prefix[32];
 	size_t i, upto = done ? a->nr : a->hold;
+	bool narrow;
 
+	side_lines(a, lines);
+	narrow = follow_narrow(a, o, &l, lines);
+	if (narrow) {
+		n.plen = snprintf(n.prefix, sizeof(n.prefix), "#%lu ", c->id);
+		n.lstate = max_int(n.lstate, (int)strlen(model_side_name(a, 0)));
+		n.left_w = n.time + 2 + n.lstate + 2;
+		n.arrow = narrow_arrow(&n, FOLLOW_NARROW_ARROW);
+	}
 	if (*printed == 0) {
-		side_lines(a, lines);
-		print_header(out, a, &l, lines);
+		if (narrow)
+			narrow_header(out, a, &n);
+		else
+			print_header(out, a, &l, lines);
 		*printed = 1;	/* the ROW_INIT row is not printed */
 	}
-	for (i = *printed; i < upto; i++)
-		print_row(out, a, &a->rows[i], &l);
+	for (i = *printed; i < upto; i++) {
+		if (narrow)
+			narrow_row(out, a, &a->rows[i], &n);
+		else
+			print_row(out, a, &a->rows[i], &l);
+	}
 	if (upto > *printed)
 		*printed = upto;
 	if (done) {
 		snprintf(prefix, sizeof(prefix), "#%lu", c->id);
-		print_footer(out, a, prefix, o->color, 0);
+		print_footer(out, a, prefix, o->color, o->width);
 	}
 	model_free(a);
 }
 
 /* --- the summary line ---------------------------------------------------- */
 
-#define SUM_FMT "%-15s %10s %7s %-15s %-21s %-21s %-12s %-7s %-18s %10s %10s\n"
+/* START first, as wide as its clock needs: UTC's is 27 characters. */
+#define SUM_FMT "%-*s %10s %7s %-15s %-21s %-21s %-12s %-7s %-18s %10s %10s\n"
 
-void summary_header(FILE *out)
+static int start_width(const struct ladder_opts *o)
 {
-	fprintf(out, SUM_FMT, "START", "NETNS", "PID", "COMM", "CLIENT", "SERVER",
+	return clock_of(o)->mode == TIME_WALL ? 27 : 15;
+}
+
+void summary_header(FILE *out, const struct ladder_opts *o)
+{
+	fprintf(out, SUM_FMT, start_width(o), "START", "NETNS", "PID", "COMM", "CLIENT", "SERVER",
 		"OPEN", "CLOSED", "END", "HS_MS", "LIFE_MS");
 }
 
@@ -647,13 +804,11 @@ static const char *end_name(const struct model *a)
 void summary_print(FILE *out, const struct conn *c, const struct ladder_opts *o)
 {
 	struct model *a = build(c, o, false);
-	char start[32], netns[16], pid[16] = "-", comm[20] = "-", hs[32] = "-";
+	char start[TIME_STR_MAX], netns[16], pid[16] = "-", comm[20] = "-", hs[32] = "-";
 	char life[32] = "-", ep0[ENDPOINT_STR_MAX], ep1[ENDPOINT_STR_MAX];
 	const char *closed = "-";
 
-	snprintf(start, sizeof(start), "%llu.%06llu",
-		 (unsigned long long)(a->t0 / NSEC_PER_SEC),
-		 (unsigned long long)(a->t0 % NSEC_PER_SEC / NSEC_PER_USEC));
+	time_str(clock_of(o), a->t0, start);
 	snprintf(netns, sizeof(netns), "%u", c->netns);
 	/* The client's process, from the model: never from drawn text. */
 	if (a->has_task[0]) {
@@ -667,7 +822,7 @@ void summary_print(FILE *out, const struct conn *c, const struct ladder_opts *o)
 		ms(a->fig.handshake, hs);
 	if (a->fig.has_lifetime && c->complete)
 		ms(a->fig.lifetime, life);
-	fprintf(out, SUM_FMT, start, netns, pid, comm,
+	fprintf(out, SUM_FMT, start_width(o), start, netns, pid, comm,
 		endpoint_str(model_ep(a, 0), ep0), endpoint_str(model_ep(a, 1), ep1),
 		open_name(a), closed, end_name(a), hs, life);
 	model_free(a);

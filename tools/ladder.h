@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 #include "conns.h"
+#include "format.h"
 #include "model.h"
 
 struct ladder_opts {
@@ -27,10 +28,31 @@ struct ladder_opts {
 	 * Columns to fit in; 0: no limit. A ladder wider than this is drawn
 	 * in the narrow layout: the sides named above the ladder, each row's
 	 * real numbers, note, and a step label that does not fit on a second
-	 * line, timings wrapped. --follow keeps the wide layout.
+	 * line, timings wrapped. --follow cannot measure what is still to
+	 * come: below the wide follow layout's fixed columns it draws the
+	 * narrow one with fixed columns, above them the wide one with notes
+	 * and timings wrapped.
 	 */
 	unsigned int width;
+	/*
+	 * -T: the clock of the "first event at" heading, the summary's START
+	 * and the wide --follow rows (a ladder's rows are seconds since its
+	 * first event). NULL: CLOCK_MONOTONIC seconds. TIME_REL counts from
+	 * time->base, the capture's first record (has_base set by the caller).
+	 */
+	const struct time_fmt *time;
 };
+
+/* Enough for ladder_when(). */
+#define LADDER_WHEN_MAX	128
+
+/*
+ * When a connection's first event (ts) was, as its heading says it:
+ * "first event at 12.297791 s", "first event at 2026-12-03T19:43:40.123456Z",
+ * "first event 1.234567 s into the capture" (TIME_REL).
+ */
+const char *ladder_when(const struct ladder_opts *o, __u64 ts,
+			char buf[LADDER_WHEN_MAX]);
 
 /* The whole diagram, its timings and anomalies, and a blank line. */
 void ladder_print(FILE *out, const struct conn *c, const struct ladder_opts *o);
@@ -49,8 +71,8 @@ void ladder_follow(FILE *out, const struct conn *c, const struct ladder_opts *o,
  */
 void ladder_footer(FILE *out, const struct model *m);
 
-/* One line per connection: tcplife's, and how it ended. */
-void summary_header(FILE *out);
+/* One line per connection: tcplife's, and how it ended; START as o->time. */
+void summary_header(FILE *out, const struct ladder_opts *o);
 void summary_print(FILE *out, const struct conn *c, const struct ladder_opts *o);
 
 

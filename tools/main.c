@@ -25,12 +25,13 @@
 
 #include "conns.h"
 #include "export.h"
-#include "recfilter.h"
-#include "sessions.h"
+#include "exporter.h"
 #include "format.h"
 #include "jsonl.h"
 #include "ladder.h"
 #include "order.h"
+#include "recfilter.h"
+#include "sessions.h"
 #include "states.h"
 #include "stats.h"
 #include "svg.h"
@@ -57,11 +58,14 @@ static const char usage_text[] =
 "  tcpstate dump [--json | -T wall|mono|rel] [--ms] [-n COUNT]\n"
 "                [-d DEVICE | -r FILE [--strict]] [FILTER...]\n"
 "  tcpstate conns [-r FILE [--strict] | -d DEVICE] [--summary | --follow]\n"
-"                 [--absolute] [--width COLUMNS] [--svg | --html]\n"
-"                 [--no-color | --color] [-P PORT[,PORT...]] [-a ADDR]\n"
-"                 [-s STATE] [-N NETNS] [--close-wait SECONDS]\n"
+"                 [--absolute] [--width COLUMNS] [-T wall|mono|rel]\n"
+"                 [--svg | --html] [--no-color | --color]\n"
+"                 [-P PORT[,PORT...]] [-a ADDR] [-s STATE] [-N NETNS]\n"
+"                 [--close-wait SECONDS]\n"
 "  tcpstate stats [--json | --dot | --prometheus] [-p PROCFILE]\n"
 "  tcpstate stats --sessions [-d DEVICE]\n"
+"  tcpstate exporter [--listen ADDR:PORT] [--netns NAME|PATH]... [--port PORT[,PORT...]]\n"
+"                    [-d DEVICE] [-p PROCFILE] [--max-clients N] [--config FILE]\n"
 "  tcpstate -h | --help\n"
 "  tcpstate --version\n";
 
@@ -90,6 +94,13 @@ static const char help_details[] =
 "          both ends closed, TIME_WAIT ended), or from a saved\n"
 "          `dump --json` with -r. Ctrl-C draws what is still open.\n"
 "  stats   print the module's counters for this network namespace.\n"
+"  exporter  serve the counters and per-connection histograms (handshake,\n"
+"          SYN round trip, lifetime, TIME_WAIT, CLOSE_WAIT) to Prometheus\n"
+"          over HTTP (default " EXPORTER_DEFAULT_LISTEN ", /metrics);\n"
+"          `tcpstate exporter --help` for its options. It reads\n"
+"          /dev/tcpstate (CAP_NET_ADMIN; one reader at a time, so it needs\n"
+"          the device to itself) and keeps serving /proc's counters while\n"
+"          the device is busy or the module is not loaded.\n"
 "\n"
 "OPTIONS\n"
 "  --json        dump: one JSON object per line; stats: one JSON object\n"
@@ -97,7 +108,10 @@ static const char help_details[] =
 "                dump: the TIME column in UTC, in CLOCK_MONOTONIC seconds\n"
 "                (the default), or in seconds since the first record; a saved\n"
 "                dump shows wall time from its clock line (dump --json writes\n"
-"                {\"ts\":MONO,\"type\":\"clock\",\"utc_ns\":UTC} first)\n"
+"                {\"ts\":MONO,\"type\":\"clock\",\"utc_ns\":UTC} first). conns: the\n"
+"                same clock for each connection's \"first event at\", the\n"
+"                summary's START and --follow's wide rows (rel: since the\n"
+"                first record read); ladders count from their first event\n"
 "  --ms          dump: an MS column, as bcc's tcpstates: on a state change,\n"
 "                the milliseconds since the socket's previous one (the time\n"
 "                in the old state; its request, full and TIME_WAIT sockets\n"
@@ -241,6 +255,7 @@ static const struct option conns_options[] = {
 	{ "addr", required_argument, NULL, 'a' },
 	{ "state", required_argument, NULL, 's' },
 	{ "netns", required_argument, NULL, 'N' },
+	{ "time", required_argument, NULL, 'T' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -720,6 +735,19 @@ static int open_device(const char *path, int *rc)
 	return fd;
 }
 
+/* -T, for dump and conns. */
+static enum time_mode parse_time(const char *arg)
+{
+	if (!strcmp(arg, "mono"))
+		return TIME_MONO;
+	if (!strcmp(arg, "rel"))
+		return TIME_REL;
+	if (strcmp(arg, "wall"))
+		usage_error("-T must be wall (UTC), mono (CLOCK_MONOTONIC seconds) or rel (seconds since the first record), not '%s'",
+			    arg);
+	return TIME_WALL;
+}
+
 static void parse_dump_args(int argc, char *argv[], struct dump_opts *o)
 {
 	int opt;
@@ -734,15 +762,7 @@ static void parse_dump_args(int argc, char *argv[], struct dump_opts *o)
 			o->ms = true;
 			break;
 		case 'T':
-			if (!strcmp(optarg, "mono"))
-				o->time = TIME_MONO;
-			else if (!strcmp(optarg, "rel"))
-				o->time = TIME_REL;
-			else if (!strcmp(optarg, "wall"))
-				o->time = TIME_WALL;
-			else
-				usage_error("-T must be wall (UTC), mono (CLOCK_MONOTONIC seconds) or rel (seconds since the first record), not '%s'",
-					    optarg);
+			o->time = parse_time(optarg);
 			o->time_set = true;
 			break;
 		case OPT_JSON:
@@ -924,6 +944,7 @@ struct conns_opts {
 	bool strict;			/* -r: refuse a file with any bad line */
 	int color;			/* -1: on a terminal */
 	bool width_set;			/* --width; else the terminal's */
+	struct time_fmt time;		/* -T; lo.time points here */
 	struct ladder_opts lo;
 	unsigned int ports[FILTER_MAX], states[FILTER_MAX];
 	struct endpoint addrs[FILTER_MAX];	/* ports unused */
@@ -1031,9 +1052,12 @@ static void parse_conns_args(int argc, char *argv[], struct conns_opts *o)
 	unsigned long long v;
 	int opt;
 
-	while ((opt = next_option(argc, argv, ":r:d:fP:a:s:N:h",
+	while ((opt = next_option(argc, argv, ":r:d:fP:a:s:N:T:h",
 				  conns_options)) != -1) {
 		switch (opt) {
+		case 'T':
+			o->time.mode = parse_time(optarg);
+			break;
 		case 'r':
 			o->file = optarg;
 			break;
@@ -1224,29 +1248,46 @@ static int by_id(const void *x, const void *y)
 	return a->id < b->id ? -1 : a->id > b->id;
 }
 
+/* Live: what the records go to, and -T's clock to start. */
+struct live_feed {
+	struct tracker *t;
+	struct time_fmt *time;
+};
+
 static enum batch_result track_record(const struct tcpstate_rec *rec, void *arg)
 {
-	tracker_add(arg, rec);
+	struct live_feed *feed = arg;
+
+	/* -T rel counts from the first record read. */
+	if (!feed->time->has_base) {
+		feed->time->has_base = true;
+		feed->time->base = rec->ts_ns;
+	}
+	tracker_add(feed->t, rec);
 	return BATCH_MORE;
 }
 
-static int conns_from_device(const struct conns_opts *o, struct tracker *t)
+static int conns_from_device(struct conns_opts *o, struct tracker *t)
 {
+	struct live_feed feed = { .t = t, .time = &o->time };
+	unsigned long long mono, utc;
 	sigset_t poll_mask;
 	int fd, rc;
 
 	fd = open_device(o->device, &rc);
 	if (fd < 0)
 		return rc;
+	clocks_now(&mono, &utc);
+	o->time.mono_to_utc = (long long)(utc - mono);
 	catch_stop_signals(&poll_mask);
-	rc = read_device(fd, o->device, &poll_mask, 0, track_record, t);
+	rc = read_device(fd, o->device, &poll_mask, 0, track_record, &feed);
 	close(fd);
 	/* Stopped or failed: what is still open is drawn as far as it got. */
 	tracker_flush(t);
 	return rc;
 }
 
-static int conns_from_file(const struct conns_opts *o, struct tracker *t)
+static int conns_from_file(struct conns_opts *o, struct tracker *t)
 {
 	struct saved sv = { 0 };
 	int rc = load_saved(o->file, o->strict, &sv);
@@ -1256,6 +1297,15 @@ static int conns_from_file(const struct conns_opts *o, struct tracker *t)
 		free(sv.recs);
 		return rc;
 	}
+	if (o->time.mode == TIME_WALL && !sv.has_clock) {
+		free(sv.recs);
+		return fail("%s has no clock line ({\"type\":\"clock\"}, which dump --json now writes first; older dumps lack it): -T wall cannot tell the time; use -T mono or -T rel",
+			    sv.name);
+	}
+	o->time.mono_to_utc = (long long)(sv.clock_utc - sv.clock_mono);
+	/* -T rel: since the first record of the file, sorted. */
+	o->time.has_base = sv.nr > 0;
+	o->time.base = sv.nr ? sv.recs[0].ts_ns : 0;
 	for (i = 0; i < sv.nr; i++)
 		tracker_add(t, &sv.recs[i]);
 	tracker_flush(t);
@@ -1328,6 +1378,7 @@ static int cmd_conns(int argc, char *argv[])
 	int rc;
 
 	parse_conns_args(argc, argv, &o);
+	o.lo.time = &o.time;
 	o.lo.color = o.color < 0 ? color_wanted() : o.color;
 	if (!o.width_set)
 		o.lo.width = terminal_width();
@@ -1336,14 +1387,14 @@ static int cmd_conns(int argc, char *argv[])
 		o.device = DEFAULT_DEVICE;
 	t = tracker_new(conn_done, o.follow ? conn_event : NULL, &run);
 	if (o.summary && !run.offline)
-		summary_header(stdout);
+		summary_header(stdout, &o.lo);
 	rc = run.offline ? conns_from_file(&o, t) : conns_from_device(&o, t);
 	tracker_free(t);
 	if (run.offline && (rc == 0 || rc == EXIT_PARTIAL)) {
 		if (run.nr_drawn)
 			qsort(run.drawn, run.nr_drawn, sizeof(*run.drawn), by_id);
 		if (o.summary)
-			summary_header(stdout);
+			summary_header(stdout, &o.lo);
 		print_drawn(&o, &run);
 	}
 	for (i = 0; i < run.nr_drawn; i++)
@@ -1377,6 +1428,8 @@ int main(int argc, char *argv[])
 		return cmd_stats(argc - 1, argv + 1);
 	if (strcmp(cmd, "conns") == 0)
 		return cmd_conns(argc - 1, argv + 1);
+	if (strcmp(cmd, "exporter") == 0)
+		return cmd_exporter(argc - 1, argv + 1, tcpstate_tool_version);
 	if (cmd[0] == '-')
 		usage_error("unrecognized option '%s'", cmd);
 	usage_error("unknown command '%s'", cmd);

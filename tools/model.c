@@ -1108,3 +1108,55 @@ bool conn_reached(const struct conn *c, unsigned int state)
 	model_free(a);
 	return yes;
 }
+
+/* --- for the exporter (model.h) ------------------------------------------ */
+
+enum open_failure model_open_failure(const struct model *a)
+{
+	if (a->open == OPEN_REFUSED)
+		return OPEN_FAIL_REFUSED;
+	if (a->open != OPEN_HALF || !a->c->complete)
+		return OPEN_FAIL_NONE;
+	if (a->rst[0] || a->rst[1] ||
+	    (a->req_end[1] && a->req_end[1]->req.event == TCPSTATE_REQ_RESET))
+		return OPEN_FAIL_RESET;
+	return OPEN_FAIL_TIMEOUT;
+}
+
+const char *open_failure_name(enum open_failure f)
+{
+	switch (f) {
+	case OPEN_FAIL_REFUSED:
+		return "refused";
+	case OPEN_FAIL_RESET:
+		return "reset";
+	case OPEN_FAIL_TIMEOUT:
+		return "timeout";
+	case OPEN_FAIL_NONE:
+		break;
+	}
+	return NULL;
+}
+
+bool model_side_handshake(const struct model *a, unsigned int col, __u64 *ns)
+{
+	size_t i;
+
+	if (col > 1 || a->sim_open || !a->traced[col] || !a->t_est[col])
+		return false;
+	/* The client's SYN leaves it; the server's arrives there. */
+	for (i = 0; i < a->nr; i++) {
+		const struct model_row *r = &a->rows[i];
+		__u64 t = col == 0 ? r->sent : r->recvd;
+
+		if (r->kind != ROW_ARROW || r->col != 0 ||
+		    (r->seg->tcp_flags & (TCPSTATE_TH_SYN | TCPSTATE_TH_ACK)) !=
+		    TCPSTATE_TH_SYN || !t)
+			continue;
+		if (t > a->t_est[col])
+			return false;
+		*ns = a->t_est[col] - t;
+		return true;
+	}
+	return false;
+}

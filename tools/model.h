@@ -18,9 +18,9 @@
  *   - ladder.c: the text ladder (wide or narrow), --follow, the summary
  *     line;
  *   - svg.c: the picture (--svg) and the page (--html);
- *   - a Prometheus exporter (later): histograms of fig.rtt, fig.handshake,
- *     fig.lifetime, fig.tw_state[], fig.cw[], and failed opens counted by
- *     open_kind/end_kind (OPEN_REFUSED, OPEN_HALF, END_RESET ...);
+ *   - exporter.c (tcpstate exporter): histograms of each side's handshake
+ *     (model_side_handshake()), fig.rtt, fig.lifetime, fig.tw_life[] by
+ *     fig.tw_reason[], fig.cw[], and failed opens by model_open_failure();
  *   - an --explain mode (later): a note under each row, keyed by
  *     row->step (and row->fate, row->bad), not by parsing the label.
  * No view computes a figure or re-reads the records for one; a figure a
@@ -248,5 +248,35 @@ const char *model_reltime(const struct model *m, __u64 ts, char buf[32]);
 
 /* Whether either end of c was seen in state (a TCPSTATE_* value). */
 bool conn_reached(const struct conn *c, unsigned int state);
+
+/*
+ * For the exporter, which counts what the views describe.
+ *
+ * How an attempt to open failed: REFUSED, an RST answered the SYN;
+ * RESET, it was reset before ESTABLISHED (the SYN-ACK answered by an RST,
+ * a request socket reset); TIMEOUT, no end ever got to ESTABLISHED and
+ * nothing reset it: SYNs or SYN-ACKs unanswered until the kernel (or the
+ * application) gave up, a request socket expired or was dropped. NONE:
+ * it opened, or was traced from its middle, or is not over (the verdict
+ * waits for a complete connection).
+ */
+enum open_failure {
+	OPEN_FAIL_NONE,
+	OPEN_FAIL_REFUSED,
+	OPEN_FAIL_RESET,
+	OPEN_FAIL_TIMEOUT,
+};
+enum open_failure model_open_failure(const struct model *m);
+/* "refused", "reset", "timeout"; NULL for OPEN_FAIL_NONE. */
+const char *open_failure_name(enum open_failure f);
+
+/*
+ * One side's own handshake (fig.handshake spans both): the client from
+ * its first SYN sent, the server from the first SYN it received, each to
+ * its own ESTABLISHED. False if that side was not traced, never got
+ * there, the SYN was not recorded at it, or the open was simultaneous
+ * (no client and server).
+ */
+bool model_side_handshake(const struct model *m, unsigned int col, __u64 *ns);
 
 #endif

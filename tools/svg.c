@@ -208,7 +208,7 @@ int svg_conn(FILE *out, const struct conn *c, const struct ladder_opts *o)
 		.absolute = o->absolute, .close_wait_ns = o->close_wait_ns,
 	};
 	struct model *m = model_build(c, &mo, false);
-	char ep[ENDPOINT_STR_MAX], t[32], *foot = NULL, *line, *nl;
+	char ep[ENDPOINT_STR_MAX], t[32], when[LADDER_WHEN_MAX], *foot = NULL, *line, *nl;
 	char comm[sizeof(m->comm[0])], st[NAME_LABEL_MAX];
 	struct axis ax = { 0 };
 	size_t len = 0, i, nfoot = 0, first_note;
@@ -222,9 +222,9 @@ int svg_conn(FILE *out, const struct conn *c, const struct ladder_opts *o)
 	xml_text(out, endpoint_str(model_ep(m, 0), ep));
 	fputs(" -&gt; ", out);
 	xml_text(out, endpoint_str(model_ep(m, 1), ep));
-	fprintf(out, "  netns %u, first event at %llu.%06llu s</text>\n", c->netns,
-		(unsigned long long)(m->t0 / NSEC_PER_SEC),
-		(unsigned long long)(m->t0 % NSEC_PER_SEC / NSEC_PER_USEC));
+	fprintf(out, "  netns %u, ", c->netns);
+	xml_text(out, ladder_when(o, m->t0, when));
+	fputs("</text>\n", out);
 	for (col = 0; col < 2; col++) {
 		int x = col_x(col);
 

@@ -292,7 +292,10 @@ struct tcpstate_session_info {
 	struct tcpstate_filter filter;	/* in effect now */
 };					/* 328 */
 
-/* TCPSTATE_IOC_SESSIONS: the sessions the caller may see (its namespace's, or all from the initial one). */
+/*
+ * TCPSTATE_IOC_SESSIONS: the sessions the caller may see (its namespace's,
+ * or all from the initial one).
+ */
 struct tcpstate_sessions {
 	__u32 nr;			/* in: entries at ptr; out: entries written */
 	__u32 total;			/* out: sessions there are to see */

@@ -87,7 +87,7 @@ static inline bool tcpstate_filter_match(const struct tcpstate_filter *f,
 		return true;
 	if (!(f->kinds & kind))
 		return false;
-	if (f->family && tcpstate_is_v4(rec) != (f->family == AF_INET))
+	if (f->family && tcpstate_is_v4(rec) != f->family == AF_INET)
 		return false;
 	if (f->netns && f->netns != rec->netns)
 		return false;
@@ -125,7 +125,8 @@ static inline const char *tcpstate_filter_invalid(const struct tcpstate_filter *
 	unsigned int i, j;
 
 	if (!f->kinds || (f->kinds & ~TCPSTATE_KINDS_ALL))
-		return "kinds: at least one of states, control, segments, requests, timewait, and nothing else";
+		return "kinds: at least one of states, control, segments, requests, timewait, "
+		       "and nothing else";
 	if (f->family && f->family != AF_INET && f->family != AF_INET6)
 		return "family: 0, AF_INET or AF_INET6";
 	if (f->nr_ports > TCPSTATE_FILTER_PORTS)
@@ -154,11 +155,10 @@ static inline const char *tcpstate_filter_invalid(const struct tcpstate_filter *
 			if (p->addr[j / 8] & (0x80 >> (j % 8)))
 				return "addrs: address bits past the prefix length must be zero";
 	}
-	if (memchr(f->comm, 0, sizeof(f->comm)) == NULL)
+	if (!memchr(f->comm, 0, sizeof(f->comm)))
 		return "comm: at most 15 characters, NUL-terminated";
-	for (i = 0; i < sizeof(f->__reserved) / sizeof(f->__reserved[0]); i++)
-		if (f->__reserved[i])
-			return "reserved fields must be zero";
+	if (f->__reserved[0] || f->__reserved[1])	/* two, checked by the size asserts */
+		return "reserved fields must be zero";
 	return NULL;
 }
 

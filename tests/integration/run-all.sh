@@ -18,6 +18,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
 BUILD=${BUILD:-$ROOT/build}
 TIMEOUT=${VMTEST_TIMEOUT:-900}
 cd "$ROOT" || exit 1
+# shellcheck source=tests/vm/counts.sh
+. tests/vm/counts.sh
 
 hooks=()
 guest_args=()
@@ -56,27 +58,7 @@ for hook in "${hooks[@]}"; do
 		/usr/bin/python3 tests/integration/guest.py --hook "$hook" "${guest_args[@]}"
 	status=$?
 	secs=$(( $(date +%s) - start ))
-	p=0 f=0 note=""
-	if [ -r "$out/counts" ] && read -r p f <"$out/counts" &&
-	   [[ "$p" =~ ^[0-9]+$ && "$f" =~ ^[0-9]+$ ]]; then
-		:
-	else
-		p=0 f=0
-		note="no counts written"
-	fi
-	case $status in
-	0) ;;
-	124) note="${note:+$note; }VM TIMED OUT after ${TIMEOUT}s" ;;
-	125) note="${note:+$note; }KERNEL PROBLEM on the VM console (see $out/console.log)" ;;
-	126) note="${note:+$note; }the test command never ran in the VM" ;;
-	*) note="${note:+$note; }guest exit status $status" ;;
-	esac
-	# A bad run counts as a failure even if the counts look fine.
-	if [ $status -ne 0 ] && [ "$f" -eq 0 ]; then
-		f=1
-	elif [ -n "$note" ] && [ "$f" -eq 0 ]; then
-		f=1
-	fi
+	vm_counts "$out" "$status" "$TIMEOUT"
 	total_p=$((total_p + p))
 	total_f=$((total_f + f))
 	line="hook=$hook: $p passed, $f failed in ${secs}s (vm.sh status $status)"

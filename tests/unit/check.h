@@ -66,5 +66,6 @@ void test_order(void);
 void test_model(void);
 void test_svg(void);
 void test_match(void);
+void test_exporter(void);
 
 #endif

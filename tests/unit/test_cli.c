@@ -109,7 +109,7 @@ static void test_usage_errors(void)
 	CHECK_USAGE_ERROR(ARGV("stats", "-p", NULL),
 			  "tcpstate: option '-p' needs an argument\n");
 	CHECK_USAGE_ERROR(ARGV("stats", "-d", "/dev/tcpstate", NULL),
-			  "tcpstate: unrecognized option '-d'\n");
+			  "tcpstate: -d DEVICE is for --sessions\n");
 	CHECK_USAGE_ERROR(ARGV("stats", "-n", "1", NULL),
 			  "tcpstate: unrecognized option '-n'\n");
 }

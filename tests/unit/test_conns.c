@@ -7,11 +7,14 @@
  * read loop on the (fake) device, signals, bad input and bad arguments.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -822,9 +825,338 @@ static void test_width(void)
 			  "tcpstate: --width COLUMNS must be 40 to 1000, or 0 for no limit, not 'wide'\n");
 }
 
+/* The longest line of s, in bytes (the tool's output is ASCII here). */
+static size_t longest_line(const char *s)
+{
+	size_t longest = 0;
+	const char *nl;
+
+	for (; (nl = strchr(s, '\n')); s = nl + 1)
+		if ((size_t)(nl - s) > longest)
+			longest = (size_t)(nl - s);
+	return longest;
+}
+
+/* Whether every line of s starts with "#" (--follow's "#ID "), or is empty. */
+static bool all_prefixed(const char *s)
+{
+	const char *nl;
+
+	for (; (nl = strchr(s, '\n')); s = nl + 1)
+		if (nl != s && s[0] != '#')
+			return false;
+	return true;
+}
+
+/*
+ * --follow --width: every fixture's live drawing fits in 80, 72 and 60
+ * columns (the narrow follow layout) and in 160 (the wide one, notes
+ * moved under their row), keeps every arrow of the unlimited one, and
+ * every line keeps its "#ID " prefix. Without a limit it is the wide
+ * layout, byte for byte (follow.ladder is checked by test_golden).
+ */
+static void test_follow_width(void)
+{
+	static const char *const widths[] = { "80", "72", "60", "160" };
+	size_t nr, i, k;
+	char **names = fixture_names(&nr);
+
+	for (i = 0; i < nr; i++) {
+		char *file = str_printf("%s/%s.jsonl", fixtures_dir, names[i]);
+		struct run wide, r;
+
+		run_with(&wide, ARGV("conns", "--follow", "-r", file, NULL), &plain);
+		CHECK_INT(0, wide.status);
+		for (k = 0; k < sizeof(widths) / sizeof(widths[0]); k++) {
+			size_t longest;
+
+			run_with(&r, ARGV("conns", "--follow", "--width", widths[k], "-r",
+					  file, NULL), &plain);
+			CHECK_INT(0, r.status);
+			CHECK_STR("", r.err);
+			longest = longest_line(r.out);
+			CHECK((long)longest <= atol(widths[k]));
+			if ((long)longest > atol(widths[k]))
+				printf("  %s --follow at --width %s: a line of %zu columns\n",
+				       names[i], widths[k], longest);
+			CHECK_INT(arrow_lines(wide.out), arrow_lines(r.out));
+			CHECK(all_prefixed(r.out));
+			/* The narrow layout names the sides above the ladder. */
+			if (atol(widths[k]) < 100)
+				CHECK_CONTAINS("\n#1   netns ", r.out);
+			else
+				CHECK(strstr(r.out, "\n#1   netns ") == NULL);
+			run_free(&r);
+		}
+		/* Wide enough for every note: the unlimited layout itself. */
+		CHECK_RUN(ARGV("conns", "--follow", "--width", "1000", "-r", file, NULL),
+			  0, wide.out, "");
+		run_free(&wide);
+		free(file);
+		free(names[i]);
+	}
+	free(names);
+}
+
+/*
+ * The live loop, --follow --width 80 on the (fake) device: what the
+ * same records saved draw (the golden follow-narrow.ladder).
+ */
+static void test_follow_live_width(void)
+{
+	size_t nr;
+	struct tcpstate_rec *recs = records("client-closes-ipv4.jsonl", &nr);
+	char *file = tmp_file("cc-follow.records", recs, nr * sizeof(*recs), 0600);
+	char *golden = fixture("follow-narrow.ladder"), *want = read_file(golden, NULL);
+	char *msg = str_printf("tcpstate: %s: unexpected end of file\n", file);
+
+	CHECK_RUN_WITH(&fake, ARGV("conns", "--follow", "--width", "80", "-d", file, NULL),
+		       1, want, msg);
+	free(msg);
+	free(want);
+	free(golden);
+	free(file);
+	free(recs);
+}
+
+/*
+ * Run with stdout on a pseudo-terminal cols wide (raw: no "\r\n"), as a
+ * user's terminal: the tool must find the width itself.
+ */
+static void run_on_terminal(struct run *r, const char *const argv[],
+			    unsigned short cols)
+{
+	struct winsize ws = { .ws_row = 40, .ws_col = cols };
+	struct run_opts o = plain;
+	struct termios tio;
+	struct child c;
+	char *out = NULL, buf[4096];
+	size_t len = 0;
+	ssize_t n;
+	FILE *mem;
+	int master = posix_openpt(O_RDWR | O_NOCTTY), slave = -1;
+
+	if (master < 0 || grantpt(master) || unlockpt(master) ||
+	    (slave = open(ptsname(master), O_RDWR | O_NOCTTY)) < 0 ||
+	    tcgetattr(slave, &tio)) {
+		perror("pseudo-terminal");
+		exit(2);
+	}
+	cfmakeraw(&tio);
+	if (tcsetattr(slave, TCSANOW, &tio) || ioctl(slave, TIOCSWINSZ, &ws)) {
+		perror("pseudo-terminal");
+		exit(2);
+	}
+	o.stdout_fd = slave;
+	start(&c, argv, &o);
+	close(slave);
+	/* Read as it comes (a full terminal would stop the tool), to EIO. */
+	mem = open_memstream(&out, &len);
+	while ((n = read(master, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+		if (n > 0)
+			fwrite(buf, 1, (size_t)n, mem);
+	fclose(mem);
+	close(master);
+	finish(&c, r);
+	free(r->out);
+	r->out = out;
+}
+
+/* On an 80-column terminal, --follow draws narrow without being told. */
+static void test_follow_terminal(void)
+{
+	char *file = fixture("client-closes-ipv4.jsonl");
+	char *golden = fixture("follow-narrow.ladder"), *want = read_file(golden, NULL);
+	char *wide_golden = fixture("client-closes-ipv4.ladder");
+	char *wide = read_file(wide_golden, NULL);
+	struct run r;
+
+	run_on_terminal(&r, ARGV("conns", "--follow", "--no-color", "-r", file, NULL), 80);
+	CHECK_INT(0, r.status);
+	CHECK_STR(want, r.out);
+	run_free(&r);
+	/* --width wins over the terminal's. */
+	run_on_terminal(&r, ARGV("conns", "--follow", "--no-color", "--width", "0",
+				 "-r", file, NULL), 80);
+	CHECK_PREFIX("#1 connection 1: 127.0.0.1:", r.out);
+	CHECK((long)longest_line(r.out) > 80);
+	run_free(&r);
+	/* A terminal wide enough: the wide ladder, as when piped. */
+	run_on_terminal(&r, ARGV("conns", "--no-color", "-r", file, NULL), 200);
+	CHECK_STR(wide, r.out);
+	run_free(&r);
+	free(wide);
+	free(wide_golden);
+	free(want);
+	free(golden);
+	free(file);
+}
+
+/* "2025-11-24T16:00:SS.UUUUUUZ": utc (ns) within that minute. */
+static char *utc_in_minute(unsigned long long utc)
+{
+	const unsigned long long minute = 1764000000ULL;	/* 2025-11-24T16:00:00Z */
+	unsigned long long s = utc / 1000000000ULL - minute;
+
+	return str_printf("2025-11-24T16:00:%02llu.%06lluZ", s,
+			  utc % 1000000000ULL / 1000);
+}
+
+/*
+ * -T for conns: the heading's "first event at", the summary's START,
+ * --follow's wide rows, the picture's title; by the file's clock line
+ * (wall), CLOCK_MONOTONIC (mono, the default: byte for byte as without
+ * -T), or since the file's first record (rel). The ladder's rows stay
+ * seconds since its first event.
+ */
+static void test_time(void)
+{
+	char *ls = fixture_text("lost-syn.jsonl"), *ref = fixture_text("refused.jsonl");
+	/* The clock line: at CLOCK_MONOTONIC 22 s it was 16:00:00 UTC. */
+	const unsigned long long mono = 22000000000ULL;
+	const unsigned long long utc = 1764000000000000000ULL;
+	unsigned long long t0 = fixture_num(ls, "\"new\":\"SYN_SENT\"", "ts");
+	unsigned long long t1 = fixture_num(ref, "\"new\":\"SYN_SENT\"", "ts");
+	unsigned long long first = fixture_num(ls, "\"new\":\"LISTEN\"", "ts");
+	char *text = str_printf("{\"ts\":%llu,\"type\":\"clock\",\"utc_ns\":%llu}\n%s%s",
+				mono, utc, ls, ref);
+	char *path = tmp_file("clock.jsonl", text, strlen(text), 0600);
+	char *plain_path = fixture("lost-syn.jsonl");
+	char *w0 = utc_in_minute(utc + t0 - mono), *w1 = utc_in_minute(utc + t1 - mono);
+	char *want, *rel0, *rel1;
+	const char *modes[] = { "--summary", "--follow", "--svg", NULL };
+	struct run a, b;
+	size_t i;
+
+	/* The default is mono: -T mono changes nothing. */
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		run_with(&a, ARGV("conns", "-r", path, modes[i], NULL), &plain);
+		run_with(&b, ARGV("conns", "-T", "mono", "-r", path, modes[i], NULL), &plain);
+		CHECK_INT(0, b.status);
+		CHECK_STR(a.out, b.out);
+		run_free(&a);
+		run_free(&b);
+	}
+	run_with(&a, ARGV("conns", "--time=wall", "-r", path, NULL), &plain);
+	CHECK_INT(0, a.status);
+	CHECK_STR("", a.err);
+	want = str_printf("netns 4026532607, first event at %s\n", w0);
+	CHECK_CONTAINS(want, a.out);
+	free(want);
+	want = str_printf("netns 4026532715, first event at %s\n", w1);
+	CHECK_CONTAINS(want, a.out);
+	free(want);
+	/* The rows are still since the connection's first event. */
+	CHECK_CONTAINS("\n 0.000000           SYN_SENT |", a.out);
+	run_free(&a);
+
+	run_with(&a, ARGV("conns", "-T", "wall", "--summary", "-r", path, NULL), &plain);
+	CHECK_PREFIX("START                            NETNS     PID COMM ", a.out);
+	want = str_printf("\n%s 4026532607     136 python3 ", w0);
+	CHECK_CONTAINS(want, a.out);
+	free(want);
+	run_free(&a);
+
+	run_with(&a, ARGV("conns", "-T", "wall", "--follow", "-r", path, NULL), &plain);
+	CHECK_CONTAINS("\n#1                  TIME (UTC)             client |", a.out);
+	want = str_printf("\n#1 %s           SYN_SENT |", w0);
+	CHECK_CONTAINS(want, a.out);
+	free(want);
+	run_free(&a);
+
+	/* Narrow, following: the heading by -T, the rows since the first event. */
+	run_with(&a, ARGV("conns", "-T", "wall", "--follow", "--width", "80", "-r", path, NULL),
+		 &plain);
+	want = str_printf("#1 connection 1: 127.0.0.1:52990 -> 127.0.0.1:59019\n"
+			  "#1   netns 4026532607, first event at %s\n", w0);
+	CHECK_PREFIX(want, a.out);
+	free(want);
+	CHECK_CONTAINS("\n#1   0.000000     SYN_SENT |", a.out);
+	CHECK((long)longest_line(a.out) <= 80);
+	run_free(&a);
+
+	run_with(&a, ARGV("conns", "-T", "wall", "--width", "80", "-r", path, NULL), &plain);
+	want = str_printf("\n  netns 4026532607, first event at %s\n", w0);
+	CHECK_CONTAINS(want, a.out);
+	free(want);
+	run_free(&a);
+
+	run_with(&a, ARGV("conns", "-T", "wall", "--svg", "-r", path, NULL), &plain);
+	want = str_printf("  netns 4026532607, first event at %s</text>\n", w0);
+	CHECK_CONTAINS(want, a.out);
+	free(want);
+	run_free(&a);
+
+	/* rel: since the file's first record (lost-syn's listener). */
+	rel0 = ladder_time(t0 - first);
+	rel1 = ladder_time(t1 - first);
+	run_with(&a, ARGV("conns", "-T", "rel", "-r", path, NULL), &plain);
+	want = str_printf("netns 4026532607, first event %s s into the capture\n", rel0);
+	CHECK_CONTAINS(want, a.out);
+	free(want);
+	want = str_printf("netns 4026532715, first event %s s into the capture\n", rel1);
+	CHECK_CONTAINS(want, a.out);
+	free(want);
+	run_free(&a);
+	run_with(&a, ARGV("conns", "-T", "rel", "--summary", "-r", path, NULL), &plain);
+	want = str_printf("\n%-15s 4026532607     136 python3 ", rel0);
+	CHECK_CONTAINS(want, a.out);
+	free(want);
+	run_free(&a);
+	run_with(&a, ARGV("conns", "-T", "rel", "--follow", "-r", path, NULL), &plain);
+	want = str_printf("\n#1 %14s           SYN_SENT |", rel0);
+	CHECK_CONTAINS(want, a.out);
+	free(want);
+	run_free(&a);
+
+	/* No clock line: wall time cannot be told, nothing is drawn. */
+	want = str_printf("tcpstate: %s has no clock line ({\"type\":\"clock\"}, which dump --json now writes first; older dumps lack it): -T wall cannot tell the time; use -T mono or -T rel\n",
+			  plain_path);
+	CHECK_RUN(ARGV("conns", "-T", "wall", "-r", plain_path, NULL), 1, "", want);
+	free(want);
+	CHECK_USAGE_ERROR(ARGV("conns", "-T", "utc", NULL),
+			  "tcpstate: -T must be wall (UTC), mono (CLOCK_MONOTONIC seconds) or rel (seconds since the first record), not 'utc'\n");
+	free(rel0);
+	free(rel1);
+	free(w0);
+	free(w1);
+	free(plain_path);
+	free(path);
+	free(text);
+	free(ls);
+	free(ref);
+}
+
+/* -T rel live: since the first record read from the device. */
+static void test_time_live(void)
+{
+	size_t nr;
+	struct tcpstate_rec *recs = records("client-closes-ipv4.jsonl", &nr);
+	char *file = tmp_file("cc-time.records", recs, nr * sizeof(*recs), 0600);
+	char *text = fixture_text("client-closes-ipv4.jsonl");
+	char *rel = ladder_time(fixture_num(text, "\"new\":\"SYN_SENT\"", "ts") - recs[0].ts_ns);
+	char *want = str_printf("netns 4026532229, first event %s s into the capture\n", rel);
+	struct run r;
+
+	run_with(&r, ARGV("conns", "-T", "rel", "-d", file, NULL), &fake);
+	CHECK_INT(1, r.status);
+	CHECK_CONTAINS(want, r.out);
+	run_free(&r);
+	free(want);
+	free(rel);
+	free(text);
+	free(file);
+	free(recs);
+}
+
 void test_conns(void)
 {
 	test_width();
+	test_follow_width();
+	test_follow_live_width();
+	test_follow_terminal();
+	test_time();
+	test_time_live();
 	test_filter_forms();
 	test_summary_comm();
 	test_golden();

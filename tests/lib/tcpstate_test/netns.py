@@ -178,14 +178,18 @@ class Netns:
     def netem(self, spec):
         """tc netem on this netns' lo, e.g. "delay 100ms"; None removes it.
 
-        Removing it drops what it still delays (a handshake's last ACKs,
-        sent a moment ago): wait until its backlog is empty first. And a
-        segment sent between that look and the removal (a SYN-ACK
-        retransmission's timer, on a slow kernel) would be dropped after
-        tcpstate recorded it: so first make the delay 0, which lets new
-        segments through at once, then wait, then remove.
+        Removing it would drop what it still holds, and a segment that
+        arrives as it goes (seen on the debug kernel: a SYN-ACK
+        retransmission recorded by tcpstate, never on the wire). So None
+        makes the delay 0, which lets segments through at once, waits for
+        its backlog to empty, and leaves the qdisc in place.
         """
         if spec is None:
+            # Not deleted: a segment that reaches the qdisc as it is
+            # deleted (a SYN-ACK retransmission's timer, on the slow
+            # debug kernel) is dropped after tcpstate recorded it, and no
+            # wait closes that window. netem with no delay passes every
+            # segment on at once; the namespace's deletion removes it.
             self.exec(["tc", "qdisc", "change", "dev", "lo", "root", "netem", "delay", "0ms"],
                       check=False)
             end = time.monotonic() + 5
@@ -194,7 +198,6 @@ class Netns:
                 if "netem" not in out or " 0p " in out.split("backlog", 1)[-1] + " ":
                     break
                 time.sleep(0.02)
-            self.exec(["tc", "qdisc", "del", "dev", "lo", "root"], check=False)
         else:
             self.exec(["tc", "qdisc", "replace", "dev", "lo", "root", "netem"] + spec.split())
 
