@@ -87,7 +87,9 @@ static inline bool tcpstate_filter_match(const struct tcpstate_filter *f,
 		return true;
 	if (!(f->kinds & kind))
 		return false;
-	if (f->family && tcpstate_is_v4(rec) != f->family == AF_INET)
+	if (f->family == AF_INET && !tcpstate_is_v4(rec))
+		return false;
+	if (f->family == AF_INET6 && tcpstate_is_v4(rec))
 		return false;
 	if (f->netns && f->netns != rec->netns)
 		return false;
@@ -125,8 +127,7 @@ static inline const char *tcpstate_filter_invalid(const struct tcpstate_filter *
 	unsigned int i, j;
 
 	if (!f->kinds || (f->kinds & ~TCPSTATE_KINDS_ALL))
-		return "kinds: at least one of states, control, segments, requests, timewait, "
-		       "and nothing else";
+		return "kinds: some of states, control, segments, requests, timewait, no other";
 	if (f->family && f->family != AF_INET && f->family != AF_INET6)
 		return "family: 0, AF_INET or AF_INET6";
 	if (f->nr_ports > TCPSTATE_FILTER_PORTS)
