@@ -60,8 +60,7 @@ static const char usage_text[] =
 "  tcpstate conns [-r FILE [--strict] | -d DEVICE] [--summary | --follow]\n"
 "                 [--absolute] [--width COLUMNS] [-T wall|mono|rel]\n"
 "                 [--svg | --html] [--no-color | --color]\n"
-"                 [-P PORT[,PORT...]] [-a ADDR] [-s STATE] [-N NETNS]\n"
-"                 [--close-wait SECONDS]\n"
+"                 [-s STATE] [--close-wait SECONDS] [FILTER...]\n"
 "  tcpstate stats [--json | --dot | --prometheus] [-p PROCFILE]\n"
 "  tcpstate stats --sessions [-d DEVICE]\n"
 "  tcpstate exporter [--listen ADDR:PORT] [--netns NAME|PATH]... [--port PORT[,PORT...]]\n"
@@ -81,7 +80,9 @@ static const char help_details[] =
 "          dump with -r). Records are shown in time order: those of\n"
 "          different CPUs can reach the ring out of order, so each is\n"
 "          held up to 100 ms for a late earlier one.\n"
-"          Needs CAP_NET_ADMIN (root); one reader at a time. TIME is\n"
+"          Needs CAP_NET_ADMIN (root). Each reader of the device is a\n"
+"          session of its own (buffer, filter, losses; up to the module's\n"
+"          max_sessions at once, see stats --sessions). TIME is\n"
 "          CLOCK_MONOTONIC seconds, as in ftrace; PID and COMM are \"-\"\n"
 "          when the event did not happen in a process's context.\n"
 "  conns   draw each connection as a ladder diagram, the way textbooks\n"
@@ -98,9 +99,9 @@ static const char help_details[] =
 "          SYN round trip, lifetime, TIME_WAIT, CLOSE_WAIT) to Prometheus\n"
 "          over HTTP (default " EXPORTER_DEFAULT_LISTEN ", /metrics);\n"
 "          `tcpstate exporter --help` for its options. It reads\n"
-"          /dev/tcpstate (CAP_NET_ADMIN; one reader at a time, so it needs\n"
-"          the device to itself) and keeps serving /proc's counters while\n"
-"          the device is busy or the module is not loaded.\n"
+"          /dev/tcpstate through a session of its own (CAP_NET_ADMIN) and\n"
+"          keeps serving /proc's counters while no session is free or the\n"
+"          module is not loaded.\n"
 "\n"
 "OPTIONS\n"
 "  --json        dump: one JSON object per line; stats: one JSON object\n"
@@ -122,8 +123,10 @@ static const char help_details[] =
 "                " DEFAULT_DEVICE "\n"
 "  --sessions    stats: who has the device open: each session's process,\n"
 "                scope, buffer, figures and filter (this one included)\n"
-"FILTER (dump): live, the module applies it to this reader's own session;\n"
-"with -r, the same test runs on each record. Lost-record notices always pass.\n"
+"FILTER (dump, conns): live, the module applies it to this reader's own\n"
+"session; with -r, the same test runs on each record. Lost-record notices\n"
+"always pass. conns takes -P, -a, -4, -6 and -N: a ladder needs all of its\n"
+"connection's records, most of them made by no process.\n"
 "  -P, --port PORT[,PORT...]   a local or remote port (up to 16)\n"
 "  -a, --addr ADDR[/PREFIX]    a local or remote address in it (up to 8)\n"
 "  -4, -6                      IPv4 (IPv4-mapped too) or IPv6 only\n"
@@ -157,14 +160,9 @@ static const char help_details[] =
 "                labels on a line of their own\n"
 "  --no-color    conns: no colours (the default when not on a terminal)\n"
 "  --color       conns: colours even when not on a terminal\n"
-"  -P PORT[,PORT...]\n"
-"                conns: only connections with one of these ports at either end\n"
-"  -a ADDR       conns: only connections with this address at either end\n"
 "  -s STATE      conns: only connections where either end reached STATE\n"
-"                (TIME_WAIT, time_wait or ss's time-wait; fin-wait-1, closed)\n"
-"  -N NETNS      conns: only connections of this network namespace (inode)\n"
-"                Each filter option may be given more than once: a\n"
-"                connection passes if it matches one value of each option.\n"
+"                (TIME_WAIT, time_wait or ss's time-wait; fin-wait-1, closed);\n"
+"                more than once: any of them\n"
 "  --close-wait SECONDS\n"
 "                conns: call CLOSE_WAIT longer than this (default 1) an\n"
 "                application that did not close its socket\n"
@@ -946,10 +944,9 @@ struct conns_opts {
 	bool width_set;			/* --width; else the terminal's */
 	struct time_fmt time;		/* -T; lo.time points here */
 	struct ladder_opts lo;
-	unsigned int ports[FILTER_MAX], states[FILTER_MAX];
-	struct endpoint addrs[FILTER_MAX];	/* ports unused */
-	__u32 netns[FILTER_MAX];
-	size_t nr_ports, nr_states, nr_addrs, nr_netns;
+	struct recfilter rf;		/* -P -a -4 -6 -N, as dump's */
+	unsigned int states[FILTER_MAX];
+	size_t nr_states;
 };
 
 /* A connection drawn from a file, waiting to be printed in start order. */
@@ -1005,55 +1002,27 @@ static bool parse_seconds(const char *s, unsigned long long *ns)
 	return true;
 }
 
-static void parse_addr(const char *arg, struct endpoint *ep)
-{
-	struct tcpstate_rec rec = { 0 };
-
-	if (inet_pton(AF_INET, arg, rec.laddr) == 1)
-		rec.family = AF_INET;
-	else if (inet_pton(AF_INET6, arg, rec.laddr) == 1)
-		rec.family = AF_INET6;
-	else
-		usage_error("-a ADDR must be an IPv4 or IPv6 address, not '%s'", arg);
-	/* The same form as the connections': IPv4-mapped is IPv4. */
-	endpoint_of(&rec, true, ep);
-}
-
-/* "80", "80,443": each a port, each counted as one -P. */
-static void parse_ports(const char *arg, struct conns_opts *o)
-{
-	const char *p = arg;
-	unsigned long long v;
-	char buf[8];
-
-	for (;;) {
-		size_t n = strcspn(p, ",");
-
-		if (n == 0 || n >= sizeof(buf))
-			v = 0;
-		else {
-			memcpy(buf, p, n);
-			buf[n] = '\0';
-			if (!parse_u64(buf, &v))
-				v = 0;
-		}
-		if (v == 0 || v > 65535)
-			usage_error("-P PORT must be a port number (1-65535) or a list of them (80,443), not '%s'",
-				    arg);
-		o->ports[count_filter(&o->nr_ports, "-P", arg)] = (unsigned int)v;
-		if (!p[n])
-			break;
-		p += n + 1;
-	}
-}
-
 static void parse_conns_args(int argc, char *argv[], struct conns_opts *o)
 {
+	char err[RECFILTER_ERR_MAX];
 	unsigned long long v;
 	int opt;
 
-	while ((opt = next_option(argc, argv, ":r:d:fP:a:s:N:T:h",
+	while ((opt = next_option(argc, argv, ":r:d:fP:a:s:N:T:h46",
 				  conns_options)) != -1) {
+		/*
+		 * The record filter, as dump's. Not --pid, --comm or
+		 * --kinds (conns_options has none of them): a ladder needs
+		 * every record of its connection, and most are made in
+		 * softirq, by no process.
+		 */
+		int ours = recfilter_option(&o->rf, opt, optarg, NETNS_DIR,
+					    err, sizeof(err));
+
+		if (ours < 0)
+			usage_error("%s", err);
+		if (ours)
+			continue;
 		switch (opt) {
 		case 'T':
 			o->time.mode = parse_time(optarg);
@@ -1100,13 +1069,6 @@ static void parse_conns_args(int argc, char *argv[], struct conns_opts *o)
 				usage_error("--close-wait SECONDS must be a number of seconds, not '%s'",
 					    optarg);
 			break;
-		case 'P':
-			parse_ports(optarg, o);
-			break;
-		case 'a':
-			parse_addr(optarg, &o->addrs[count_filter(&o->nr_addrs,
-								  "-a", optarg)]);
-			break;
 		case 's':
 			v = tcp_state_from_user(optarg);
 			if (!v)
@@ -1114,13 +1076,6 @@ static void parse_conns_args(int argc, char *argv[], struct conns_opts *o)
 					    optarg);
 			o->states[count_filter(&o->nr_states, "-s", optarg)] =
 				(unsigned int)v;
-			break;
-		case 'N':
-			if (!parse_u64(optarg, &v) || v == 0 || v > 0xffffffffULL)
-				usage_error("-N NETNS must be a network namespace's inode number, not '%s'",
-					    optarg);
-			o->netns[count_filter(&o->nr_netns, "-N", optarg)] =
-				(__u32)v;
 			break;
 		}
 	}
@@ -1135,35 +1090,6 @@ static void parse_conns_args(int argc, char *argv[], struct conns_opts *o)
 		usage_error("--svg, --html, --summary and --follow do not go together");
 	if (o->summary && o->follow)
 		usage_error("--follow draws ladders as they happen; --summary prints one line per connection once it is over");
-}
-
-/* The filters that do not depend on what happened (port, address, netns). */
-static bool static_match(const struct conns_opts *o, const struct conn *c)
-{
-	bool ok = !o->nr_ports && !o->nr_addrs && !o->nr_netns;
-	size_t i;
-
-	if (ok)
-		return true;
-	if (o->nr_ports) {
-		for (i = 0, ok = false; i < o->nr_ports && !ok; i++)
-			ok = c->ep[0].port == o->ports[i] ||
-			     c->ep[1].port == o->ports[i];
-		if (!ok)
-			return false;
-	}
-	if (o->nr_addrs) {
-		for (i = 0, ok = false; i < o->nr_addrs && !ok; i++)
-			ok = (c->ep[0].family == o->addrs[i].family &&
-			      !memcmp(c->ep[0].addr, o->addrs[i].addr, 16)) ||
-			     (c->ep[1].family == o->addrs[i].family &&
-			      !memcmp(c->ep[1].addr, o->addrs[i].addr, 16));
-		if (!ok)
-			return false;
-	}
-	for (i = 0, ok = !o->nr_netns; i < o->nr_netns && !ok; i++)
-		ok = c->netns == o->netns[i];
-	return ok;
 }
 
 static bool state_match(const struct conns_opts *o, const struct conn *c)
@@ -1198,7 +1124,7 @@ static void conn_done(struct conn *c, void *arg)
 	struct drawn *d;
 	FILE *mem;
 
-	if (!static_match(o, c) || !state_match(o, c))
+	if (!state_match(o, c))
 		return;
 	if (o->follow) {
 		ladder_follow(stdout, c, &o->lo, &c->shown, true);
@@ -1234,8 +1160,6 @@ static void conn_event(struct conn *c, void *arg)
 	const struct conns_run *run = arg;
 	const struct conns_opts *o = run->o;
 
-	if (!static_match(o, c))
-		return;
 	if (!c->shown && !state_match(o, c))
 		return;
 	ladder_follow(stdout, c, &o->lo, &c->shown, false);
@@ -1270,6 +1194,7 @@ static enum batch_result track_record(const struct tcpstate_rec *rec, void *arg)
 static int conns_from_device(struct conns_opts *o, struct tracker *t)
 {
 	struct live_feed feed = { .t = t, .time = &o->time };
+	char err[RECFILTER_ERR_MAX];
 	unsigned long long mono, utc;
 	sigset_t poll_mask;
 	int fd, rc;
@@ -1279,6 +1204,10 @@ static int conns_from_device(struct conns_opts *o, struct tracker *t)
 		return rc;
 	clocks_now(&mono, &utc);
 	o->time.mono_to_utc = (long long)(utc - mono);
+	if (recfilter_apply(&o->rf, fd, err, sizeof(err)) < 0) {
+		close(fd);
+		return fail("%s: %s", o->device, err);
+	}
 	catch_stop_signals(&poll_mask);
 	rc = read_device(fd, o->device, &poll_mask, 0, track_record, &feed);
 	close(fd);
@@ -1307,7 +1236,8 @@ static int conns_from_file(struct conns_opts *o, struct tracker *t)
 	o->time.has_base = sv.nr > 0;
 	o->time.base = sv.nr ? sv.recs[0].ts_ns : 0;
 	for (i = 0; i < sv.nr; i++)
-		tracker_add(t, &sv.recs[i]);
+		if (recfilter_match(&o->rf, &sv.recs[i]))
+			tracker_add(t, &sv.recs[i]);
 	tracker_flush(t);
 	if (tracker_lost(t))
 		fprintf(stderr, "tcpstate: %s: %llu events were lost (ring buffer full) while it was recorded: some connections miss steps\n",

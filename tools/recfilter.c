@@ -137,6 +137,10 @@ static int parse_netns(struct recfilter *rf, const char *arg,
 	unsigned long long v;
 	struct stat st;
 
+	/* The kernel's filter holds one: a second would silently win. */
+	if (rf->f.netns)
+		return bad(err, errlen, "-N NETNS given twice ('%s'): a reader follows one network namespace, or all",
+			   arg);
 	if (parse_uint(arg, 0xffffffffULL, &v) && v) {
 		rf->f.netns = (__u32)v;
 		return 0;

@@ -641,7 +641,7 @@ static void test_usage(void)
 	CHECK_USAGE_ERROR(ARGV("conns", "--port", "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17", NULL),
 			  "tcpstate: -P given more than 16 times ('1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17')\n");
 	CHECK_USAGE_ERROR(ARGV("conns", "-a", "localhost", NULL),
-			  "tcpstate: -a ADDR must be an IPv4 or IPv6 address, not 'localhost'\n");
+			  "tcpstate: -a ADDR must be an IPv4 or IPv6 address, or a prefix of one (10.0.0.0/8, 2001:db8::/32), not 'localhost'\n");
 	CHECK_USAGE_ERROR(ARGV("conns", "-s", "SYN_RCVD", NULL),
 			  "tcpstate: -s STATE must be a TCP state (LISTEN, SYN_SENT, SYN_RECV, ESTABLISHED, FIN_WAIT1, FIN_WAIT2, CLOSING, TIME_WAIT, CLOSE_WAIT, LAST_ACK, CLOSE; any case, or as ss writes them: time-wait, fin-wait-1, closed), not 'SYN_RCVD'\n");
 	CHECK_USAGE_ERROR(ARGV("conns", "-s", "new-syn-recv", NULL),
@@ -649,7 +649,11 @@ static void test_usage(void)
 	CHECK_USAGE_ERROR(ARGV("conns", "-s", "fin-wait-12", NULL),
 			  "tcpstate: -s STATE must be a TCP state (LISTEN, SYN_SENT, SYN_RECV, ESTABLISHED, FIN_WAIT1, FIN_WAIT2, CLOSING, TIME_WAIT, CLOSE_WAIT, LAST_ACK, CLOSE; any case, or as ss writes them: time-wait, fin-wait-1, closed), not 'fin-wait-12'\n");
 	CHECK_USAGE_ERROR(ARGV("conns", "-N", "x", NULL),
-			  "tcpstate: -N NETNS must be a network namespace's inode number, not 'x'\n");
+			  "tcpstate: -N NETNS must be a network namespace's name (ip netns list) or inode number, not 'x'\n");
+	CHECK_USAGE_ERROR(ARGV("conns", "-N", "1", "-N", "2", NULL),
+			  "tcpstate: -N NETNS given twice ('2'): a reader follows one network namespace, or all\n");
+	CHECK_USAGE_ERROR(ARGV("conns", "--pid", "1", NULL),
+			  "tcpstate: unrecognized option '--pid'\n");
 	CHECK_USAGE_ERROR(ARGV("conns", "--close-wait", "1.", NULL),
 			  "tcpstate: --close-wait SECONDS must be a number of seconds, not '1.'\n");
 	CHECK_USAGE_ERROR(ARGV("conns", "--close-wait", NULL),
