@@ -166,9 +166,12 @@ class Tcpstate(Config):
     kind = "tcpstate"
 
     def __init__(self, name, segments="control", ports="", reader="raw",
-                 insmod_args="", module=MODULE):
+                 insmod_args="", module=MODULE, sessions=1):
         super().__init__()
         self.module = module
+        # Readers at once, each a session of its own (the first is
+        # `reader`, the others raw): what each more session costs.
+        self.sessions = sessions
         self.name = name
         self.segments = segments
         self.ports = ports
@@ -185,6 +188,9 @@ class Tcpstate(Config):
                         "status=none"])
         elif self.reader == "json":
             self.spawn([TOOL, "dump", "--json"], stdout=subprocess.DEVNULL)
+        for _ in range(self.sessions - 1):
+            self.spawn(["dd", "if=/dev/tcpstate", "of=/dev/null", "bs=64k",
+                        "status=none"])
         time.sleep(0.3)
 
     def stop(self):
@@ -354,6 +360,10 @@ def make_configs():
         Tcpstate("tcpstate-hook", segments="none", ports="9", reader="raw"),
         Tcpstate("tcpstate-states", segments="none"),
         Tcpstate("tcpstate-control", segments="control"),
+        # Each reader is a session with its own ring: every event is
+        # offered to each (a filter test and a ring write per session).
+        Tcpstate("tcpstate-control-2sess", segments="control", sessions=2),
+        Tcpstate("tcpstate-control-8sess", segments="control", sessions=8),
         # The same with the reader woken at every record, as before
         # wakeup batching: what batching saves.
         Tcpstate("tcpstate-control-wake0", segments="control",

@@ -21,6 +21,8 @@ NOTES = {
     "tcpstate-hook": "hooks attached, ports=9: nothing recorded",
     "tcpstate-states": "segments=none, dd reader",
     "tcpstate-control": "segments=control (default), dd reader",
+    "tcpstate-control-2sess": "the same with 2 sessions (2 dd readers)",
+    "tcpstate-control-8sess": "the same with 8 sessions (8 dd readers)",
     "tcpstate-control-wake0": "the same, wakeup_ms=0: reader woken at every record",
     "tcpstate-all": "segments=all, dd reader",
     "tcpstate-noreader": "segments=control, no reader (drop path)",
