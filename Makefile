@@ -34,7 +34,7 @@ endif
 BUILD := $(CURDIR)/build
 export KDIR KVER BUILD
 
-.PHONY: all module tool deps check unit fuzz vmtest lint demo vm bench clean \
+.PHONY: all module tool deps check unit fuzz vmtest lint demo vm bench clean vmtest-late \
 	fault-module matrix vmtest-kernels vmtest-rt vmtest-install vmtest-rt-install \
 	debug-kernel kunit vmtest-debug fuzz-kernel vmtest-exporter
 
@@ -138,13 +138,19 @@ vmtest-exporter: all
 matrix: all
 	bash tests/kernel/matrix.sh $(MATRIX_ARGS)
 
+# After the debug kernel is built: its suites and the last single-VM ones
+# in two lanes (tests/lanes.sh), as each VM keeps one core busy.
+LATE_LANE_A := vmtest-debug
+LATE_LANE_B := kunit fuzz-kernel vmtest-exporter
+vmtest-late: all debug-kernel
+	bash tests/lanes.sh "$(LATE_LANE_A)" "$(LATE_LANE_B)"
+
 # Every suite runs even when an earlier one fails; the summary's last
 # line is "N passed, N failed".
-SUITES := lint unit fuzz vmtest-kernels vmtest-rt-install kunit vmtest-debug \
-	fuzz-kernel
+SUITES := lint unit fuzz vmtest-kernels vmtest-rt-install debug-kernel vmtest-late
 # The result file each suite writes: $(BUILD)/results/<name>.count
 COUNTS := lint unit fuzz vm vm-6.12 vm-6.1-rt vm-6.12-rt install kunit vm-debug \
-	fuzz-kernel
+	fuzz-kernel exporter
 
 check: deps
 	@rm -rf $(BUILD)/results && mkdir -p $(BUILD)/results

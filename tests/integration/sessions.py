@@ -353,11 +353,12 @@ def test_bad_input(t):
 
 def test_filter_change(t):
     tcpst.kill_timewait()
-    fd = tcpst.dev_open(os.O_RDONLY)
-    t.defer(os.close, fd)
+    # The listeners first: their CLOSE -> LISTEN come before the session.
     a = socks.listener("ipv4", backlog=8, timeout=10)
     b = socks.listener("ipv4", backlog=8, timeout=10)
     pa, pb = a.getsockname()[1], b.getsockname()[1]
+    fd = tcpst.dev_open(os.O_RDONLY)
+    t.defer(os.close, fd)
     rd.set_filter(fd, kinds=rd.KINDS["states"], ports=[pa])
     got = []
 
@@ -452,7 +453,7 @@ def test_list(t):
     inside, total = rd.sessions_list(c)
     t.eq((total, [s["netns"] for s in inside]), (1, [ns.inode]), "the netns session sees only its own")
     r = tcpst.run([tcpst.TOOL, "stats", "--sessions"], timeout=20)
-    t.eq(r.returncode, 0, "stats --sessions exit status", r.stderr)
+    t.eq(r.returncode, 0, "stats --sessions exit status (stderr: %s)" % r.stderr)
     rows = [l for l in r.stdout.splitlines() if re.match(r"^\s*\d+\s", l)]
     t.eq(len(rows), base + 3, "stats --sessions: a row per session (its own too)", r.stdout)
     t.eq(len([l for l in rows if l.endswith("(this one)")]), 1, "stats --sessions marks its own")
