@@ -103,7 +103,7 @@ KVER_612_RT := 6.12.118+deb12-rt-amd64
 RT_SUBSET := --no-scenarios --only groups_ proc_format ioctl_info scenario_ipv4 \
 	scenario_ipv6_refused stream_with_reader flood_ lost_then_more \
 	small_ring_live_reader blocked_ wakeup_batching hard_ netns_records \
-	no_stray_readers kernel_log_clean
+	no_stray_readers kernel_log_clean sessions_
 
 # Two VMs side by side: the default kernel (as make vmtest, but built
 # through run-kver.sh) and 6.12, the whole suite each.

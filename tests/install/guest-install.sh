@@ -180,11 +180,14 @@ out=$(setpriv --reuid=65534 --regid=65534 --clear-groups /usr/sbin/tcpstate --ve
 check_eq "--version, not root: status" 0 "$rc"
 check_eq "--version, not root: the ABI needs CAP_NET_ADMIN" \
 	"tcpstate $VERSION (record ABI version $ABI)"$'\n'"module $VERSION (record ABI unknown: opening /dev/tcpstate needs CAP_NET_ADMIN (root))" "$out"
+# Every session taken: max_sessions=1 and one open held.
+echo 1 > /sys/module/tcpstate/parameters/max_sessions
 exec 5</dev/tcpstate
 out=$(/usr/sbin/tcpstate --version 2>"$OUTDIR/err" 5<&-); rc=$?
 exec 5<&-
-check_eq "--version, device busy: output" \
-	"tcpstate $VERSION (record ABI version $ABI)"$'\n'"module $VERSION (record ABI unknown: /dev/tcpstate is open by another reader)" "$out"
+echo 16 > /sys/module/tcpstate/parameters/max_sessions
+check_eq "--version, every session taken: output" \
+	"tcpstate $VERSION (record ABI version $ABI)"$'\n'"module $VERSION (record ABI unknown: /dev/tcpstate: every session is taken (max_sessions))" "$out"
 
 echo "=== man pages"
 check_eq "man -w tcpstate" /usr/share/man/man8/tcpstate.8.gz "$(man -w tcpstate 2>&1)"

@@ -455,7 +455,7 @@ def test_list(t):
     r = tcpst.run([tcpst.TOOL, "stats", "--sessions"], timeout=20)
     t.eq(r.returncode, 0, "stats --sessions exit status (stderr: %s)" % r.stderr)
     rows = [l for l in r.stdout.splitlines() if re.match(r"^\s*\d+\s", l)]
-    t.eq(len(rows), base + 3, "stats --sessions: a row per session (its own too)", r.stdout)
+    t.eq(len(rows), base + 3, "stats --sessions: a row per session (its own too):\n" + r.stdout)
     t.eq(len([l for l in rows if l.endswith("(this one)")]), 1, "stats --sessions marks its own")
     t.true(any("8080" in l for l in rows), "stats --sessions shows the port filter", r.stdout)
 
