@@ -125,8 +125,9 @@ static const char help_details[] =
 "                scope, buffer, figures and filter (this one included)\n"
 "FILTER (dump, conns): live, the module applies it to this reader's own\n"
 "session; with -r, the same test runs on each record. Lost-record notices\n"
-"always pass. conns takes -P, -a, -4, -6 and -N: a ladder needs all of its\n"
-"connection's records, most of them made by no process.\n"
+"always pass. In conns, --pid and --comm select the connections that\n"
+"process took part in (a record of it), drawn whole: most of a\n"
+"connection's records are made in softirq, by no process.\n"
 "  -P, --port PORT[,PORT...]   a local or remote port (up to 16)\n"
 "  -a, --addr ADDR[/PREFIX]    a local or remote address in it (up to 8)\n"
 "  -4, -6                      IPv4 (IPv4-mapped too) or IPv6 only\n"
@@ -253,6 +254,9 @@ static const struct option conns_options[] = {
 	{ "addr", required_argument, NULL, 'a' },
 	{ "state", required_argument, NULL, 's' },
 	{ "netns", required_argument, NULL, 'N' },
+	{ "pid", required_argument, NULL, RECFILTER_OPT_PID },
+	{ "comm", required_argument, NULL, RECFILTER_OPT_COMM },
+	{ "kinds", required_argument, NULL, RECFILTER_OPT_KINDS },
 	{ "time", required_argument, NULL, 'T' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -944,7 +948,10 @@ struct conns_opts {
 	bool width_set;			/* --width; else the terminal's */
 	struct time_fmt time;		/* -T; lo.time points here */
 	struct ladder_opts lo;
-	struct recfilter rf;		/* -P -a -4 -6 -N, as dump's */
+	struct recfilter rf;		/* -P -a -4 -6 -N --kinds, as dump's */
+	/* --pid, --comm: connections that process took part in */
+	__u32 pid;
+	char comm[sizeof(((struct tcpstate_rec *)0)->comm)];
 	unsigned int states[FILTER_MAX];
 	size_t nr_states;
 };
@@ -1080,6 +1087,17 @@ static void parse_conns_args(int argc, char *argv[], struct conns_opts *o)
 		}
 	}
 	no_more_args(argc, argv);
+	/*
+	 * --pid and --comm select connections, not records: a ladder needs
+	 * every record of its connection, and most are made in softirq, by
+	 * no process. So they stay out of the session's filter.
+	 */
+	o->pid = o->rf.f.pid;
+	memcpy(o->comm, o->rf.f.comm, sizeof(o->comm));
+	o->rf.f.pid = 0;
+	memset(o->rf.f.comm, 0, sizeof(o->rf.f.comm));
+	o->rf.any = o->rf.kinds_set || o->rf.f.family || o->rf.f.netns ||
+		    o->rf.f.nr_ports || o->rf.f.nr_addrs;
 	if (o->file && o->device)
 		usage_error("-r FILE and -d DEVICE do not go together");
 	if (o->strict && !o->file)
@@ -1090,6 +1108,25 @@ static void parse_conns_args(int argc, char *argv[], struct conns_opts *o)
 		usage_error("--svg, --html, --summary and --follow do not go together");
 	if (o->summary && o->follow)
 		usage_error("--follow draws ladders as they happen; --summary prints one line per connection once it is over");
+}
+
+/* --pid, --comm: some record of c was made by that process. */
+static bool process_match(const struct conns_opts *o, const struct conn *c)
+{
+	const struct tcpstate_rec *r;
+	size_t i;
+
+	if (!o->pid && !o->comm[0])
+		return true;
+	for (i = 0; i < c->nr; i++) {
+		r = &c->ev[i].rec;
+		if (!(r->flags & TCPSTATE_F_TASK))
+			continue;
+		if ((!o->pid || r->pid == o->pid) &&
+		    (!o->comm[0] || !strncmp(r->comm, o->comm, sizeof(r->comm))))
+			return true;
+	}
+	return false;
 }
 
 static bool state_match(const struct conns_opts *o, const struct conn *c)
@@ -1124,7 +1161,7 @@ static void conn_done(struct conn *c, void *arg)
 	struct drawn *d;
 	FILE *mem;
 
-	if (!state_match(o, c))
+	if (!state_match(o, c) || !process_match(o, c))
 		return;
 	if (o->follow) {
 		ladder_follow(stdout, c, &o->lo, &c->shown, true);
@@ -1160,7 +1197,7 @@ static void conn_event(struct conn *c, void *arg)
 	const struct conns_run *run = arg;
 	const struct conns_opts *o = run->o;
 
-	if (!c->shown && !state_match(o, c))
+	if (!c->shown && (!state_match(o, c) || !process_match(o, c)))
 		return;
 	ladder_follow(stdout, c, &o->lo, &c->shown, false);
 }

@@ -652,8 +652,10 @@ static void test_usage(void)
 			  "tcpstate: -N NETNS must be a network namespace's name (ip netns list) or inode number, not 'x'\n");
 	CHECK_USAGE_ERROR(ARGV("conns", "-N", "1", "-N", "2", NULL),
 			  "tcpstate: -N NETNS given twice ('2'): a reader follows one network namespace, or all\n");
-	CHECK_USAGE_ERROR(ARGV("conns", "--pid", "1", NULL),
-			  "tcpstate: unrecognized option '--pid'\n");
+	CHECK_USAGE_ERROR(ARGV("conns", "--pid", "0", NULL),
+			  "tcpstate: --pid PID must be a process id, not '0'\n");
+	CHECK_USAGE_ERROR(ARGV("conns", "--kinds", "states,acks", NULL),
+			  "tcpstate: --kinds must be a list of states, control, segments, requests, timewait, or all, not 'states,acks'\n");
 	CHECK_USAGE_ERROR(ARGV("conns", "--close-wait", "1.", NULL),
 			  "tcpstate: --close-wait SECONDS must be a number of seconds, not '1.'\n");
 	CHECK_USAGE_ERROR(ARGV("conns", "--close-wait", NULL),
