@@ -3,6 +3,9 @@
 #   make            build tcpstate.ko and tools/tcpstate
 #   make check      install what is missing, build, run every test
 #   make demo       boot the test VM, trace a real connection, show it
+#   make lesson     issue 17's live cases (why three, why four, TIME_WAIT,
+#                   flood, keepalive, half-open) in the VM, in the
+#                   textbook's order, each drawn by `conns` (build/lesson/)
 #   make vm         interactive shell in the test VM, module loaded
 #   make lint       checkpatch --strict and sparse on module/
 #   make readme-images  docs/conns-lost-syn.svg and .png, the README's picture
@@ -36,7 +39,7 @@ export KDIR KVER BUILD
 
 .PHONY: all module tool deps check unit fuzz vmtest lint demo vm bench clean vmtest-late \
 	fault-module matrix vmtest-kernels vmtest-rt vmtest-install vmtest-rt-install \
-	debug-kernel kunit vmtest-debug fuzz-kernel vmtest-exporter
+	debug-kernel kunit vmtest-debug fuzz-kernel vmtest-exporter lesson
 
 all: module tool
 
@@ -165,6 +168,10 @@ check: deps
 demo: deps
 	$(MAKE) all
 	bash tests/vm/vm.sh --name demo --timeout 300 -- tests/demo.sh
+
+lesson: deps
+	$(MAKE) all
+	bash tests/scenarios/lesson.sh
 
 # Not part of check: ~15-25 min, and its figures need a quiet machine.
 bench: deps

@@ -14,6 +14,7 @@ drives its sockets to a fixed end and returns an info dict:
               be a set of acceptable values (see AMBIGUOUS in suite.py)
   drop        wire packets the test dropped at the receiver's input hook:
               list of (sport, dport, flags, nth) = the nth (0-based) such packet
+  raw         wire packets a raw socket sent (no socket's out record), same form
   ports       every port of the scenario
 All sockets are closed when a driver returns.
 """
