@@ -292,6 +292,14 @@ static void json_segment(FILE *out, const struct tcpstate_rec *rec)
 		fprintf(out, "\"%s\"", tcp_state_label(seg->state, state));
 	else
 		fputs("null", out);
+	/*
+	 * SYN, FIN and RST are control by their flags; an ACK the module
+	 * counted as control (handshake, FIN) says so: dump -r --kinds
+	 * then selects what the live filter did.
+	 */
+	if ((rec->flags & TCPSTATE_F_CONTROL) &&
+	    !(seg->tcp_flags & (TCPSTATE_TH_SYN | TCPSTATE_TH_FIN | TCPSTATE_TH_RST)))
+		fputs(",\"control\":true", out);
 }
 
 static void json_request(FILE *out, const struct tcpstate_rec *rec)

@@ -18,7 +18,8 @@ enum field {
 	F_COOKIE, F_NETNS, F_FAMILY, F_LADDR, F_LPORT, F_RADDR, F_RPORT,
 	F_PID, F_COMM,
 	F_OLD, F_NEW, F_TIMEWAIT, F_REASON, F_DURATION,
-	F_DIR, F_FLAGS, F_SEQ, F_ACK, F_WIN, F_LEN, F_RETRANS, F_SOCK, F_STATE,
+	F_DIR, F_FLAGS, F_SEQ, F_ACK, F_WIN, F_LEN, F_RETRANS, F_CONTROL, F_SOCK,
+	F_STATE,
 	F_EVENT, F_NUM_RETRANS, F_AGE, F_SNT_ISN, F_RCV_ISN,
 	F_COUNT,
 	F_UTC,
@@ -34,6 +35,7 @@ static const char *const field_names[F_NR] = {
 	[F_REASON] = "reason", [F_DURATION] = "duration_ns",
 	[F_DIR] = "dir", [F_FLAGS] = "flags", [F_SEQ] = "seq", [F_ACK] = "ack",
 	[F_WIN] = "win", [F_LEN] = "len", [F_RETRANS] = "retrans",
+	[F_CONTROL] = "control",
 	[F_SOCK] = "sock", [F_STATE] = "state",
 	[F_EVENT] = "event", [F_NUM_RETRANS] = "num_retrans",
 	[F_AGE] = "age_ns", [F_SNT_ISN] = "snt_isn", [F_RCV_ISN] = "rcv_isn",
@@ -591,9 +593,10 @@ static int segment_members(struct parser *ps, struct tcpstate_rec *rec)
 	struct tcpstate_segment *seg = &rec->seg;
 	const struct value *flags;
 	unsigned int f;
-	bool retrans = false;
+	bool retrans = false, control = false;
 
-	if (get_name(ps, F_DIR, &dir_names, &seg->dir) ||
+	if ((ps->seen & BIT(F_CONTROL) && get_bool(ps, F_CONTROL, &control)) ||
+	    get_name(ps, F_DIR, &dir_names, &seg->dir) ||
 	    GET_UINT(ps, F_SEQ, seg->seq) || GET_UINT(ps, F_ACK, seg->ack) ||
 	    GET_UINT(ps, F_WIN, seg->win) || GET_UINT(ps, F_LEN, seg->len) ||
 	    get_bool(ps, F_RETRANS, &retrans) ||
@@ -607,6 +610,14 @@ static int segment_members(struct parser *ps, struct tcpstate_rec *rec)
 		return bad_name(ps, F_FLAGS,
 				"TCP flags (SYN, FIN, RST, PSH, ACK, URG, ECE, CWR joined by '|')");
 	seg->tcp_flags = (__u8)f;
+	/*
+	 * The module marks SYN, FIN and RST segments control, and the ACKs
+	 * that complete a handshake or acknowledge a FIN; only those ACKs
+	 * carry "control" (format_json()). A dump older than the member has
+	 * none: its ACKs read as other segments.
+	 */
+	if (control || (f & (TCPSTATE_TH_SYN | TCPSTATE_TH_FIN | TCPSTATE_TH_RST)))
+		rec->flags |= TCPSTATE_F_CONTROL;
 	/* null: no socket, or one without a state (format_json()'s 0). */
 	if (ps->v[F_STATE].kind == V_NULL)
 		return 0;
@@ -635,6 +646,9 @@ static unsigned long long wanted(const struct parser *ps, unsigned int type)
 	unsigned long long want = types[type].fields;
 	unsigned int new_state;
 
+	/* Written only for an ACK the module counted as control. */
+	if (type == TCPSTATE_REC_SEGMENT)
+		want |= ps->seen & BIT(F_CONTROL);
 	if (type == TCPSTATE_REC_STATE && ps->v[F_TIMEWAIT].kind == V_TRUE &&
 	    ps->v[F_NEW].kind == V_STRING &&
 	    tcp_state_parse(ps->v[F_NEW].s, ps->v[F_NEW].len, &new_state) &&

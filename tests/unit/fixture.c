@@ -56,7 +56,7 @@ struct tcpstate_rec fixture_segment_rec(void)
 {
 	struct tcpstate_rec rec = fixture_rec(TCPSTATE_REC_SEGMENT);
 
-	rec.flags = 0;
+	rec.flags = TCPSTATE_F_CONTROL;	/* a SYN-ACK, as the module marks it */
 	rec.seg.dir = TCPSTATE_DIR_IN;
 	rec.seg.tcp_flags = TCPSTATE_TH_SYN | TCPSTATE_TH_ACK;
 	rec.seg.seq = 1234567890;

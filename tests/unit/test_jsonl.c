@@ -297,6 +297,59 @@ static void test_round_trip_comm(void)
 	}
 }
 
+/* A segment with these TCP flags and record flags, as the module makes it. */
+static struct tcpstate_rec seg_with(unsigned int tcp_flags, unsigned int flags)
+{
+	struct tcpstate_rec rec = fixture_segment_rec();
+
+	rec.seg.tcp_flags = (__u8)tcp_flags;
+	rec.flags = (__u16)flags;
+	return rec;
+}
+
+/*
+ * "control" is written for an ACK the module marked control only; SYN,
+ * FIN and RST are control by their flags, so an older dump (no member)
+ * reads back as the module marked it, except its control ACKs.
+ */
+static void test_control_member(void)
+{
+	static const struct {
+		unsigned int tcp_flags, flags;
+		bool member;
+	} cases[] = {
+		{ TCPSTATE_TH_ACK, TCPSTATE_F_CONTROL, true },
+		{ TCPSTATE_TH_ACK, 0, false },
+		{ TCPSTATE_TH_ACK | TCPSTATE_TH_PSH, 0, false },
+		{ TCPSTATE_TH_FIN | TCPSTATE_TH_ACK, TCPSTATE_F_CONTROL, false },
+		{ TCPSTATE_TH_RST, TCPSTATE_F_CONTROL, false },
+		{ TCPSTATE_TH_SYN, TCPSTATE_F_CONTROL | TCPSTATE_F_TASK, false },
+	};
+	char err[JSONL_ERR_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tcpstate_rec rec = seg_with(cases[i].tcp_flags, cases[i].flags);
+		struct tcpstate_rec back;
+		char *json = json_of(&rec);
+
+		CHECK_INT(cases[i].member, strstr(json, ",\"control\":true") != NULL);
+		normalize(&rec);
+		CHECK_INT(0, jsonl_parse(json, strlen(json) - 1, &back, err, sizeof(err)));
+		CHECK(memcmp(&rec, &back, sizeof(back)) == 0);
+		free(json);
+	}
+	/* An older dump's SYN: control by its flags. */
+	{
+		struct tcpstate_rec rec = seg_with(TCPSTATE_TH_SYN, 0), back;
+		char *json = json_of(&rec);
+
+		CHECK_INT(0, jsonl_parse(json, strlen(json) - 1, &back, err, sizeof(err)));
+		CHECK_INT(TCPSTATE_F_CONTROL, back.flags & TCPSTATE_F_CONTROL);
+		free(json);
+	}
+}
+
 /* The records fixture.c makes, through JSON and back. */
 static void test_round_trip_records(void)
 {
@@ -443,6 +496,7 @@ void test_jsonl(void)
 	test_bad_values();
 	test_bad_segment();
 	test_round_trip_records();
+	test_control_member();
 	test_round_trip_comm();
 	test_round_trip_fixtures();
 	test_reader();

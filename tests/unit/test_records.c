@@ -280,7 +280,7 @@ static void test_segment_socks(void)
 	rec.seg.state = TCPSTATE_TIME_WAIT;
 	CHECK_TEXT(COLS_NO_TASK "out ACK seq=1234567890 ack=987654321 win=65483 len=0 [timewait TIME_WAIT]\n",
 		   &rec);
-	CHECK_JSON(JSON_HEAD("segment") ",\"dir\":\"out\",\"flags\":\"ACK\",\"seq\":1234567890,\"ack\":987654321,\"win\":65483,\"len\":0,\"retrans\":false,\"sock\":\"timewait\",\"state\":\"TIME_WAIT\"}\n",
+	CHECK_JSON(JSON_HEAD("segment") ",\"dir\":\"out\",\"flags\":\"ACK\",\"seq\":1234567890,\"ack\":987654321,\"win\":65483,\"len\":0,\"retrans\":false,\"sock\":\"timewait\",\"state\":\"TIME_WAIT\",\"control\":true}\n",
 		   &rec);
 }
 
@@ -299,7 +299,10 @@ static void test_segment_ipv6(void)
 	CHECK_JSON("{\"ts\":1234567890123,\"cpu\":3,\"type\":\"segment\",\"cookie\":8193,\"netns\":4026531840,\"family\":\"ipv6\",\"laddr\":\"2001:db8::1\",\"lport\":443,\"raddr\":\"2001:db8::2\",\"rport\":50000,\"pid\":null,\"comm\":null,\"dir\":\"out\",\"flags\":\"SYN|ACK\",\"seq\":1234567890,\"ack\":987654321,\"win\":65483,\"len\":0,\"retrans\":true,\"sock\":\"request\",\"state\":\"NEW_SYN_RECV\"}\n",
 		   &rec);
 
-	/* An IPv4 client of a dual-stack listener: the third ACK arriving. */
+	/*
+	 * An IPv4 client of a dual-stack listener: the third ACK arriving,
+	 * control (it completes the handshake), as the module marks it.
+	 */
 	rec = fixture_ipv6(fixture_segment_rec(), "::ffff:192.0.2.1",
 			   "::ffff:198.51.100.7");
 	rec.seg.tcp_flags = TCPSTATE_TH_ACK;
@@ -310,7 +313,7 @@ static void test_segment_ipv6(void)
 	rec.seg.state = TCPSTATE_NEW_SYN_RECV;
 	CHECK_TEXT("   1234.567890   3 4026531840       - -               [::ffff:192.0.2.1]:443 -> [::ffff:198.51.100.7]:50000 in  ACK seq=1234567891 ack=987654322 win=512 len=0 [request NEW_SYN_RECV]\n",
 		   &rec);
-	CHECK_JSON("{\"ts\":1234567890123,\"cpu\":3,\"type\":\"segment\",\"cookie\":8193,\"netns\":4026531840,\"family\":\"ipv6\",\"laddr\":\"::ffff:192.0.2.1\",\"lport\":443,\"raddr\":\"::ffff:198.51.100.7\",\"rport\":50000,\"pid\":null,\"comm\":null,\"dir\":\"in\",\"flags\":\"ACK\",\"seq\":1234567891,\"ack\":987654322,\"win\":512,\"len\":0,\"retrans\":false,\"sock\":\"request\",\"state\":\"NEW_SYN_RECV\"}\n",
+	CHECK_JSON("{\"ts\":1234567890123,\"cpu\":3,\"type\":\"segment\",\"cookie\":8193,\"netns\":4026531840,\"family\":\"ipv6\",\"laddr\":\"::ffff:192.0.2.1\",\"lport\":443,\"raddr\":\"::ffff:198.51.100.7\",\"rport\":50000,\"pid\":null,\"comm\":null,\"dir\":\"in\",\"flags\":\"ACK\",\"seq\":1234567891,\"ack\":987654322,\"win\":512,\"len\":0,\"retrans\":false,\"sock\":\"request\",\"state\":\"NEW_SYN_RECV\",\"control\":true}\n",
 		   &rec);
 }
 
@@ -320,6 +323,7 @@ static void test_segment_odd(void)
 
 	/* No flags at all; every flag; the largest values. */
 	rec = fixture_segment_rec();
+	rec.flags = 0;		/* not control, as the module would see it */
 	rec.seg.tcp_flags = 0;
 	rec.seg.state = TCPSTATE_ESTABLISHED;
 	CHECK_TEXT(COLS_NO_TASK "in  - seq=1234567890 win=65483 len=0 [full ESTABLISHED]\n",

@@ -426,6 +426,9 @@ def keys_for(r):
     t = r.get("type")
     if t == "state":
         return TW_END_KEYS if r.get("timewait") and r.get("new") == "CLOSE" else STATE_KEYS
+    if t == "segment" and "control" in r:
+        # Only on an ACK the module counted as control (handshake, FIN).
+        return SEGMENT_KEYS + ["control"]
     return {"lost": LOST_KEYS, "segment": SEGMENT_KEYS, "request": REQUEST_KEYS}.get(t)
 
 
@@ -457,6 +460,9 @@ def schema_problems(recs):
                 probs.append("dir/sock in %r" % r)
             if not isinstance(r["retrans"], bool):
                 probs.append("retrans not a boolean in %r" % r)
+            if "control" in r and (r["control"] is not True or
+                                   set(fl) & {"SYN", "FIN", "RST"}):
+                probs.append("control is written true, on ACKs only: %r" % r)
             for k in ("seq", "ack", "win", "len"):
                 if not isinstance(r[k], int) or r[k] < 0:
                     probs.append("%s not a non-negative integer in %r" % (k, r))
