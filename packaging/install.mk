@@ -3,7 +3,8 @@
 # (or: make -f Makefile -f packaging/install.mk TARGET):
 #
 #   make install        tcpstate.ko into /lib/modules/$(KVER)/updates/ (then
-#                       depmod), the tool into $(PREFIX)/sbin, the man pages,
+#                       depmod), the tool into $(PREFIX)/sbin, its
+#                       translations into $(LOCALEDIR), the man pages,
 #                       the bash completion, the modprobe.d example
 #   make uninstall      removes exactly what install put there
 #   make dkms-install   the sources into /usr/src/tcpstate-$(VERSION), then
@@ -35,6 +36,14 @@ SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DOCDIR ?= $(PREFIX)/share/doc/tcpstate
+# Where the tool looks for its translations: built in by tools/flags.mk
+# with the same default, so a PREFIX or LOCALEDIR given to install must
+# have been given to make as well.
+LOCALEDIR ?= $(PREFIX)/share/locale
+# The catalogs make built (tools/Makefile), one per po/LANG.po.
+LOCALE_BUILD = $(or $(BUILD),$(CURDIR)/build)/locale
+LINGUAS := $(patsubst po/%.po,%,$(wildcard po/*.po))
+MO_FILES = $(foreach l,$(LINGUAS),$(l)/LC_MESSAGES/tcpstate.mo)
 MODDIR = $(DESTDIR)/lib/modules/$(KVER)/updates
 MODPROBE_CONF := $(DESTDIR)/etc/modprobe.d/tcpstate.conf
 # The running kernel for DKMS unless KVER is given (make dkms-install KVER=...).
@@ -58,7 +67,7 @@ install-check:
 	@test -n "$(KVER)" || { echo "make $(MAKECMDGOALS): no kernel release: set KVER= (or KDIR=)" >&2; exit 1; }
 
 install: install-check
-	@for f in tcpstate.ko tools/tcpstate; do \
+	@for f in tcpstate.ko tools/tcpstate $(addprefix $(LOCALE_BUILD)/,$(MO_FILES)); do \
 		test -f $$f || { echo "make install: $$f is missing: run 'make' first (as yourself), then 'sudo make install'" >&2; exit 1; }; \
 	done
 	@vm=$$(/sbin/modinfo -F vermagic tcpstate.ko) || exit 1; \
@@ -70,6 +79,9 @@ install: install-check
 		$(DESTDIR)$(MANDIR)/man4 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(DOCDIR)
 	install -m 0644 tcpstate.ko $(MODDIR)/tcpstate.ko
 	install -m 0755 tools/tcpstate $(DESTDIR)$(SBINDIR)/tcpstate
+	for m in $(MO_FILES); do \
+		install -D -m 0644 $(LOCALE_BUILD)/$$m $(DESTDIR)$(LOCALEDIR)/$$m || exit 1; \
+	done
 	$(MAN_SED) man/tcpstate.8 > $(DESTDIR)$(MANDIR)/man8/tcpstate.8
 	$(MAN_SED) man/tcpstate.4 > $(DESTDIR)$(MANDIR)/man4/tcpstate.4
 	chmod 0644 $(DESTDIR)$(MANDIR)/man8/tcpstate.8 $(DESTDIR)$(MANDIR)/man4/tcpstate.4
@@ -89,7 +101,8 @@ install: install-check
 uninstall: install-check
 	rm -f $(MODDIR)/tcpstate.ko $(DESTDIR)$(SBINDIR)/tcpstate \
 		$(DESTDIR)$(MANDIR)/man8/tcpstate.8 $(DESTDIR)$(MANDIR)/man4/tcpstate.4 \
-		$(DESTDIR)$(BASHCOMPDIR)/tcpstate $(DESTDIR)$(DOCDIR)/modprobe.d-tcpstate.conf
+		$(DESTDIR)$(BASHCOMPDIR)/tcpstate $(DESTDIR)$(DOCDIR)/modprobe.d-tcpstate.conf \
+		$(addprefix $(DESTDIR)$(LOCALEDIR)/,$(MO_FILES))
 	@# /etc/modprobe.d/tcpstate.conf only if it is still the example.
 	@if [ -e $(MODPROBE_CONF) ]; then \
 		if cmp -s packaging/modprobe.d/tcpstate.conf $(MODPROBE_CONF); then \

@@ -86,18 +86,24 @@ DEPENDS='' finish "$P" tcpstate-dkms
 B=$DEB_DIR/build
 install -d "$B/module"
 cp -a tools "$B/tools"
+cp -a po "$B/po"
 cp -a module/uapi "$B/module/uapi"
 cp VERSION "$B/VERSION"
 rm -f "$B/tools/tcpstate"
 CPPFLAGS=$(dpkg-buildflags --get CPPFLAGS)
 CFLAGS=$(dpkg-buildflags --get CFLAGS)
 LDFLAGS=$(dpkg-buildflags --get LDFLAGS)
-make -s -C "$B/tools" BUILD="$B/obj" CFLAGS="$CFLAGS $CPPFLAGS" LDFLAGS="$LDFLAGS -Wl,-z,now"
+# The translations where the package installs them: /usr/share/locale.
+make -s -C "$B/tools" BUILD="$B/obj" CFLAGS="$CFLAGS $CPPFLAGS" LDFLAGS="$LDFLAGS -Wl,-z,now" \
+	LOCALEDIR=/usr/share/locale
 
 P=$STAGE/tcpstate
 install -d "$P/DEBIAN" "$P/usr/sbin" "$P/usr/share/man/man8" "$P/usr/share/man/man4" \
 	"$P/usr/share/bash-completion/completions" "$P/etc/bash_completion.d"
 install -m 0755 "$B/tools/tcpstate" "$P/usr/sbin/tcpstate"
+(cd "$B/obj/locale" && find . -name tcpstate.mo) | LC_ALL=C sort | while read -r mo; do
+	install -D -m 0644 "$B/obj/locale/$mo" "$P/usr/share/locale/${mo#./}"
+done
 strip --remove-section=.comment --remove-section=.note --strip-unneeded "$P/usr/sbin/tcpstate"
 for m in tcpstate.8:man8 tcpstate.4:man4; do
 	subst "man/${m%%:*}" | gzip -9n > "$P/usr/share/man/${m#*:}/${m%%:*}.gz"

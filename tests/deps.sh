@@ -18,6 +18,7 @@ PKGS=(
 	util-linux coreutils			# flock, setsid, timeout
 	python3 tcpdump nftables iproute2 trace-cmd procps	# in-guest tests
 	graphviz				# dot: make demo's state diagram, DOT check in unit
+	gettext					# msgfmt (the tool's translations), xgettext (unit: po/ current)
 	clang libclang-rt-14-dev		# libFuzzer + ASan/UBSan: make fuzz
 	flex bison bc libelf-dev libssl-dev	# the debug kernel: tests/kernel/build.sh
 	dkms lintian mandoc man-db bash-completion	# packaging: make deb, vmtest-install

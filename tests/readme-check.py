@@ -6,8 +6,10 @@
   be exactly what that script prints now, up to "The same recording as
   JSON".
 - Every ``` block that starts with a ladder's "connection N: ..." line of
-  a recording in tests/fixtures/ must be that recording's golden ladder
-  (tests/fixtures/*.ladder, which make unit checks against the tool).
+  a recording in tests/fixtures/ (or its translation) must be one of
+  that recording's golden ladders (tests/fixtures/*.ladder and the
+  explained ones, tests/fixtures/explain/*.ladder, which make unit checks
+  against the tool).
 - The rendered example (tests/fixtures/readme-images.sh, make
   readme-images): docs/conns-lost-syn.svg must be exactly what
   `tcpstate conns --svg -r tests/fixtures/lost-syn.jsonl` prints now (the
@@ -62,7 +64,7 @@ def check_picture(readme):
 
 
 def main():
-    readme = open(os.path.join(ROOT, "README.md")).read()
+    readme = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
     bad = []
     gen = subprocess.run(["bash", os.path.join(ROOT, "tests/fixtures/readme.sh")],
                          capture_output=True, text=True, check=True).stdout
@@ -76,14 +78,15 @@ def main():
             bad.append("README.md: the block after the readme.sh marker differs from"
                        " tests/fixtures/readme.sh's output (run it and paste)")
     goldens = {}
-    for f in glob.glob(os.path.join(ROOT, "tests/fixtures/*.ladder")):
-        text = open(f).read().rstrip("\n")
+    for f in (glob.glob(os.path.join(ROOT, "tests/fixtures/*.ladder")) +
+              glob.glob(os.path.join(ROOT, "tests/fixtures/explain/*.ladder"))):
+        text = open(f, encoding="utf-8").read().rstrip("\n")
         goldens.setdefault(text.split("\n", 1)[0], []).append((f, text))
     blocks = re.findall(r"^```[a-z]*\n(.*?)^```$", readme, re.M | re.S)
     checked = 0
     for b in blocks:
         first = b.split("\n", 1)[0]
-        if not first.startswith("connection ") or first not in goldens:
+        if first not in goldens:
             continue
         checked += 1
         text = b.rstrip("\n")

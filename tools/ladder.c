@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "explain.h"
+#include "i18n.h"
 #include "ladder.h"
 #include "model.h"
 #include "names.h"
@@ -47,6 +49,8 @@ struct layout {
 	const struct ladder_opts *o;
 	/* Following with a limit: a note past it goes on a line of its own. */
 	unsigned int width;
+	/* --explain: the lines' width; 0: no explanations. */
+	unsigned int explain;
 };
 
 static const struct time_fmt mono_clock = { .mode = TIME_MONO };
@@ -64,11 +68,11 @@ const char *ladder_when(const struct ladder_opts *o, __u64 ts,
 
 	time_str(t, ts, s);
 	if (t->mode == TIME_WALL)
-		snprintf(buf, LADDER_WHEN_MAX, "first event at %s", s);
+		snprintf(buf, LADDER_WHEN_MAX, _("first event at %s"), s);
 	else if (t->mode == TIME_REL)
-		snprintf(buf, LADDER_WHEN_MAX, "first event %s s into the capture", s);
+		snprintf(buf, LADDER_WHEN_MAX, _("first event %s s into the capture"), s);
 	else
-		snprintf(buf, LADDER_WHEN_MAX, "first event at %s s", s);
+		snprintf(buf, LADDER_WHEN_MAX, _("first event at %s s"), s);
 	return buf;
 }
 
@@ -143,7 +147,7 @@ static void put_pad(FILE *out, int n)
 static void cell(FILE *out, const char *s, int width, bool right_align,
 		 const char *color)
 {
-	int pad = width - (int)strlen(s);
+	int pad = width - text_width(s);
 
 	if (right_align)
 		put_pad(out, pad);
@@ -204,22 +208,24 @@ static int max_int(int a, int b)
 static void wrapped(FILE *out, const char *prefix, const char *text,
 		    unsigned int width, int indent, const char *color)
 {
-	int room = (int)width - (int)strlen(prefix) - 2, first = 1;
+	int room = (int)width - text_width(prefix) - 2, first = 1;
 	const char *p = text;
 
 	while (*p) {
 		int avail = first ? room : room - indent, n = (int)strlen(p);
 
-		if (width && n > avail && avail > 10) {
-			int cut = avail;
-
-			while (cut > 0 && p[cut] != ' ')
-				cut--;
-			if (cut > 0)
-				n = cut;
-			else
-				n = avail;
+		/* Columns, not bytes: a CJK character takes two. */
+		if (width && text_width(p) > avail && avail > 10) {
+			n = (int)text_break(p, avail);
+			if (!n)
+				n = (int)text_fit(p, avail);
 		}
+		/*
+		 * A break before a wide character may follow a blank: not
+		 * left at the line's end (one before a blank is as it was).
+		 */
+		while (p[n] && p[n] != ' ' && n > 1 && p[n - 1] == ' ')
+			n--;
 		fprintf(out, "%s  %*s%s%.*s%s\n", prefix, first ? 0 : indent, "",
 			color ? color : "", n, p, color ? ANSI_OFF : "");
 		p += n;
@@ -229,8 +235,33 @@ static void wrapped(FILE *out, const char *prefix, const char *text,
 	}
 }
 
-static void print_row(FILE *out, const struct model *a, const struct model_row *r,
-		      const struct layout *l)
+/*
+ * --explain: row r's explanation under it, from column at (after prefix),
+ * wrapped to width columns, dimmed.
+ */
+static void explain_under(FILE *out, const struct model *a,
+			  const struct model_row *r, const char *prefix, int at,
+			  unsigned int width, bool color)
+{
+	const char *text = explain_row(a, r);
+	char pad[256];
+
+	if (!text)
+		return;
+	snprintf(pad, sizeof(pad), "%s%*s", prefix, max_int(at - 2, 0), "");
+	wrapped(out, pad, text, width, 0, color ? ANSI_DIM : NULL);
+}
+
+/* The explanations' width: the ladder's, within reason. */
+static unsigned int explain_width(unsigned int ladder, unsigned int limit)
+{
+	unsigned int w = ladder < 80 ? 80 : ladder > 120 ? 120 : ladder;
+
+	return limit && limit < w ? limit : w;
+}
+
+static void row_line(FILE *out, const struct model *a, const struct model_row *r,
+		     const struct layout *l)
 {
 	char t[TIME_STR_MAX], st[2][NAME_LABEL_MAX], label[LABEL_MAX], abs[LABEL_MAX];
 	char arrow[LABEL_MAX + 512];
@@ -278,10 +309,10 @@ static void print_row(FILE *out, const struct model *a, const struct model_row *
 		int plen = snprintf(NULL, 0, "#%lu ", a->c->id);
 		int step_at = plen + l->time + 2 + l->lstate + 2 + l->arrow + 2 +
 			      l->rstate + 2;
-		int note_at = step_at + max_int(l->step, (int)strlen(r->step)) + 2 +
+		int note_at = step_at + max_int(l->step, text_width(r->step)) + 2 +
 			      (abs[0] ? max_int(l->abs, (int)strlen(abs)) + 2 : 0);
 
-		note_below = note_at + (int)strlen(r->note) > (int)l->width;
+		note_below = note_at + text_width(r->note) > (int)l->width;
 		if (note_below)
 			snprintf(pad, sizeof(pad), "#%lu%*s", a->c->id,
 				 step_at - 2 - (plen - 1), "");
@@ -306,6 +337,22 @@ static void print_row(FILE *out, const struct model *a, const struct model_row *
 	putc('\n', out);
 }
 
+/* A row, and with --explain what it means, from under the left bar. */
+static void print_row(FILE *out, const struct model *a, const struct model_row *r,
+		      const struct layout *l)
+{
+	char prefix[32] = "";
+
+	row_line(out, a, r, l);
+	if (!l->explain)
+		return;
+	if (l->follow)
+		snprintf(prefix, sizeof(prefix), "#%lu", a->c->id);
+	explain_under(out, a, r, prefix,
+		      (l->follow ? 1 : 0) + l->time + 2 + l->lstate + 3,
+		      l->explain, l->color);
+}
+
 /* Who each side is: role, endpoint, process. */
 static void side_lines(const struct model *a, char lines[2][3][64])
 {
@@ -317,7 +364,7 @@ static void side_lines(const struct model *a, char lines[2][3][64])
 		endpoint_str(model_ep(a, col), lines[col][1]);
 		/* Following, an end not seen yet may still show up. */
 		snprintf(lines[col][2], 64, "%s", a->traced[col] ? "-" :
-			 a->live ? "" : "(not traced)");
+			 a->live ? "" : _("(not traced)"));
 		if (!a->has_task[col])
 			continue;
 		comm_sanitize(a->comm[col], sizeof(comm) - 1, comm);
@@ -327,22 +374,22 @@ static void side_lines(const struct model *a, char lines[2][3][64])
 
 static struct layout measure(const struct model *a, char lines[2][3][64])
 {
-	struct layout l = { .time = 4, .lstate = 0, .arrow = 30 };
+	struct layout l = { .time = text_width(_("TIME")), .arrow = 30 };
 	char t[TIME_STR_MAX], st[2][NAME_LABEL_MAX], label[LABEL_MAX], abs[LABEL_MAX];
 	size_t i;
 	int k;
 
 	for (k = 0; k < 3; k++)
-		l.lstate = max_int(l.lstate, (int)strlen(lines[0][k]));
+		l.lstate = max_int(l.lstate, text_width(lines[0][k]));
 	for (i = 0; i < a->nr; i++) {
 		const struct model_row *r = &a->rows[i];
 
 		row_time(a, r, &l, t);
 		l.time = max_int(l.time, (int)strlen(t));
 		row_states(a, r, st);
-		l.lstate = max_int(l.lstate, (int)strlen(st[0]));
-		l.rstate = max_int(l.rstate, (int)strlen(st[1]));
-		l.step = max_int(l.step, (int)strlen(r->step));
+		l.lstate = max_int(l.lstate, text_width(st[0]));
+		l.rstate = max_int(l.rstate, text_width(st[1]));
+		l.step = max_int(l.step, text_width(r->step));
 		l.abs = max_int(l.abs, (int)strlen(abs_label(a, r, abs)));
 		if (r->kind == ROW_ARROW)
 			l.arrow = max_int(l.arrow,
@@ -358,16 +405,17 @@ static void print_header(FILE *out, const struct model *a, const struct layout *
 	const struct conn *c = a->c;
 	/* Following, the rows' clock is -T's: UTC says so, as dump's does. */
 	const char *time = l->follow && clock_of(l->o)->mode == TIME_WALL ?
-			   "TIME (UTC)" : "TIME";
+			   _("TIME (UTC)") : _("TIME");
 	int k;
 
 	if (l->follow)
 		fprintf(out, "#%lu ", c->id);
-	fprintf(out, "%sconnection %lu: %s -> %s%s  netns %u, %s\n",
-		l->color ? ANSI_BOLD : "", c->id,
+	fputs(l->color ? ANSI_BOLD : "", out);
+	fprintf(out, _("connection %lu: %s -> %s"), c->id,
 		endpoint_str(&c->ep[a->left], ep0),
-		endpoint_str(&c->ep[1 - a->left], ep1),
-		l->color ? ANSI_OFF : "", c->netns, ladder_when(l->o, a->t0, when));
+		endpoint_str(&c->ep[1 - a->left], ep1));
+	fprintf(out, "%s  netns %u, %s\n", l->color ? ANSI_OFF : "", c->netns,
+		ladder_when(l->o, a->t0, when));
 	for (k = 0; k < 3; k++) {
 		if (l->follow)
 			fprintf(out, "#%lu ", c->id);
@@ -384,36 +432,46 @@ static void print_header(FILE *out, const struct model *a, const struct layout *
 	}
 }
 
+/* "label   rest": label padded to 22 columns (its display width), rest. */
+static void labelled(char *text, size_t size, const char *label,
+		     const char *rest)
+{
+	snprintf(text, size, "%s%*s %s", label,
+		 max_int(22 - text_width(label), 0), "", rest);
+}
+
 static void print_footer(FILE *out, const struct model *a, const char *prefix,
 			 bool color, unsigned int width)
 {
-	char text[2 * MODEL_NOTE_MAX];
+	char text[3 * MODEL_NOTE_MAX], rest[2 * MODEL_NOTE_MAX];
 	const struct model_figures *f = &a->fig;
-	const char *ends = f->both_traced ? "both ends" :
+	const char *ends = f->both_traced ? _("both ends") :
 			   a->traced[0] && a->traced[1] ?
-			   model_who(a, f->counted[0] ? 0 : 1) : "the traced end";
+			   model_who(a, f->counted[0] ? 0 : 1) : _("the traced end");
 	char d[DURATION_MAX], d2[DURATION_MAX], what[64];
 	char reason[NAME_LABEL_MAX];
 	unsigned int col;
 	size_t i;
 
-#define LINE(fmt, ...) do {						\
-		snprintf(text, sizeof(text), fmt, __VA_ARGS__);		\
+#define LINE(label, fmt, ...) do {					\
+		snprintf(rest, sizeof(rest), fmt, __VA_ARGS__);		\
+		labelled(text, sizeof(text), label, rest);		\
 		wrapped(out, prefix, text, width, 23, NULL);		\
 	} while (0)
 	if (f->rtt)
-		LINE("%-22s %s (%s)", "SYN -> SYN-ACK", duration(f->rtt, d),
-		     f->rtt_at_client ? "round trip, at the client" :
-		     "from the SYN's arrival to the SYN-ACK, at the server");
+		LINE("SYN -> SYN-ACK", _("%s (%s)"), duration(f->rtt, d),
+		     f->rtt_at_client ? _("round trip, at the client") :
+		     _("from the SYN's arrival to the SYN-ACK, at the server"));
 	if (f->has_handshake)
-		LINE("%-22s %s (first SYN to %s ESTABLISHED)", "handshake",
+		LINE(_("handshake"), _("%s (first SYN to %s ESTABLISHED)"),
 		     duration(f->handshake, d), ends);
 	if (f->has_lifetime)
-		LINE("%-22s %s (first %s to %s closed or in TIME_WAIT)",
-		     "lifetime", duration(f->lifetime, d),
-		     f->life_from_syn ? "SYN" : "event", ends);
+		LINE(_("lifetime"), f->life_from_syn ?
+		     _("%s (first SYN to %s closed or in TIME_WAIT)") :
+		     _("%s (first event to %s closed or in TIME_WAIT)"),
+		     duration(f->lifetime, d), ends);
 	if (f->has_close)
-		LINE("%-22s %s (first FIN to %s closed or in TIME_WAIT)", "close",
+		LINE(_("close"), _("%s (first FIN to %s closed or in TIME_WAIT)"),
 		     duration(f->close, d), ends);
 	for (col = 0; col < 2; col++) {
 		if (!f->has_tw[col])
@@ -421,28 +479,40 @@ static void print_footer(FILE *out, const struct model *a, const char *prefix,
 		snprintf(what, sizeof(what), "TIME_WAIT (%s)", model_side_name(a, col));
 		if (f->tw_ended[col] && f->tw_life[col] != f->tw_state[col] &&
 		    a->tw_born[col] && a->tw_born[col] < a->tw_in[col])
-			LINE("%-22s %s (in TIME_WAIT until its socket's end: %s; the socket lived %s, from FIN_WAIT2)",
-			     what, duration(f->tw_state[col], d),
+			LINE(what, _("%s (in TIME_WAIT until its socket's end: %s; the socket lived %s, from FIN_WAIT2)"),
+			     duration(f->tw_state[col], d),
 			     name_label(&tw_reason_names, f->tw_reason[col], reason),
 			     duration(f->tw_life[col], d2));
 		else if (f->tw_ended[col])
-			LINE("%-22s %s (in TIME_WAIT until its socket's end: %s)", what,
+			LINE(what, _("%s (in TIME_WAIT until its socket's end: %s)"),
 			     duration(f->tw_state[col], d),
 			     name_label(&tw_reason_names, f->tw_reason[col], reason));
 		else if (!a->live)
-			LINE("%-22s %s", what, "entered; its end is not in the capture");
+			LINE(what, "%s", _("entered; its end is not in the capture"));
 	}
 	for (col = 0; col < 2; col++) {
 		if (!f->has_cw[col])
 			continue;
 		snprintf(what, sizeof(what), "CLOSE_WAIT (%s)", model_side_name(a, col));
-		LINE("%-22s %s", what, duration(f->cw[col], d));
+		LINE(what, "%s", duration(f->cw[col], d));
 	}
 	for (i = 0; i < a->nr_notes; i++)
 		wrapped(out, prefix, a->notes[i], width, 2,
 			color ? ANSI_BAD : NULL);
 #undef LINE
 }
+
+/* --explain: after the footer, what the connection as a whole needs said. */
+static void explain_footer(FILE *out, const struct model *a, const char *prefix,
+			   unsigned int width, bool color)
+{
+	const char *text = explain_conn(a);
+
+	if (text)
+		wrapped(out, prefix, text, width, 2, color ? ANSI_DIM : NULL);
+}
+
+static unsigned int wide_width(const struct model *a, const struct ladder_opts *o);
 
 static void print_wide(FILE *out, const struct model *a,
 		       const struct ladder_opts *o, bool color)
@@ -455,16 +525,21 @@ static void print_wide(FILE *out, const struct model *a,
 	l = measure(a, lines);
 	l.color = color;
 	l.o = o;
+	if (o->explain)
+		l.explain = explain_width(wide_width(a, o), o->width);
 	print_header(out, a, &l, lines);
 	for (i = 0; i < a->nr; i++)
 		print_row(out, a, &a->rows[i], &l);
 	print_footer(out, a, "", color, 0);
+	if (l.explain)
+		explain_footer(out, a, "", l.explain, color);
 	putc('\n', out);
 }
 
-/* The widest line of the wide layout, uncoloured. */
+/* The widest line of the wide layout, uncoloured, explanations left out. */
 static unsigned int wide_width(const struct model *a, const struct ladder_opts *o)
 {
+	struct ladder_opts plain = *o;
 	char *text = NULL, *p, *nl;
 	size_t len = 0;
 	unsigned int max = 0;
@@ -472,14 +547,16 @@ static unsigned int wide_width(const struct model *a, const struct ladder_opts *
 
 	if (!mem)
 		return 0;
-	print_wide(mem, a, o, false);
+	plain.explain = false;
+	print_wide(mem, a, &plain, false);
 	fclose(mem);
 	for (p = text; *p; p = nl + 1) {
 		nl = strchr(p, '\n');
 		if (!nl)
 			break;
-		if ((unsigned int)(nl - p) > max)
-			max = (unsigned int)(nl - p);
+		*nl = '\0';
+		if ((unsigned int)text_width(p) > max)
+			max = (unsigned int)text_width(p);
 	}
 	free(text);
 	return max;
@@ -512,9 +589,10 @@ static void narrow_header(FILE *out, const struct model *a,
 	unsigned int col;
 
 	side_lines(a, lines);
-	fprintf(out, "%s%sconnection %lu: %s -> %s%s\n", n->prefix,
-		color ? ANSI_BOLD : "", c->id, endpoint_str(model_ep(a, 0), ep),
-		endpoint_str(model_ep(a, 1), ep1), color ? ANSI_OFF : "");
+	fprintf(out, "%s%s", n->prefix, color ? ANSI_BOLD : "");
+	fprintf(out, _("connection %lu: %s -> %s"), c->id,
+		endpoint_str(model_ep(a, 0), ep), endpoint_str(model_ep(a, 1), ep1));
+	fprintf(out, "%s\n", color ? ANSI_OFF : "");
 	fprintf(out, "%s  netns %u, %s\n", n->prefix, c->netns,
 		ladder_when(n->o, a->t0, when));
 	/* Following, a process not known yet is left out, not left blank. */
@@ -524,7 +602,7 @@ static void narrow_header(FILE *out, const struct model *a,
 			lines[col][2][0] ? "  " : "", lines[col][2],
 			color ? ANSI_OFF : "");
 	fputs(n->prefix, out);
-	cell(out, "TIME", n->time, true, NULL);
+	cell(out, _("TIME"), n->time, true, NULL);
 	fputs("  ", out);
 	cell(out, model_side_name(a, 0), n->lstate, true,
 	     color ? ansi_col[0] : NULL);
@@ -573,9 +651,9 @@ static void narrow_row(FILE *out, const struct model *a,
 	if (st[1][0]) {
 		fprintf(out, " %s%s%s", color ? ansi_col[1] : "", st[1],
 			color ? ANSI_OFF : "");
-		used += 1 + (int)strlen(st[1]);
+		used += 1 + text_width(st[1]);
 	}
-	if (step[0] && used + 2 + (int)strlen(step) <= (int)n->width)
+	if (step[0] && used + 2 + text_width(step) <= (int)n->width)
 		fprintf(out, "%s%s%s%s", st[1][0] ? "  " : " ",
 			color ? ANSI_BOLD : "", step, color ? ANSI_OFF : "");
 	else if (step[0])
@@ -599,6 +677,8 @@ static void narrow_row(FILE *out, const struct model *a,
 		wrapped(out, pad, more, n->width, 0,
 			r->bad ? maybe(&l, ANSI_BAD) : maybe(&l, ANSI_DIM));
 	}
+	if (n->o->explain)
+		explain_under(out, a, r, n->prefix, n->left_w, n->width, color);
 }
 
 /* Room for the right side's longest state after the arrow; labels go below. */
@@ -614,7 +694,10 @@ static void print_narrow(FILE *out, const struct model *a,
 			 const struct ladder_opts *o, bool color)
 {
 	char t[TIME_STR_MAX], st[2][NAME_LABEL_MAX], label[LABEL_MAX];
-	struct narrow n = { .time = 4, .width = o->width, .color = color, .o = o };
+	struct narrow n = {
+		.time = text_width(_("TIME")), .width = o->width, .color = color,
+		.o = o,
+	};
 	struct layout l = { 0 };
 	int arrow = 0;
 	size_t i;
@@ -625,17 +708,19 @@ static void print_narrow(FILE *out, const struct model *a,
 		row_time(a, r, &l, t);
 		n.time = max_int(n.time, (int)strlen(t));
 		row_states(a, r, st);
-		n.lstate = max_int(n.lstate, (int)strlen(st[0]));
+		n.lstate = max_int(n.lstate, text_width(st[0]));
 		if (r->kind == ROW_ARROW)
 			arrow = max_int(arrow, (int)strlen(arrow_label(a, r, label)) + 6);
 	}
-	n.lstate = max_int(n.lstate, (int)strlen(model_side_name(a, 0)));
+	n.lstate = max_int(n.lstate, text_width(model_side_name(a, 0)));
 	n.left_w = n.time + 2 + n.lstate + 2;
 	n.arrow = narrow_arrow(&n, arrow);
 	narrow_header(out, a, &n);
 	for (i = 0; i < a->nr; i++)
 		narrow_row(out, a, &a->rows[i], &n);
 	print_footer(out, a, "", color, o->width);
+	if (o->explain)
+		explain_footer(out, a, "", o->width, color);
 	putc('\n', out);
 }
 
@@ -687,18 +772,21 @@ static bool follow_narrow(const struct model *a, const struct ladder_opts *o,
 {
 	char ep0[ENDPOINT_STR_MAX], ep1[ENDPOINT_STR_MAX], when[LADDER_WHEN_MAX];
 	int plen = snprintf(NULL, 0, "#%lu ", a->c->id), need, k;
+	char head[2 * ENDPOINT_STR_MAX + LADDER_WHEN_MAX + 64];
 
 	if (!o->width)
 		return false;
 	need = plen + l->time + 2 + l->lstate + 2 + l->arrow + 2 + l->rstate +
 	       2 + l->step + 2 + l->abs;
-	need = max_int(need, plen + snprintf(NULL, 0, "connection %lu: %s -> %s  netns %u, %s",
-					     a->c->id, endpoint_str(&a->c->ep[a->left], ep0),
-					     endpoint_str(&a->c->ep[1 - a->left], ep1),
-					     a->c->netns, ladder_when(o, a->t0, when)));
+	snprintf(head, sizeof(head), _("connection %lu: %s -> %s"), a->c->id,
+		 endpoint_str(&a->c->ep[a->left], ep0),
+		 endpoint_str(&a->c->ep[1 - a->left], ep1));
+	sappend(head, sizeof(head), "  netns %u, %s", a->c->netns,
+		ladder_when(o, a->t0, when));
+	need = max_int(need, plen + text_width(head));
 	for (k = 0; k < 3; k++)
 		need = max_int(need, plen + l->time + 2 +
-			       max_int(l->lstate, (int)strlen(lines[0][k])) + 2 +
+			       max_int(l->lstate, text_width(lines[0][k])) + 2 +
 			       l->arrow + 2 + (int)strlen(endpoint_str(model_ep(a, 1), ep1)));
 	return (int)o->width < need;
 }
@@ -718,9 +806,11 @@ void ladder_follow(FILE *out, const struct conn *c, const struct ladder_opts *o,
 
 	side_lines(a, lines);
 	narrow = follow_narrow(a, o, &l, lines);
+	if (o->explain)
+		l.explain = explain_width(120, o->width);
 	if (narrow) {
 		n.plen = snprintf(n.prefix, sizeof(n.prefix), "#%lu ", c->id);
-		n.lstate = max_int(n.lstate, (int)strlen(model_side_name(a, 0)));
+		n.lstate = max_int(n.lstate, text_width(model_side_name(a, 0)));
 		n.left_w = n.time + 2 + n.lstate + 2;
 		n.arrow = narrow_arrow(&n, FOLLOW_NARROW_ARROW);
 	}
@@ -742,24 +832,53 @@ void ladder_follow(FILE *out, const struct conn *c, const struct ladder_opts *o,
 	if (done) {
 		snprintf(prefix, sizeof(prefix), "#%lu", c->id);
 		print_footer(out, a, prefix, o->color, o->width);
+		if (o->explain)
+			explain_footer(out, a, prefix,
+				       explain_width(120, o->width), o->color);
 	}
 	model_free(a);
 }
 
 /* --- the summary line ---------------------------------------------------- */
 
-/* START first, as wide as its clock needs: UTC's is 27 characters. */
-#define SUM_FMT "%-*s %10s %7s %-15s %-21s %-21s %-12s %-7s %-18s %10s %10s\n"
+/*
+ * The columns: START first, as wide as its clock needs (UTC's is 27
+ * characters); negative widths are left-aligned. Padded by display width:
+ * OPEN, CLOSED and END are translated. The headings are not: like ps's
+ * and ss's, they name the columns for scripts as well.
+ */
+#define SUM_COLS	11
+static const int sum_width[SUM_COLS] = {
+	0, 10, 7, -15, -21, -21, -12, -7, -18, 10, 10,
+};
 
 static int start_width(const struct ladder_opts *o)
 {
 	return clock_of(o)->mode == TIME_WALL ? 27 : 15;
 }
 
+static void summary_line(FILE *out, const struct ladder_opts *o,
+			 const char *const v[SUM_COLS])
+{
+	int i, w;
+
+	for (i = 0; i < SUM_COLS; i++) {
+		w = i ? sum_width[i] : -start_width(o);
+		if (i)
+			putc(' ', out);
+		cell(out, v[i], w < 0 ? -w : w, w > 0, NULL);
+	}
+	putc('\n', out);
+}
+
 void summary_header(FILE *out, const struct ladder_opts *o)
 {
-	fprintf(out, SUM_FMT, start_width(o), "START", "NETNS", "PID", "COMM", "CLIENT", "SERVER",
-		"OPEN", "CLOSED", "END", "HS_MS", "LIFE_MS");
+	static const char *const head[SUM_COLS] = {
+		"START", "NETNS", "PID", "COMM", "CLIENT", "SERVER", "OPEN",
+		"CLOSED", "END", "HS_MS", "LIFE_MS",
+	};
+
+	summary_line(out, o, head);
 }
 
 static const char *ms(__u64 ns, char buf[32])
@@ -772,10 +891,10 @@ static const char *ms(__u64 ns, char buf[32])
 static const char *open_name(const struct model *a)
 {
 	switch (a->open) {
-	case OPEN_3WAY: return "3-way";
-	case OPEN_SIM: return "simultaneous";
-	case OPEN_REFUSED: return "refused";
-	case OPEN_HALF: return "half-open";
+	case OPEN_3WAY: return _("3-way");
+	case OPEN_SIM: return _("simultaneous");
+	case OPEN_REFUSED: return _("refused");
+	case OPEN_HALF: return _("half-open");
 	default: return "-";
 	}
 }
@@ -783,20 +902,20 @@ static const char *open_name(const struct model *a)
 static const char *end_name(const struct model *a)
 {
 	switch (a->end) {
-	case END_REFUSED: return "refused";
+	case END_REFUSED: return _("refused");
 	case END_RESET:
 		if (a->rst[0] && a->rst[1])
-			return "reset by both";
+			return _("reset by both");
 		if (a->rst[0])
-			return a->sim_open ? "reset by peer A" : "reset by client";
-		return a->sim_open ? "reset by peer B" : "reset by server";
-	case END_4WAY: return "4-way close";
-	case END_COMBINED: return "FIN+ACK close";
-	case END_SIM: return "simultaneous close";
-	case END_HALF: return "half close";
-	case END_CLOSING: return "still closing";
-	case END_OPEN: return "still open";
-	case END_NEVER_OPENED: return "never opened";
+			return a->sim_open ? _("reset by peer A") : _("reset by client");
+		return a->sim_open ? _("reset by peer B") : _("reset by server");
+	case END_4WAY: return _("4-way close");
+	case END_COMBINED: return _("FIN+ACK close");
+	case END_SIM: return _("simultaneous close");
+	case END_HALF: return _("half close");
+	case END_CLOSING: return _("still closing");
+	case END_OPEN: return _("still open");
+	case END_NEVER_OPENED: return _("never opened");
 	default: return "-";
 	}
 }
@@ -816,14 +935,20 @@ void summary_print(FILE *out, const struct conn *c, const struct ladder_opts *o)
 		snprintf(pid, sizeof(pid), "%u", a->pid[0]);
 	}
 	if (a->closer >= 0)
-		closed = a->close == CLOSE_SIM ? "both" :
+		closed = a->close == CLOSE_SIM ? _("both") :
 			 model_side_name(a, (unsigned int)a->closer);
 	if (a->fig.has_handshake)
 		ms(a->fig.handshake, hs);
 	if (a->fig.has_lifetime && c->complete)
 		ms(a->fig.lifetime, life);
-	fprintf(out, SUM_FMT, start_width(o), start, netns, pid, comm,
-		endpoint_str(model_ep(a, 0), ep0), endpoint_str(model_ep(a, 1), ep1),
-		open_name(a), closed, end_name(a), hs, life);
+	{
+		const char *const v[SUM_COLS] = {
+			start, netns, pid, comm, endpoint_str(model_ep(a, 0), ep0),
+			endpoint_str(model_ep(a, 1), ep1), open_name(a), closed,
+			end_name(a), hs, life,
+		};
+
+		summary_line(out, o, v);
+	}
 	model_free(a);
 }

@@ -22,6 +22,8 @@
 struct ladder_opts {
 	bool absolute;		/* only real numbers, no x, y, u, w */
 	bool color;		/* ANSI colours */
+	/* --explain: under each step, what it does and why (explain.h) */
+	bool explain;
 	/* CLOSE_WAIT longer than this is "the application never closed". */
 	unsigned long long close_wait_ns;
 	/*

@@ -27,6 +27,7 @@
 #include "export.h"
 #include "exporter.h"
 #include "format.h"
+#include "i18n.h"
 #include "jsonl.h"
 #include "ladder.h"
 #include "order.h"
@@ -59,7 +60,7 @@ static const char usage_text[] =
 "                [-d DEVICE | -r FILE [--strict]] [FILTER...]\n"
 "  tcpstate conns [-r FILE [--strict] | -d DEVICE] [--summary | --follow]\n"
 "                 [--absolute] [--width COLUMNS] [-T wall|mono|rel]\n"
-"                 [--svg | --html] [--no-color | --color]\n"
+"                 [--svg | --html] [-E | --explain] [--no-color | --color]\n"
 "                 [-s STATE] [--close-wait SECONDS] [FILTER...]\n"
 "  tcpstate stats [--json | --dot | --prometheus] [-p PROCFILE]\n"
 "  tcpstate stats --sessions [-d DEVICE]\n"
@@ -154,6 +155,10 @@ static const char help_details[] =
 "                states, x/y/u/w, TIME_WAIT as a bar, anomalies in red\n"
 "  --html        conns -r: one self-contained page, each connection's\n"
 "                picture and its text ladder\n"
+"  -E, --explain conns: under each step, what it does and why TCP needs it\n"
+"                (RFC 9293, and where Linux differs); --svg and --html show\n"
+"                the same as notes. In the language of LANG, LC_MESSAGES\n"
+"                or LANGUAGE (English, Chinese: zh_CN)\n"
 "  --width COLUMNS\n"
 "                conns: fit ladders in COLUMNS (default: the terminal's\n"
 "                width; none when not on a terminal; 0: no limit): one too\n"
@@ -250,6 +255,7 @@ static const struct option conns_options[] = {
 	{ "width", required_argument, NULL, OPT_WIDTH },
 	{ "svg", no_argument, NULL, OPT_SVG },
 	{ "html", no_argument, NULL, OPT_HTML },
+	{ "explain", no_argument, NULL, 'E' },
 	{ "port", required_argument, NULL, 'P' },
 	{ "addr", required_argument, NULL, 'a' },
 	{ "state", required_argument, NULL, 's' },
@@ -1015,14 +1021,9 @@ static void parse_conns_args(int argc, char *argv[], struct conns_opts *o)
 	unsigned long long v;
 	int opt;
 
-	while ((opt = next_option(argc, argv, ":r:d:fP:a:s:N:T:h46",
+	while ((opt = next_option(argc, argv, ":r:d:fEP:a:s:N:T:h46",
 				  conns_options)) != -1) {
-		/*
-		 * The record filter, as dump's. Not --pid, --comm or
-		 * --kinds (conns_options has none of them): a ladder needs
-		 * every record of its connection, and most are made in
-		 * softirq, by no process.
-		 */
+		/* The record filter, as dump's (--pid, --comm: see below). */
 		int ours = recfilter_option(&o->rf, opt, optarg, NETNS_DIR,
 					    err, sizeof(err));
 
@@ -1060,6 +1061,9 @@ static void parse_conns_args(int argc, char *argv[], struct conns_opts *o)
 			break;
 		case OPT_SVG:
 			o->svg = true;
+			break;
+		case 'E':
+			o->lo.explain = true;
 			break;
 		case OPT_HTML:
 			o->html = true;
@@ -1106,6 +1110,8 @@ static void parse_conns_args(int argc, char *argv[], struct conns_opts *o)
 		usage_error("--svg and --html draw a saved dump: they need -r FILE");
 	if ((o->svg || o->html) && (o->summary || o->follow || o->svg == o->html))
 		usage_error("--svg, --html, --summary and --follow do not go together");
+	if (o->summary && o->lo.explain)
+		usage_error("--explain explains each step of a ladder; --summary draws none");
 	if (o->summary && o->follow)
 		usage_error("--follow draws ladders as they happen; --summary prints one line per connection once it is over");
 }
@@ -1380,6 +1386,7 @@ int main(int argc, char *argv[])
 	/* A closed pipe then shows as EPIPE from flush_stdout(): exit 1, quietly. */
 	sigemptyset(&ignore.sa_mask);
 	sigaction(SIGPIPE, &ignore, NULL);
+	i18n_init();
 
 	if (!cmd)
 		usage_error("no command given");

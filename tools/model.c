@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "model.h"
 #include "states.h"
 #include "util.h"
@@ -32,16 +33,16 @@ static unsigned int col_of(const struct model *a, unsigned int end)
 const char *model_side_name(const struct model *a, unsigned int col)
 {
 	if (a->sim_open)
-		return col ? "peer B" : "peer A";
-	return col ? "server" : "client";
+		return col ? _("peer B") : _("peer A");
+	return col ? _("server") : _("client");
 }
 
 /* The side in a sentence: "the client", "peer A". */
 const char *model_who(const struct model *a, unsigned int col)
 {
 	if (a->sim_open)
-		return col ? "peer B" : "peer A";
-	return col ? "the server" : "the client";
+		return col ? _("peer B") : _("peer A");
+	return col ? _("the server") : _("the client");
 }
 
 static const struct tcpstate_rec *ev_rec(const struct model *a, size_t i)
@@ -401,9 +402,9 @@ static void request_row(struct model *a, unsigned int col,
 			const struct tcpstate_rec *r, unsigned int *disp)
 {
 	static const char *const ended[] = {
-		[TCPSTATE_REQ_EXPIRED] = "request expired",
-		[TCPSTATE_REQ_RESET] = "request reset",
-		[TCPSTATE_REQ_DROPPED] = "request dropped",
+		[TCPSTATE_REQ_EXPIRED] = N_("request expired"),
+		[TCPSTATE_REQ_RESET] = N_("request reset"),
+		[TCPSTATE_REQ_DROPPED] = N_("request dropped"),
 	};
 	const struct tcpstate_request *req = &r->req;
 	struct model_row *row;
@@ -422,25 +423,29 @@ static void request_row(struct model *a, unsigned int col,
 	case TCPSTATE_REQ_DROPPED:
 		row = state_row(a, col, r->ts_ns, TCPSTATE_CLOSE, disp);
 		row->step_kind = STEP_REQ_END;
-		snprintf(row->step, MODEL_STEP_MAX, "%s", ended[req->event]);
+		snprintf(row->step, MODEL_STEP_MAX, "%s", _(ended[req->event]));
 		if (req->event == TCPSTATE_REQ_EXPIRED)
 			snprintf(row->note, MODEL_NOTE_MAX,
-				 "no ACK after %u SYN-ACK retransmission%s",
-				 req->num_retrans, req->num_retrans == 1 ? "" : "s");
+				 ngettext("no ACK after %u SYN-ACK retransmission",
+					  "no ACK after %u SYN-ACK retransmissions",
+					  req->num_retrans),
+				 req->num_retrans);
 		a->req_end[col] = r;
 		break;
 	case TCPSTATE_REQ_ACCEPT_QUEUE_FULL:
 		row = new_row(a, ROW_NOTE, col, r->ts_ns);
 		row->step_kind = STEP_ACCEPT_QUEUE_FULL;
-		snprintf(row->step, MODEL_STEP_MAX, "accept queue full");
-		snprintf(row->note, MODEL_NOTE_MAX, "the ACK is ignored, the request stays");
+		snprintf(row->step, MODEL_STEP_MAX, "%s", _("accept queue full"));
+		snprintf(row->note, MODEL_NOTE_MAX, "%s",
+			 _("the ACK is ignored, the request stays"));
 		row->bad = true;
 		break;
 	case TCPSTATE_REQ_SYN_DROPPED:
 		row = new_row(a, ROW_NOTE, col, r->ts_ns);
 		row->step_kind = STEP_SYN_DROPPED;
-		snprintf(row->step, MODEL_STEP_MAX, "SYN dropped");
-		snprintf(row->note, MODEL_NOTE_MAX, "the accept queue is full");
+		snprintf(row->step, MODEL_STEP_MAX, "%s", _("SYN dropped"));
+		snprintf(row->note, MODEL_NOTE_MAX, "%s",
+			 _("the accept queue is full"));
 		row->bad = true;
 		break;
 	case TCPSTATE_REQ_SYNCOOKIE_SENT:
@@ -449,8 +454,9 @@ static void request_row(struct model *a, unsigned int col,
 	case TCPSTATE_REQ_SYNCOOKIE_ACCEPTED:
 		row = new_row(a, ROW_NOTE, col, r->ts_ns);
 		row->step_kind = STEP_COOKIE_ACCEPTED;
-		snprintf(row->step, MODEL_STEP_MAX, "SYN cookie accepted");
-		snprintf(row->note, MODEL_NOTE_MAX, "the ACK carries a valid cookie: a child socket is made");
+		snprintf(row->step, MODEL_STEP_MAX, "%s", _("SYN cookie accepted"));
+		snprintf(row->note, MODEL_NOTE_MAX, "%s",
+			 _("the ACK carries a valid cookie: a child socket is made"));
 		break;
 	}
 }
@@ -472,11 +478,11 @@ static void tw_end_row(struct model *a, unsigned int col,
 	row = state_row(a, col, r->ts_ns, TCPSTATE_CLOSE, disp);
 	row->tw_end = true;
 	row->step_kind = STEP_TW_END;
-	snprintf(row->step, MODEL_STEP_MAX, "TIME_WAIT ends");
+	snprintf(row->step, MODEL_STEP_MAX, "%s", _("TIME_WAIT ends"));
 	snprintf(row->note, MODEL_NOTE_MAX, "%s",
 		 name_label(&tw_reason_names, r->state.reason, reason));
 	if (a->fig.tw_life[col])
-		sappend(row->note, MODEL_NOTE_MAX, " after %s",
+		sappend(row->note, MODEL_NOTE_MAX, _(" after %s"),
 			duration(a->fig.tw_life[col], d));
 }
 
@@ -588,10 +594,16 @@ struct step_state {
 	bool closing;			/* a FIN was sent */
 };
 
+static void sent_again(struct model_row *r)
+{
+	r->again = true;
+	sappend(r->step, MODEL_STEP_MAX, "%s", _(", sent again"));
+}
+
 static void again(struct model_row *r, unsigned int n)
 {
 	if (n > 1)
-		sappend(r->step, MODEL_STEP_MAX, ", sent again");
+		sent_again(r);
 }
 
 static void bad_ack(struct model *a, struct model_row *r, const char *what,
@@ -601,9 +613,10 @@ static void bad_ack(struct model *a, struct model_row *r, const char *what,
 
 	model_rel(a, r, col, r->seg->ack, got);
 	model_rel(a, r, col, base, want);
-	snprintf(r->note, MODEL_NOTE_MAX, "%s acknowledges %s, not %s", what, got, want);
+	snprintf(r->note, MODEL_NOTE_MAX, _("%s acknowledges %s, not %s"),
+		 what, got, want);
 	r->bad = true;
-	add_note(a, "%s's %s at %s acknowledges %s, not %s", model_who(a, r->col),
+	add_note(a, _("%s's %s at %s acknowledges %s, not %s"), model_who(a, r->col),
 		 r->step, model_reltime(a, r->ts, t), got, want);
 }
 
@@ -618,25 +631,26 @@ static void step_fin(struct model *a, struct model_row *r, struct step_state *st
 	switch (a->close) {
 	case CLOSE_SIM:
 		r->step_kind = STEP_SIM_CLOSE_FIN;
-		snprintf(r->step, MODEL_STEP_MAX, "simultaneous close %d/4: FIN",
+		snprintf(r->step, MODEL_STEP_MAX, _("simultaneous close %d/4: FIN"),
 			 closer ? 1 : 2);
 		break;
 	case CLOSE_COMBINED:
 		r->step_kind = closer ? STEP_CLOSE_FIN : STEP_CLOSE_FIN_ACK;
-		snprintf(r->step, MODEL_STEP_MAX, closer ? "close 1/3" :
-			 "close 2/3: FIN and ACK combined");
+		snprintf(r->step, MODEL_STEP_MAX, "%s", closer ? _("close 1/3") :
+			 _("close 2/3: FIN and ACK combined"));
 		break;
 	default:
 		r->step_kind = closer ? STEP_CLOSE_FIN : STEP_CLOSE_FIN2;
-		snprintf(r->step, MODEL_STEP_MAX, closer ? "close 1/4" : "close 3/4");
+		snprintf(r->step, MODEL_STEP_MAX, "%s",
+			 closer ? _("close 1/4") : _("close 3/4"));
 		break;
 	}
 	if (!first)
-		sappend(r->step, MODEL_STEP_MAX, ", sent again");
+		sent_again(r);
 	if (!closer && a->close != CLOSE_SIM && first &&
 	    r->seg->tcp_flags & TCPSTATE_TH_ACK && acks_fin(a, 1 - s, r->seg->ack) &&
 	    r->seg->ack != a->fin[1 - s] + a->fin_len[1 - s] + 1)
-		bad_ack(a, r, "the FIN", 1 - s,
+		bad_ack(a, r, _("the FIN"), 1 - s,
 			a->fin[1 - s] + a->fin_len[1 - s] + 1);
 }
 
@@ -650,16 +664,16 @@ static void step_ack(struct model *a, struct model_row *r, struct step_state *st
 	if (!st->closing && !a->sim_open && s == 0 && a->synack_n[1] &&
 	    a->has_isn[1] && seg->seq == a->isn[0] + 1) {
 		r->step_kind = STEP_HS_ACK;
-		snprintf(r->step, MODEL_STEP_MAX, "handshake 3/3");
+		snprintf(r->step, MODEL_STEP_MAX, "%s", _("handshake 3/3"));
 		again(r, ++st->hs_ack);
 		if (st->hs_ack == 1 && seg->ack != a->isn[1] + 1)
-			bad_ack(a, r, "the handshake's ACK", 1, a->isn[1] + 1);
+			bad_ack(a, r, _("the handshake's ACK"), 1, a->isn[1] + 1);
 		return;
 	}
 	if (!st->closing && a->sim_open && a->has_isn[o] &&
 	    seg->ack == a->isn[o] + 1) {
 		r->step_kind = STEP_SIM_OPEN_ACK;
-		snprintf(r->step, MODEL_STEP_MAX, "simultaneous open: ACK");
+		snprintf(r->step, MODEL_STEP_MAX, "%s", _("simultaneous open: ACK"));
 		return;
 	}
 	if (!acks_fin(a, o, seg->ack))
@@ -668,20 +682,20 @@ static void step_ack(struct model *a, struct model_row *r, struct step_state *st
 		if (!st->ack_given[s])
 			st->sim_acks++;
 		r->step_kind = STEP_SIM_CLOSE_ACK;
-		snprintf(r->step, MODEL_STEP_MAX, "simultaneous close %u/4: ACK",
+		snprintf(r->step, MODEL_STEP_MAX, _("simultaneous close %u/4: ACK"),
 			 2 + st->sim_acks);
 	} else if (closer) {
 		r->step_kind = STEP_CLOSE_LAST_ACK;
-		snprintf(r->step, MODEL_STEP_MAX, a->close == CLOSE_COMBINED ?
-			 "close 3/3" : "close 4/4");
+		snprintf(r->step, MODEL_STEP_MAX, "%s", a->close == CLOSE_COMBINED ?
+			 _("close 3/3") : _("close 4/4"));
 	} else {
 		r->step_kind = STEP_CLOSE_ACK;
-		snprintf(r->step, MODEL_STEP_MAX, "close 2/4");
+		snprintf(r->step, MODEL_STEP_MAX, "%s", _("close 2/4"));
 	}
 	if (st->ack_given[s])
-		sappend(r->step, MODEL_STEP_MAX, ", sent again");
+		sent_again(r);
 	else if (seg->ack != a->fin[o] + a->fin_len[o] + 1)
-		bad_ack(a, r, "the ACK", o, a->fin[o] + a->fin_len[o] + 1);
+		bad_ack(a, r, _("the ACK"), o, a->fin[o] + a->fin_len[o] + 1);
 	st->ack_given[s] = true;
 }
 
@@ -711,11 +725,11 @@ static void label_steps(struct model *a)
 		if (f & TCPSTATE_TH_RST) {
 			if (s == 1 && !a->synack_n[1] && !a->sim_open && !st.closing) {
 				r->step_kind = STEP_REFUSED;
-				snprintf(r->step, MODEL_STEP_MAX, "refused: RST");
+				snprintf(r->step, MODEL_STEP_MAX, "%s", _("refused: RST"));
 				a->refused = true;
 			} else {
 				r->step_kind = STEP_RESET;
-				snprintf(r->step, MODEL_STEP_MAX, "reset: RST");
+				snprintf(r->step, MODEL_STEP_MAX, "%s", _("reset: RST"));
 				a->rst[s] = true;
 			}
 		} else if (f & TCPSTATE_TH_SYN && !(f & TCPSTATE_TH_ACK)) {
@@ -724,26 +738,27 @@ static void label_steps(struct model *a)
 			r->step_kind = a->sim_open ? STEP_SIM_OPEN_SYN : STEP_HS_SYN;
 			if (a->sim_open)
 				snprintf(r->step, MODEL_STEP_MAX,
-					 "simultaneous open %u/4: SYN", s + 1);
+					 _("simultaneous open %u/4: SYN"), s + 1);
 			else
-				snprintf(r->step, MODEL_STEP_MAX, "handshake 1/3");
+				snprintf(r->step, MODEL_STEP_MAX, "%s", _("handshake 1/3"));
 			again(r, ++a->syn_n[s]);
 		} else if (f & TCPSTATE_TH_SYN) {
 			++a->synack_n[s];
 			if (a->sim_open) {
 				r->step_kind = STEP_SIM_OPEN_SYNACK;
 				snprintf(r->step, MODEL_STEP_MAX,
-					 "simultaneous open %u/4: SYN-ACK",
+					 _("simultaneous open %u/4: SYN-ACK"),
 					 a->synack_n[s] == 1 ? 3 + st.sim_synack++ : 3);
 			} else {
 				r->step_kind = STEP_HS_SYNACK;
-				snprintf(r->step, MODEL_STEP_MAX, "handshake 2/3%s",
-					 r->cookie ? " (SYN cookie)" : "");
+				snprintf(r->step, MODEL_STEP_MAX, "%s",
+					 r->cookie ? _("handshake 2/3 (SYN cookie)") :
+					 _("handshake 2/3"));
 			}
 			again(r, a->synack_n[s]);
 			if (a->synack_n[s] == 1 && a->has_isn[1 - s] &&
 			    r->seg->ack != a->isn[1 - s] + 1)
-				bad_ack(a, r, "the SYN-ACK", 1 - s,
+				bad_ack(a, r, _("the SYN-ACK"), 1 - s,
 					a->isn[1 - s] + 1);
 		} else if (f & TCPSTATE_TH_FIN) {
 			step_fin(a, r, &st);
@@ -751,14 +766,14 @@ static void label_steps(struct model *a)
 			step_ack(a, r, &st);
 		} else if (r->seg->len) {
 			r->step_kind = STEP_DATA;
-			snprintf(r->step, MODEL_STEP_MAX, "data");
+			snprintf(r->step, MODEL_STEP_MAX, "%s", _("data"));
 		}
 		if (r->fate == FATE_LOST)
-			snprintf(r->note, MODEL_NOTE_MAX, "lost: %s never got it",
+			snprintf(r->note, MODEL_NOTE_MAX, _("lost: %s never got it"),
 				 model_who(a, 1 - s));
 		else if (r->fate == FATE_RECEIVED)
 			snprintf(r->note, MODEL_NOTE_MAX,
-				 "only %s recorded it", model_who(a, 1 - s));
+				 _("only %s recorded it"), model_who(a, 1 - s));
 		if (r->fate == FATE_LOST || r->fate == FATE_RECEIVED)
 			r->bad = true;
 	}
@@ -844,9 +859,9 @@ static void syn_retries(struct model *a, unsigned int col, bool synack)
 			continue;
 		sappend(list, sizeof(list), "%s%s%s", n++ ? ", " : "",
 			model_reltime(a, r->sent ? r->sent : r->recvd, t),
-			r->fate == FATE_LOST ? " (lost)" : "");
+			r->fate == FATE_LOST ? _(" (lost)") : "");
 	}
-	add_note(a, "%s retransmitted: %s sent it %u times, at %s",
+	add_note(a, _("%s retransmitted: %s sent it %u times, at %s"),
 		 synack ? "SYN-ACK" : "SYN", model_who(a, col), n, list);
 }
 
@@ -883,23 +898,24 @@ static void anomalies(struct model *a)
 		if (r->kind != ROW_ARROW)
 			continue;
 		if (r->fate == FATE_LOST && !(r->seg->tcp_flags & TCPSTATE_TH_SYN))
-			add_note(a, "lost: %s's %s at %s never reached %s",
-				 model_who(a, r->col), r->step[0] ? r->step : "segment",
+			add_note(a, _("lost: %s's %s at %s never reached %s"),
+				 model_who(a, r->col), r->step[0] ? r->step : _("segment"),
 				 model_reltime(a, r->sent, t), model_who(a, 1 - r->col));
 		recvd += r->fate == FATE_RECEIVED;
 	}
 	if (recvd)
-		add_note(a, "%u segment%s recorded only by the receiver", recvd,
-			 recvd == 1 ? " was" : "s were");
+		add_note(a, ngettext("%u segment was recorded only by the receiver",
+				     "%u segments were recorded only by the receiver",
+				     recvd), recvd);
 	if (a->refused) {
 		char ep[ENDPOINT_STR_MAX];
 
-		add_note(a, "refused: nothing listened on %s, %s's kernel answered the SYN with RST",
+		add_note(a, _("refused: nothing listened on %s, %s's kernel answered the SYN with RST"),
 			 endpoint_str(&a->c->ep[1 - a->left], ep), model_who(a, 1));
 	}
 	for (col = 0; col < 2; col++) {
 		if (a->rst[col])
-			add_note(a, "reset: %s sent RST", model_who(a, col));
+			add_note(a, _("reset: %s sent RST"), model_who(a, col));
 	}
 	last_states(a, last);
 	for (col = 0; col < 2; col++) {
@@ -909,18 +925,21 @@ static void anomalies(struct model *a)
 		    a->rst[0] || a->rst[1])
 			continue;
 		if (req && req->req.event == TCPSTATE_REQ_EXPIRED)
-			add_note(a, "half-open: the handshake never completed; %s's request expired after %u SYN-ACK retransmission%s",
-				 model_who(a, col), req->req.num_retrans,
-				 req->req.num_retrans == 1 ? "" : "s");
+			add_note(a, ngettext("half-open: the handshake never completed; %s's request expired after %u SYN-ACK retransmission",
+					     "half-open: the handshake never completed; %s's request expired after %u SYN-ACK retransmissions",
+					     req->req.num_retrans),
+				 model_who(a, col), req->req.num_retrans);
 		else if (req)
-			add_note(a, "half-open: the handshake never completed; %s's request was %s",
-				 model_who(a, col),
-				 req->req.event == TCPSTATE_REQ_RESET ? "reset" : "dropped");
+			add_note(a, req->req.event == TCPSTATE_REQ_RESET ?
+				 _("half-open: the handshake never completed; %s's request was reset") :
+				 _("half-open: the handshake never completed; %s's request was dropped"),
+				 model_who(a, col));
 		else if (a->cookie_sent && col == 1)
-			add_note(a, "half-open: %s sent a SYN cookie, no ACK came back (a cookie keeps no state: nothing expires)",
+			add_note(a, _("half-open: %s sent a SYN cookie, no ACK came back (a cookie keeps no state: nothing expires)"),
 				 model_who(a, col));
 		else if (!a->c->complete)
-			add_note(a, "half-open: the handshake had not completed when the capture ended");
+			add_note(a, "%s",
+				 _("half-open: the handshake had not completed when the capture ended"));
 		else
 			continue;
 		break;
@@ -935,19 +954,20 @@ static void anomalies(struct model *a)
 		stay = (end ? end : a->t_last) - a->cw_in[col];
 		if (stay <= a->o.close_wait_ns)
 			continue;
-		add_note(a, "%s %s CLOSE_WAIT %s %s (limit %s): its application did not close the socket",
-			 model_who(a, col), end ? "stayed in" : "was still in",
-			 end ? "for" : "after", duration(stay, d),
+		add_note(a, end ?
+			 _("%s stayed in CLOSE_WAIT for %s (limit %s): its application did not close the socket") :
+			 _("%s was still in CLOSE_WAIT after %s (limit %s): its application did not close the socket"),
+			 model_who(a, col), duration(stay, d),
 			 duration(a->o.close_wait_ns, t));
 	}
 	if (a->c->lost)
-		add_note(a, "%llu events were lost (ring buffer full) while this connection was open: steps may be missing",
+		add_note(a, _("%llu events were lost (ring buffer full) while this connection was open: steps may be missing"),
 			 a->c->lost);
 	if (a->c->elided)
-		add_note(a, "%llu segments in ESTABLISHED not kept (more than %d events)",
+		add_note(a, _("%llu segments in ESTABLISHED not kept (more than %d events)"),
 			 a->c->elided, CONN_EVENTS_MAX);
 	if (!a->c->complete && !a->live)
-		add_note(a, "the capture ended before the connection did (%s %s, %s %s)",
+		add_note(a, _("the capture ended before the connection did (%s %s, %s %s)"),
 			 model_side_name(a, 0), state_name(last[0], s0),
 			 model_side_name(a, 1), state_name(last[1], s1));
 }

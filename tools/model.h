@@ -21,8 +21,9 @@
  *   - exporter.c (tcpstate exporter): histograms of each side's handshake
  *     (model_side_handshake()), fig.rtt, fig.lifetime, fig.tw_life[] by
  *     fig.tw_reason[], fig.cw[], and failed opens by model_open_failure();
- *   - an --explain mode (later): a note under each row, keyed by
- *     row->step (and row->fate, row->bad), not by parsing the label.
+ *   - explain.c (conns --explain): a note under each row, keyed by
+ *     row->step_kind (and row->state, row->fate, row->again), not by
+ *     parsing the label.
  * No view computes a figure or re-reads the records for one; a figure a
  * view needs and the model lacks is added here, once.
  *
@@ -90,6 +91,7 @@ struct model_row {
 	__u64 sent, recvd;	/* 0: not recorded */
 	enum fate fate;
 	bool retrans;
+	bool again;		/* the step's segment sent again (", sent again") */
 	bool cookie;		/* a SYN cookie SYN-ACK (the listener's) */
 	enum step step_kind;
 	char step[MODEL_STEP_MAX];

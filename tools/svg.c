@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "explain.h"
+#include "i18n.h"
 #include "model.h"
 #include "states.h"
 #include "svg.h"
@@ -15,6 +17,8 @@
 #define DY_MAX		80	/* the longest gap drawn to scale */
 #define BREAK_NS	NSEC_PER_SEC	/* from here on: a break in the axis */
 #define LINE_H		16	/* a line of text under the picture */
+#define NOTE_COLS	118	/* --explain: a note's line, in monospace columns */
+#define X_REF		80	/* --explain: a row's note number */
 
 static const char *const side_color[2] = { "#00838f", "#8e24aa" };
 #define RED		"#d32f2f"
@@ -202,6 +206,66 @@ static void draw_breaks(FILE *out, const struct axis *ax)
 	}
 }
 
+/*
+ * One note under the picture: "ref text" wrapped at NOTE_COLS columns (a
+ * CJK character takes two), the lines after the first under the text.
+ * Returns the y after it.
+ */
+static int note_text(FILE *out, const char *ref, const char *text, int y)
+{
+	char line[NOTE_COLS * 4 + 16];
+	int room = NOTE_COLS - (int)strlen(ref), first = 1;
+	size_t len;
+
+	while (*text) {
+		len = text_width(text) <= room ? strlen(text) :
+		      text_break(text, room);
+		if (!len)
+			len = text_fit(text, room);
+		while (len > 1 && text[len - 1] == ' ')
+			len--;
+		snprintf(line, sizeof(line), "%*s%.*s",
+			 first ? 0 : (int)strlen(ref), "", (int)len, text);
+		fprintf(out, "<text x=\"10\" y=\"%d\" xml:space=\"preserve\" class=\"explain\" fill=\"#555\">",
+			y);
+		if (first)
+			xml_text(out, ref);
+		xml_text(out, line);
+		fputs("</text>\n", out);
+		y += LINE_H;
+		first = 0;
+		text += len;
+		while (*text == ' ')
+			text++;
+	}
+	return y;
+}
+
+/*
+ * --explain: the notes under the picture, numbered as the rows' marks
+ * [n], then what the connection as a whole needs said. Returns the y
+ * after them.
+ */
+static int explain_notes(FILE *out, const struct model *m, int y)
+{
+	unsigned int n = 0;
+	const char *text;
+	char ref[16];
+	size_t i;
+
+	for (i = 0; i < m->nr; i++) {
+		text = explain_row(m, &m->rows[i]);
+		if (!text)
+			continue;
+		snprintf(ref, sizeof(ref), "[%u] ", ++n);
+		y = note_text(out, ref, text, y);
+	}
+	text = explain_conn(m);
+	if (text)
+		y = note_text(out, "", text, y);
+	return y;
+}
+
 int svg_conn(FILE *out, const struct conn *c, const struct ladder_opts *o)
 {
 	struct model_opts mo = {
@@ -212,16 +276,21 @@ int svg_conn(FILE *out, const struct conn *c, const struct ladder_opts *o)
 	char comm[sizeof(m->comm[0])], st[NAME_LABEL_MAX];
 	struct axis ax = { 0 };
 	size_t len = 0, i, nfoot = 0, first_note;
-	unsigned int col;
+	unsigned int col, refs = 0;
 	int y_end, y;
 	FILE *mem;
 
 	axis_build(&ax, m);
 	y_end = ax.nr ? ax.y[ax.nr - 1] + 30 : Y_TOP + 30;
-	fprintf(out, "<text x=\"10\" y=\"20\" class=\"title\">connection %lu: ", c->id);
-	xml_text(out, endpoint_str(model_ep(m, 0), ep));
-	fputs(" -&gt; ", out);
-	xml_text(out, endpoint_str(model_ep(m, 1), ep));
+	fputs("<text x=\"10\" y=\"20\" class=\"title\">", out);
+	{
+		char ep1[ENDPOINT_STR_MAX], head[2 * ENDPOINT_STR_MAX + 64];
+
+		snprintf(head, sizeof(head), _("connection %lu: %s -> %s"), c->id,
+			 endpoint_str(model_ep(m, 0), ep),
+			 endpoint_str(model_ep(m, 1), ep1));
+		xml_text(out, head);
+	}
 	fprintf(out, "  netns %u, ", c->netns);
 	xml_text(out, ladder_when(o, m->t0, when));
 	fputs("</text>\n", out);
@@ -239,7 +308,7 @@ int svg_conn(FILE *out, const struct conn *c, const struct ladder_opts *o)
 			xml_text(out, comm);
 			fprintf(out, " (pid %u)", m->pid[col]);
 		} else {
-			fputs(m->traced[col] ? "-" : "(not traced)", out);
+			xml_text(out, m->traced[col] ? "-" : _("(not traced)"));
 		}
 		fputs("</text>\n", out);
 		fprintf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"2\"%s/>\n",
@@ -290,6 +359,10 @@ int svg_conn(FILE *out, const struct conn *c, const struct ladder_opts *o)
 			fprintf(out, "<text x=\"10\" y=\"%d\" class=\"time\">%s</text>\n",
 				axis_y(&ax, r->ts) + 4, model_reltime(m, r->ts, t));
 		}
+		/* --explain: the number of its note under the picture. */
+		if (o->explain && explain_row(m, r))
+			fprintf(out, "<text x=\"%d\" y=\"%d\" class=\"ref\" fill=\"#555\">[%u]</text>\n",
+				X_REF, axis_y(&ax, r->ts) + 4, ++refs);
 	}
 	/* The ladder's lines under it: the same figures, the same notes. */
 	mem = open_memstream(&foot, &len);
@@ -311,6 +384,8 @@ int svg_conn(FILE *out, const struct conn *c, const struct ladder_opts *o)
 		y += LINE_H;
 	}
 	free(foot);
+	if (o->explain)
+		y = explain_notes(out, m, y + LINE_H / 2);
 	free(ax.t);
 	free(ax.y);
 	model_free(m);

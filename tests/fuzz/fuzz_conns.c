@@ -55,6 +55,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The first byte picks the options. */
 	o.absolute = data[0] & 1;
 	o.color = data[0] & 2;
+	/* --explain: its lines in every layout, its notes in the SVG. */
+	o.explain = data[0] & 32;
 	/* The narrow layout (ladder.h), at two widths. */
 	o.width = data[0] & 8 ? (data[0] & 16 ? 40 : 80) : 0;
 	t = tracker_new(done, data[0] & 4 ? event : NULL, &o);

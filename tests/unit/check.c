@@ -208,6 +208,7 @@ int main(int argc, char *argv[])
 	test_svg();
 	test_match();
 	test_exporter();
+	test_i18n();
 
 	nftw(tmp_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 	printf("%u passed, %u failed\n", passed, failed);

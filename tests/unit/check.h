@@ -67,5 +67,6 @@ void test_model(void);
 void test_svg(void);
 void test_match(void);
 void test_exporter(void);
+void test_i18n(void);
 
 #endif

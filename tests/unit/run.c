@@ -79,6 +79,19 @@ static int set_fake_env(const struct run_opts *o)
 	return setenv("LD_PRELOAD", fake_ioctl_path, 1);
 }
 
+/*
+ * English in C.UTF-8 unless asked otherwise: the golden outputs must not
+ * depend on the locale of whoever runs the tests.
+ */
+static int set_locale_env(const struct run_opts *o)
+{
+	if (unsetenv("LANG") || unsetenv("LC_MESSAGES") || unsetenv("LC_CTYPE") ||
+	    setenv("LC_ALL", o->locale ? o->locale : "C.UTF-8", 1))
+		return -1;
+	return o->language ? setenv("LANGUAGE", o->language, 1) :
+			     unsetenv("LANGUAGE");
+}
+
 __attribute__((noreturn))
 static void exec_child(const char *const argv[], const struct run_opts *o,
 		       int out_fd, int err_fd)
@@ -86,7 +99,7 @@ static void exec_child(const char *const argv[], const struct run_opts *o,
 	int null_fd = open("/dev/null", O_RDONLY);
 
 	if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(out_fd, 1) < 0 ||
-	    dup2(err_fd, 2) < 0 || set_fake_env(o) ||
+	    dup2(err_fd, 2) < 0 || set_fake_env(o) || set_locale_env(o) ||
 	    (o->no_dac_override && drop_dac_override()))
 		_exit(126);
 	execv(tool_path, (char *const *)argv);

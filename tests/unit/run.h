@@ -24,6 +24,14 @@ struct run_opts {
 	const char *fake_version; /* the version fake_ioctl.so reports */
 	/* fake_ioctl.so: every poll ready, every read of the device empty */
 	bool fake_empty_ready;
+	/*
+	 * The tool's language (gettext's LANGUAGE: "zh_CN"), in C.UTF-8, with
+	 * catalogs from $TCPSTATE_LOCALEDIR (the Makefile sets build/locale).
+	 * NULL: English, whatever the caller's locale. locale: LC_ALL
+	 * instead of C.UTF-8 (which need not exist: the tool must cope).
+	 */
+	const char *language;
+	const char *locale;
 };
 
 /* A child started by start(), not yet finish()ed. */

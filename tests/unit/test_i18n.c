@@ -1,0 +1,478 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * conns --explain and the translations, run as a user would: the explained
+ * ladders of every recording in English and Chinese against their golden
+ * files (tests/fixtures/explain, golden.sh), no English explanation or
+ * label left in the Chinese ones, the ladder's bars where they belong
+ * with wide characters, po/zh_CN.po complete for po/tcpstate.pot and the
+ * .pot current with the sources, and the machine-readable outputs the
+ * same byte for byte in every locale.
+ *
+ * Chinese is asked for as a user without a zh_CN locale can: LANGUAGE=
+ * zh_CN in C.UTF-8 (gettext ignores LANGUAGE in the C locale only), with
+ * the catalog make tool built ($TCPSTATE_LOCALEDIR, from the Makefile).
+ */
+#include <dirent.h>
+#include <locale.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <wchar.h>
+
+#include "check.h"
+#include "explain.h"
+#include "run.h"
+#include "util.h"
+
+/* Every *.jsonl of the fixtures, in name order, without the suffix. */
+static char **recordings(size_t *nr)
+{
+	struct dirent **list;
+	char **names;
+	int n, i;
+	size_t k = 0;
+
+	n = scandir(fixtures_dir, &list, NULL, alphasort);
+	if (n < 0) {
+		perror(fixtures_dir);
+		exit(2);
+	}
+	names = calloc((size_t)n + 1, sizeof(*names));
+	for (i = 0; i < n; i++) {
+		size_t len = strlen(list[i]->d_name);
+
+		if (len > 6 && !strcmp(list[i]->d_name + len - 6, ".jsonl"))
+			names[k++] = strndup(list[i]->d_name, len - 6);
+		free(list[i]);
+	}
+	free(list);
+	*nr = k;
+	return names;
+}
+
+static struct run_opts in_language(const char *language, const char *locale)
+{
+	struct run_opts o = plain;
+
+	o.language = language;
+	o.locale = locale;
+	return o;
+}
+
+/* tcpstate ARGV in language (NULL: English); the caller frees. */
+static char *run_in(const char *const argv[], const char *language)
+{
+	struct run_opts o = in_language(language, NULL);
+	struct run r;
+	char *out;
+
+	run_with(&r, argv, &o);
+	CHECK_INT(0, r.status);
+	CHECK_STR("", r.err);
+	out = r.out;
+	r.out = NULL;
+	run_free(&r);
+	return out;
+}
+
+/* The output is exactly explain/GOLDEN. */
+static void check_explained(const char *golden, const char *out)
+{
+	char *path = str_printf("%s/explain/%s", fixtures_dir, golden);
+	char *want = read_file(path, NULL);
+
+	if (!want)
+		printf("%s: no golden output: make -C tests/unit golden\n", path);
+	CHECK(want);
+	if (want)
+		check_str_at(golden, 0, want, out);
+	free(want);
+	free(path);
+}
+
+/*
+ * English that must not be left in a Chinese ladder: the start of every
+ * explanation, and the labels, headings and timings.
+ */
+static const char *const english[] = {
+	"connection ", "first event", "handshake", "close 1/", "close 2/",
+	"close 3/", "close 4/", "simultaneous", "sent again", "refused:",
+	"reset:", "lifetime", "(first SYN", "round trip", "request ",
+	"accept queue", "TIME_WAIT ends", "(not traced)", "the client",
+	"the server", " client ", " server ", "lost:",
+};
+
+static void check_no_english(const char *name, const char *out)
+{
+	const char *const *all;
+	size_t nr, i;
+
+	all = explain_all(&nr);
+	for (i = 0; i < nr; i++) {
+		/* The first 24 bytes say which, and stop before any format. */
+		char needle[25];
+
+		snprintf(needle, sizeof(needle), "%s", all[i]);
+		if (strstr(out, needle))
+			printf("%s (zh_CN): untranslated: \"%s...\"\n", name, needle);
+		check_true_at(name, 0, "no English explanation", !strstr(out, needle));
+	}
+	for (i = 0; i < ARRAY_SIZE(english); i++) {
+		if (strstr(out, english[i]))
+			printf("%s (zh_CN): untranslated: \"%s\"\n", name, english[i]);
+		check_true_at(name, 0, "no English label", !strstr(out, english[i]));
+	}
+}
+
+/*
+ * In each connection of a wide ladder, the left bar is in one column on
+ * every line that has one: padding counted in display columns (a CJK
+ * character takes two), not bytes.
+ */
+static void check_bars(const char *name, const char *text)
+{
+	char *copy = strdup(text), *line, *save = NULL;
+	int bar = -1;
+
+	setlocale(LC_CTYPE, "C.UTF-8");
+	for (line = strtok_r(copy, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *p = strchr(line, '|');
+		wchar_t wide[512];
+		size_t n;
+		int col;
+
+		if (!strncmp(line, "连接 ", strlen("连接 "))) {
+			bar = -1;	/* the next connection */
+			continue;
+		}
+		if (!p)
+			continue;
+		*p = '\0';
+		n = mbstowcs(wide, line, 511);
+		CHECK(n != (size_t)-1);
+		if (n == (size_t)-1)
+			break;
+		col = wcswidth(wide, n);
+		if (bar < 0)
+			bar = col;
+		if (col != bar)
+			printf("%s: a bar at column %d, not %d: %s\n", name, col, bar, line);
+		check_true_at(name, 0, "bars aligned", col == bar);
+	}
+	setlocale(LC_CTYPE, "C");
+	free(copy);
+}
+
+static void test_explained_ladders(void)
+{
+	size_t nr, i;
+	char **names = recordings(&nr);
+
+	CHECK(nr >= 15);
+	for (i = 0; i < nr; i++) {
+		char *file = str_printf("%s/%s.jsonl", fixtures_dir, names[i]);
+		char *en_golden = str_printf("%s.en.ladder", names[i]);
+		char *zh_golden = str_printf("%s.zh_CN.ladder", names[i]);
+		const char *const argv[] = { "tcpstate", "conns", "--explain", "-r",
+					     file, NULL };
+		char *en = run_in(argv, NULL), *zh = run_in(argv, "zh_CN");
+
+		check_explained(en_golden, en);
+		check_explained(zh_golden, zh);
+		check_no_english(zh_golden, zh);
+		check_bars(zh_golden, zh);
+		/* Each recording has a step or a state to explain. */
+		check_true_at(en_golden, 0, "explained", zh && strcmp(en, zh));
+		free(en);
+		free(zh);
+		free(zh_golden);
+		free(en_golden);
+		free(file);
+		free(names[i]);
+	}
+	free(names);
+}
+
+/* The narrow layout and --follow, in Chinese: widths, wrapping, prefixes. */
+static void test_explained_layouts(void)
+{
+	char *f1 = str_printf("%s/client-closes-ipv4.jsonl", fixtures_dir);
+	char *f2 = str_printf("%s/simultaneous-close.jsonl", fixtures_dir);
+	const char *const narrow[] = { "tcpstate", "conns", "--explain", "--width",
+				       "80", "-r", f1, NULL };
+	const char *const follow[] = { "tcpstate", "conns", "--explain", "--follow",
+				       "-r", f2, NULL };
+	char *out;
+
+	out = run_in(narrow, "zh_CN");
+	check_explained("narrow.zh_CN.ladder", out);
+	check_no_english("narrow.zh_CN.ladder", out);
+	CHECK_CONTAINS("第一次握手", out);
+	CHECK_CONTAINS("第四次挥手", out);
+	free(out);
+	out = run_in(follow, "zh_CN");
+	check_explained("follow.zh_CN.ladder", out);
+	CHECK_CONTAINS("同时关闭", out);
+	free(out);
+	free(f2);
+	free(f1);
+}
+
+/*
+ * --svg and --html with --explain: each explained row numbered, its note
+ * under the picture; nothing of it without --explain.
+ */
+static void test_explained_pictures(void)
+{
+	char *f = str_printf("%s/lost-syn.jsonl", fixtures_dir);
+	const char *const plain_svg[] = { "tcpstate", "conns", "--svg", "-r", f, NULL };
+	const char *const svg[] = { "tcpstate", "conns", "--svg", "--explain", "-r",
+				    f, NULL };
+	const char *const html[] = { "tcpstate", "conns", "--html", "-E", "-r", f,
+				     NULL };
+	char *out;
+
+	out = run_in(plain_svg, NULL);
+	CHECK(!strstr(out, "class=\"explain\""));
+	CHECK(!strstr(out, "class=\"ref\""));
+	free(out);
+	out = run_in(svg, NULL);
+	CHECK_CONTAINS("class=\"ref\" fill=\"#555\">[1]</text>", out);
+	CHECK_CONTAINS("class=\"explain\" fill=\"#555\">[1] Sent, but", out);
+	free(out);
+	out = run_in(svg, "zh_CN");
+	CHECK_CONTAINS("第一次握手", out);
+	CHECK_CONTAINS("连接 1：", out);
+	check_no_english("lost-syn --svg (zh_CN)", out);
+	free(out);
+	out = run_in(html, "zh_CN");
+	CHECK_CONTAINS("class=\"explain\"", out);
+	CHECK_CONTAINS("第三次握手：ack=y+1", out);
+	free(out);
+	free(f);
+}
+
+/*
+ * The summary of every recording in Chinese: its values translated and
+ * padded by display width, its headings and numbers as in English.
+ */
+static void test_summary(void)
+{
+	size_t nr, i, len;
+	char **names = recordings(&nr);
+	char *all = str_printf("%s/i18n-all.jsonl", tmp_dir), *out;
+	const char *const argv[] = { "tcpstate", "conns", "--summary", "-r", all,
+				     NULL };
+	FILE *f = fopen(all, "w");
+
+	CHECK(f);
+	for (i = 0; f && i < nr; i++) {
+		char *path = str_printf("%s/%s.jsonl", fixtures_dir, names[i]);
+		char *text = read_file(path, &len);
+
+		if (text)
+			fwrite(text, 1, len, f);
+		free(text);
+		free(path);
+	}
+	for (i = 0; i < nr; i++)
+		free(names[i]);
+	free(names);
+	if (f)
+		fclose(f);
+	out = run_in(argv, "zh_CN");
+	check_explained("all.zh_CN.summary", out);
+	CHECK_PREFIX("START ", out);
+	CHECK_CONTAINS("四次挥手", out);
+	free(out);
+	unlink(all);
+	free(all);
+}
+
+/*
+ * explain.c on its own: every step kind has its explanation, a lost
+ * segment and the states with a why have theirs, and so do records the
+ * ring lost (no recording has them); every text a sentence or more.
+ */
+static void test_explain_table(void)
+{
+	struct conn c = { 0 };
+	struct model m = { .c = &c };
+	struct tcpstate_segment seg = { 0 };
+	struct model_row r = { .kind = ROW_ARROW, .seg = &seg };
+	static const unsigned int states[] = {
+		TCPSTATE_SYN_RECV, TCPSTATE_FIN_WAIT2, TCPSTATE_CLOSE_WAIT,
+		TCPSTATE_LAST_ACK, TCPSTATE_TIME_WAIT, TCPSTATE_CLOSING,
+	};
+	const char *const *all;
+	size_t nr, i;
+	int k;
+
+	all = explain_all(&nr);
+	CHECK(nr >= 30);
+	for (i = 0; i < nr; i++) {
+		CHECK(all[i] && strlen(all[i]) > 40);
+		CHECK(all[i] && all[i][strlen(all[i]) - 1] == '.');
+	}
+	for (k = STEP_NONE + 1; k <= STEP_COOKIE_ACCEPTED; k++) {
+		r.step_kind = (enum step)k;
+		r.again = false;
+		check_true_at("step kind", k, "explained", explain_row(&m, &r));
+		r.again = true;
+		check_true_at("step kind again", k, "explained", explain_row(&m, &r));
+	}
+	r.step_kind = STEP_NONE;
+	CHECK(!explain_row(&m, &r));
+	r.fate = FATE_LOST;
+	CHECK(explain_row(&m, &r) && strstr(explain_row(&m, &r), "lost"));
+	r.kind = ROW_STATE;
+	r.fate = FATE_BOTH;
+	for (i = 0; i < ARRAY_SIZE(states); i++) {
+		r.state = states[i];
+		check_true_at("state", (int)states[i], "explained", explain_row(&m, &r));
+	}
+	r.state = TCPSTATE_ESTABLISHED;
+	CHECK(!explain_row(&m, &r));
+	CHECK(!explain_conn(&m));
+	c.lost = 3;
+	CHECK(explain_conn(&m) && strstr(explain_conn(&m), "ring buffer"));
+}
+
+/* --explain asks for ladders: with --summary it is a usage error. */
+static void test_explain_usage(void)
+{
+	char *f = str_printf("%s/lost-syn.jsonl", fixtures_dir);
+	const char *const argv[] = { "tcpstate", "conns", "--summary", "-E", "-r",
+				     f, NULL };
+
+	check_usage_error(__FILE__, __LINE__, argv,
+			  "tcpstate: --explain explains each step of a ladder; --summary draws none");
+	free(f);
+}
+
+/* What popen(cmd) printed, or NULL if it failed; the caller frees. */
+static char *shell(const char *cmd)
+{
+	FILE *p = popen(cmd, "r");
+	char *out = NULL, buf[4096];
+	size_t len = 0, n;
+	FILE *mem;
+
+	if (!p)
+		return NULL;
+	mem = open_memstream(&out, &len);
+	while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
+		fwrite(buf, 1, n, mem);
+	fclose(mem);
+	if (pclose(p) != 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/*
+ * po/zh_CN.po translates every message of po/tcpstate.pot, none fuzzy,
+ * formats checked (msgfmt --check); the .pot has exactly the messages of
+ * the sources now (else: make -C tools pot, then translate).
+ */
+static void test_catalogs(void)
+{
+	char *po = str_printf("%s/../../po", fixtures_dir);
+	char *cmd, *stats, *now, *pot, *want;
+	long msgids = -1;
+
+	cmd = str_printf("grep -c '^msgid ' %s/tcpstate.pot", po);
+	pot = shell(cmd);
+	CHECK(pot);
+	if (pot)
+		msgids = strtol(pot, NULL, 10) - 1;	/* less the header */
+	free(cmd);
+	CHECK(msgids > 100);
+	cmd = str_printf("LC_ALL=C msgfmt --check --statistics -o /dev/null %s/zh_CN.po 2>&1",
+			 po);
+	stats = shell(cmd);
+	want = str_printf("%ld translated messages.\n", msgids);
+	CHECK(stats);
+	if (stats)
+		CHECK_STR(want, stats);
+	free(want);
+	free(stats);
+	free(cmd);
+	cmd = str_printf("cd %s/../tools && xgettext --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ --keyword=ngettext:1,2 --no-location --sort-output --no-wrap -o - *.c | grep '^msgid'",
+			 po);
+	now = shell(cmd);
+	free(cmd);
+	cmd = str_printf("grep '^msgid' %s/tcpstate.pot", po);
+	free(pot);
+	pot = shell(cmd);
+	CHECK(now && pot);
+	if (now && pot && strcmp(now, pot))
+		printf("po/tcpstate.pot is not the sources' messages: make -C tools pot, then translate\n");
+	if (now && pot)
+		CHECK(strcmp(now, pot) == 0);
+	free(pot);
+	free(now);
+	free(cmd);
+	free(po);
+}
+
+/*
+ * Machine-readable outputs never change with the language or the locale:
+ * dump's lines and --json, stats --json, --prometheus and --dot, the same
+ * bytes in English, in Chinese by LANGUAGE, and with LC_ALL naming a zh_CN
+ * locale (which may not exist here: then it must still be the same).
+ */
+static void test_machine_outputs(void)
+{
+	char *rec = str_printf("%s/lost-third-ack.jsonl", fixtures_dir);
+	char *proc = str_printf("%s/scenarios.proc", fixtures_dir);
+	const char *const cmds[][8] = {
+		{ "tcpstate", "dump", "--json", "-r", rec, NULL },
+		{ "tcpstate", "dump", "-r", rec, NULL },
+		{ "tcpstate", "dump", "--ms", "-T", "rel", "-r", rec, NULL },
+		{ "tcpstate", "stats", "--json", "-p", proc, NULL },
+		{ "tcpstate", "stats", "--prometheus", "-p", proc, NULL },
+		{ "tcpstate", "stats", "--dot", "-p", proc, NULL },
+	};
+	const struct run_opts variants[] = {
+		in_language("zh_CN", NULL),
+		in_language("zh_CN", "zh_CN.UTF-8"),
+		in_language(NULL, "zh_CN.UTF-8"),
+		in_language("zh_CN", "de_DE.UTF-8"),
+		in_language(NULL, "C"),
+	};
+	size_t i, k;
+
+	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
+		struct run en;
+
+		run_with(&en, cmds[i], &plain);
+		CHECK_INT(0, en.status);
+		CHECK(en.out[0] != '\0');
+		for (k = 0; k < ARRAY_SIZE(variants); k++) {
+			struct run r;
+
+			run_with(&r, cmds[i], &variants[k]);
+			CHECK_INT(en.status, r.status);
+			check_str_at(cmds[i][1], (int)i, en.out, r.out);
+			run_free(&r);
+		}
+		run_free(&en);
+	}
+	free(proc);
+	free(rec);
+}
+
+void test_i18n(void)
+{
+	test_explain_table();
+	test_explained_ladders();
+	test_explained_layouts();
+	test_explained_pictures();
+	test_summary();
+	test_explain_usage();
+	test_catalogs();
+	test_machine_outputs();
+}
