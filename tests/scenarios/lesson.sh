@@ -30,9 +30,13 @@ mkdir -p "$BUILD/lesson"
 cp "$BUILD"/vm/lesson/lesson/* "$BUILD/lesson/" 2>/dev/null
 [ -s "$BUILD/lesson/order" ] || { echo "lesson.sh: no lesson/order from the VM (status $status)" >&2; exit 1; }
 
-# The conns options for every chapter.
-# >>> issue 17, tool side: add --explain here once `conns` has it <<<
+# The conns options for every chapter: each step explained (a --summary
+# chapter, one line per connection, has no steps to explain).
 CONNS_FLAGS=(--no-color --width 0)
+# One page for the whole lesson: each chapter's own page (--html
+# --explain) in a frame, in the textbook's order.
+INDEX=$BUILD/lesson/index.html
+printf '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>tcpstate: a TCP lesson from a real kernel</title></head><body>\n<h1>TCP, as the kernel did it</h1>\n' >"$INDEX"
 shown=" "
 n=0
 while IFS=$'\t' read -r chapter tag opts; do
@@ -47,7 +51,18 @@ while IFS=$'\t' read -r chapter tag opts; do
 		echo "(no trace: the case did not run or failed early)"
 		continue
 	fi
+	explain=(--explain)
+	case " $opts " in *" --summary "*) explain=() ;; esac
 	# shellcheck disable=SC2086 # opts: words from LESSON
-	tools/tcpstate conns "${CONNS_FLAGS[@]}" $opts -r "$BUILD/lesson/$tag.trace"
+	tools/tcpstate conns "${CONNS_FLAGS[@]}" "${explain[@]}" $opts -r "$BUILD/lesson/$tag.trace"
+	if [ ${#explain[@]} -gt 0 ]; then
+		tools/tcpstate conns --html --explain -r "$BUILD/lesson/$tag.trace" \
+			>"$BUILD/lesson/$tag.html"
+		printf '<h2>%d. %s</h2>\n<iframe src="%s.html" style="width:100%%;height:900px;border:0"></iframe>\n' \
+			"$n" "$chapter" "$tag" >>"$INDEX"
+	fi
 done <"$BUILD/lesson/order"
+printf '</body></html>\n' >>"$INDEX"
+echo
+echo "lesson.sh: the whole lesson as one page: $INDEX"
 exit $status
