@@ -9,23 +9,39 @@
  * Each op is drawn from the seed alone (splitmix64, below): open() with
  * random flags, read() into good, NULL, unmapped, read-only, kernel and
  * half-unmapped buffers, pread, write, lseek, mmap, poll, ppoll, epoll,
- * ioctl (TCPSTATE_IOC_INFO and random commands, good and bad pointers),
- * fcntl, dup/dup2, close, fork (the child works on the inherited files),
- * threads reading one file at once, closing a file under a read() asleep
- * in it, writes of junk and boundary values to the parameters under
- * /sys/module/tcpstate/parameters/ (put back at the end), and, with
- * --module, rmmod and insmod with random parameters (the syscalls, and
- * the rmmod tool). A child process makes loopback TCP connections on
- * 127.0.0.1 and ::1 all along, so reads return real records.
+ * ioctl (TCPSTATE_IOC_INFO, the session ioctls SET_FILTER, GET_FILTER,
+ * SET_BUFFER, SESSION and SESSIONS with good, malformed and boundary
+ * arguments, random commands; good and bad pointers), fcntl, dup/dup2,
+ * close, fork (the child works on the inherited files), threads reading
+ * one file at once, closing a file under a read() asleep in it, writes
+ * of junk and boundary values to the parameters under
+ * /sys/module/tcpstate/parameters/ (the default filter and max_sessions;
+ * put back at the end), and, with --module, rmmod and insmod with random
+ * parameters (the syscalls, and the rmmod tool). A child process makes
+ * loopback TCP connections on 127.0.0.1 and ::1 all along, so reads
+ * return real records.
  *
  * The fuzzer keeps a model of what it has done (its descriptors and open
- * files, the module's state and filters, the records it read), and every
- * result must be one the model allows: the device's documented behaviour
- * (README, module/dev.c) and the VFS's around it. Every record read must
- * be well formed (module/uapi/tcpstate.h), never a copy of one already
- * read, and pass the filters that were in force when it was made; the
- * module's events_read counter must equal the records actually read, and
- * its refcnt the files open on the device.
+ * files, the module's state and default filter, the records it read),
+ * and every result must be one the model allows: the device's documented
+ * behaviour (README, module/dev.c, module/uapi/tcpstate.h) and the VFS's
+ * around it. Each open file is a session (module/session.c): open()
+ * succeeds until max_sessions files are live (a file closed under a
+ * read() asleep in it still counts), then says EBUSY. Per session the
+ * model has the filter (the default, followed live, until SET_FILTER
+ * gives it its own: tcpstate_filter_invalid() says which are EINVAL),
+ * the buffer size (SET_BUFFER until the first read() or poll()), whether
+ * it started, and the records read through it: every record read must
+ * be well formed, never a copy of one this session already handed out
+ * (another session gets its own copy), and pass a filter that was in
+ * force for this session when it was made or later. The session figures
+ * (SESSION, SESSIONS) must show exactly the records this file read, never
+ * more read, dropped and discarded than recorded, never go back, and
+ * list exactly the sessions the fuzzer holds; its LOST records may tell
+ * only of its own losses (dropped, or missed by the probes while it was
+ * open). The module's events_read
+ * counter must equal the records read through all sessions, and its
+ * refcnt the files open on the device.
  *
  * The ops depend on the seed only, never on timing, so "--seed S --ops K"
  * replays a run up to op K. Any result outside the model prints
@@ -64,6 +80,7 @@
 #include <linux/fs.h>
 
 #include "tcpstate.h"
+#include "tcpstate_match.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define REC		sizeof(struct tcpstate_rec)
@@ -111,7 +128,8 @@ enum op {
 	OP_OPEN, OP_CLOSE, OP_DUP, OP_DUP2, OP_READ, OP_PREAD, OP_WRITE,
 	OP_LSEEK, OP_MMAP, OP_POLL, OP_PPOLL, OP_EPOLL, OP_IOCTL, OP_FCNTL,
 	OP_FORK, OP_THREADS, OP_INFLIGHT, OP_PARAM, OP_PARAM_RO, OP_COUNTERS,
-	OP_RMMOD,
+	OP_SET_FILTER, OP_GET_FILTER, OP_SET_BUFFER, OP_SESSION, OP_SESSIONS,
+	OP_MAX_SESSIONS, OP_RMMOD,
 	OP_RMMOD_TOOL, OP_INSMOD, OP_CLEANUP, NR_OPS
 };
 
@@ -124,6 +142,9 @@ static const char *const op_names[NR_OPS] = {
 	[OP_THREADS] = "threads", [OP_INFLIGHT] = "inflight",
 	[OP_PARAM] = "param",
 	[OP_PARAM_RO] = "param_ro", [OP_COUNTERS] = "counters",
+	[OP_SET_FILTER] = "set_filter", [OP_GET_FILTER] = "get_filter",
+	[OP_SET_BUFFER] = "set_buffer", [OP_SESSION] = "session",
+	[OP_SESSIONS] = "sessions", [OP_MAX_SESSIONS] = "max_sessions",
 	[OP_RMMOD] = "rmmod", [OP_RMMOD_TOOL] = "rmmod_tool",
 	[OP_INSMOD] = "insmod", [OP_CLEANUP] = "cleanup",
 };
@@ -136,8 +157,13 @@ static const unsigned int op_weight[NR_OPS] = {
 	[OP_IOCTL] = 110, [OP_FCNTL] = 25, [OP_FORK] = 12, [OP_THREADS] = 20,
 	[OP_INFLIGHT] = 8,
 	[OP_PARAM] = 70, [OP_PARAM_RO] = 6, [OP_COUNTERS] = 20,
+	[OP_SET_FILTER] = 45, [OP_GET_FILTER] = 12, [OP_SET_BUFFER] = 25,
+	[OP_SESSION] = 25, [OP_SESSIONS] = 20, [OP_MAX_SESSIONS] = 25,
 	[OP_RMMOD] = 10, [OP_RMMOD_TOOL] = 2, [OP_INSMOD] = 6,
 };
+
+#define MAX_FDS		12
+#define MAX_OFDS	12
 
 /*
  * Shared with forked children and threads: what they read counts
@@ -152,7 +178,25 @@ struct shared {
 	unsigned long lost_events;
 	unsigned long bytes;
 	unsigned long inflight_asleep;	/* reads caught asleep, closed under */
+	unsigned long busy_opens;	/* opens refused: max_sessions live */
+	/*
+	 * Per open file (index in ofds[]), reset when the slot is reused:
+	 * what a fork child or a thread does to a session counts too.
+	 */
+	unsigned long ofd_read[MAX_OFDS];	/* non-LOST records read */
+	unsigned long ofd_lost[MAX_OFDS];	/* events LOST records told */
+	int ofd_started[MAX_OFDS];		/* enum started */
+	/* The traffic process's listeners, for port filters that match. */
+	unsigned short listen_port[2];
+	pid_t traffic_pid;
 };
+
+/*
+ * Has a session's reader started (read() or poll() reached the driver:
+ * SET_BUFFER says EBUSY from then on)? A read into a non-canonical
+ * pointer reaches it only with 5-level paging: maybe.
+ */
+enum started { ST_NO, ST_YES, ST_MAYBE };
 
 static struct shared *sh;
 static enum op cur_op;
@@ -212,6 +256,21 @@ static void __attribute__((noreturn)) die(const char *what)
 {
 	fprintf(stderr, "fuzz_dev: %s: %s\n", what, strerror(errno));
 	exit(2);
+}
+
+static int read_file(const char *path, char *buf, size_t cap);
+static bool proc_value(const char *text, const char *name, unsigned long *v);
+
+/* /proc/net/tcpstate's events_missed: events the probes never saw. */
+static unsigned long events_missed(void)
+{
+	static char text[65536];
+	unsigned long v;
+
+	if (read_file(PROC_PATH, text, sizeof(text)) < 0 ||
+	    !proc_value(text, "events_missed", &v))
+		fail("reading events_missed from " PROC_PATH);
+	return v;
 }
 
 static const char *err_name(int err)
@@ -277,12 +336,21 @@ static void disarm_alarm(void)
 
 /* --- the model: descriptors, open files, the module ----------------------- */
 
-#define MAX_FDS		12
-#define MAX_OFDS	12
 #define DUP2_BASE	100	/* dup2() targets: DUP2_BASE .. +DUP2_SPAN-1 */
 #define DUP2_SPAN	8
 #define NEVER_FD	90	/* never open: EBADF */
 #define ACC_NONE	3	/* open(O_ACCMODE): ioctl only, no read or write */
+
+/*
+ * A session's own filters over time (SET_FILTER), as the default's are
+ * in mod.hist: a record made at or after t_done met this one or a later.
+ */
+#define OWN_HIST	16
+
+struct own_filt {
+	uint64_t t_done;
+	struct tcpstate_filter f;
+};
 
 /* An open file description: what open() made, shared by dups and forks. */
 struct ofd {
@@ -292,6 +360,17 @@ struct ofd {
 	bool nonblock;
 	bool path;		/* O_PATH: no device open, no module ref */
 	int refs;		/* our descriptors on it */
+	/* The session, for a device file (!path). */
+	uint32_t sid;		/* its id, from SESSION right after open() */
+	pid_t opener;
+	uint64_t t_open0, t_open1;	/* open() was called, returned */
+	unsigned long missed0;	/* events_missed before open() */
+	uint32_t nr_records;	/* its buffer's capacity */
+	int nown;		/* own filters in own[]; 0: the default */
+	uint64_t own_floor;	/* older records: own history dropped */
+	struct own_filt own[OWN_HIST];
+	bool have_last;
+	struct tcpstate_session_info last;	/* figures last seen */
 };
 
 struct fdent {
@@ -321,10 +400,12 @@ struct filt {
 };
 
 /*
- * The filters in force over time. A record whose timestamp is at or
+ * The default filter (the parameters) over time, which sessions without
+ * a filter of their own follow live. A record whose timestamp is at or
  * after hist[i].t_done (the write that installed it had returned) was
- * offered to hist[i]'s filter or a later one: the probes run under RCU
- * and the write waits for them (synchronize_rcu()) before returning.
+ * offered to hist[i]'s filter or a later one: the probes take the filter
+ * under RCU after the record's timestamp, and the write published the
+ * new one before it returned.
  */
 #define MAX_HIST	512
 
@@ -338,6 +419,7 @@ static struct {
 	unsigned int hook;		/* enum tcpstate_hook */
 	unsigned int nr_records;
 	unsigned int wakeup_ms;
+	unsigned int max_sessions;
 	struct filt filt;
 	struct filt_hist hist[MAX_HIST];
 	int nhist;
@@ -350,9 +432,12 @@ static struct {
 
 /* Values found at start, put back at the end. */
 static struct filt orig_filt;
+static unsigned int orig_max_sessions = 16;
 static bool orig_loaded;
 static const char *module_path;
 static unsigned int ncpus;
+static char my_comm[16];	/* what sessions we open show as comm */
+static uint32_t my_netns;	/* our network namespace's inode */
 static bool dev_noexec;		/* /dev mounted noexec: PROT_EXEC is EPERM */
 
 /* The persistent epoll instance and the (fd, file) pairs in it. */
@@ -394,18 +479,57 @@ static int dev_files(void)
 	return n;
 }
 
+static void seen_reset(int ofd);
+
 static int new_ofd(int acc, bool nonblock, bool path)
 {
+	struct ofd *o;
 	int i;
 
 	for (i = 0; i < MAX_OFDS; i++) {
-		if (!ofds[i].used) {
-			ofds[i] = (struct ofd){ true, next_ofd_id++, acc,
-						nonblock, path, 0 };
-			return i;
-		}
+		if (ofds[i].used)
+			continue;
+		o = &ofds[i];
+		memset(o, 0, sizeof(*o));
+		o->used = true;
+		o->id = next_ofd_id++;
+		o->acc = acc;
+		o->nonblock = nonblock;
+		o->path = path;
+		o->nr_records = mod.nr_records;
+		o->opener = getpid();
+		sh->ofd_read[i] = 0;
+		sh->ofd_lost[i] = 0;
+		sh->ofd_started[i] = ST_NO;
+		seen_reset(i);
+		return i;
 	}
 	return -1;
+}
+
+/* Live sessions: device files, with those a sleeping read() holds. */
+static int live_sessions(void)
+{
+	return dev_files();
+}
+
+/*
+ * Ring memory our sessions hold (136 bytes a slot: record and tag). The
+ * VM has 1 GiB: with nr_records=1048576 (142 MiB a session) the model
+ * opens fewer files rather than run the kernel out of memory.
+ */
+#define RING_BUDGET	(300UL << 20)
+#define SLOT_BYTES	136UL
+
+static unsigned long ring_bytes(void)
+{
+	unsigned long n = 0;
+	int i;
+
+	for (i = 0; i < MAX_OFDS; i++)
+		if (ofds[i].used && !ofds[i].path)
+			n += ofds[i].nr_records * SLOT_BYTES;
+	return n;
 }
 
 static void add_fd(int fd, int ofd, bool cloexec)
@@ -658,12 +782,15 @@ static bool kernel_buf(const struct ubuf *b)
 
 /* --- records ------------------------------------------------------------------ */
 
-/* Every record read, by a hash of its 128 bytes: none may come twice. */
-#define SEEN_BITS	18
+/*
+ * Every record read through a session, by a hash of its 128 bytes: none
+ * may come twice from one session (each session has its own copy).
+ */
+#define SEEN_BITS	15
 #define SEEN_SIZE	(1UL << SEEN_BITS)
 
-static uint64_t *seen;
-static unsigned long seen_n;
+static uint64_t *seen[MAX_OFDS];
+static unsigned long seen_n[MAX_OFDS];
 
 static uint64_t rec_hash(const struct tcpstate_rec *r)
 {
@@ -679,27 +806,28 @@ static uint64_t rec_hash(const struct tcpstate_rec *r)
 	return h | 1;
 }
 
-static void seen_reset(void)
+static void seen_reset(int ofd)
 {
-	memset(seen, 0, SEEN_SIZE * sizeof(*seen));
-	seen_n = 0;
+	memset(seen[ofd], 0, SEEN_SIZE * sizeof(*seen[ofd]));
+	seen_n[ofd] = 0;
 }
 
 /* Returns false if it was there already. */
-static bool seen_add(uint64_t h)
+static bool seen_add(int ofd, uint64_t h)
 {
+	uint64_t *t = seen[ofd];
 	size_t i = h & (SEEN_SIZE - 1);
 
 	/* Half full: forget; duplicates come close together anyway. */
-	if (seen_n >= SEEN_SIZE / 2)
-		seen_reset();
-	while (seen[i]) {
-		if (seen[i] == h)
+	if (seen_n[ofd] >= SEEN_SIZE / 2)
+		seen_reset(ofd);
+	while (t[i]) {
+		if (t[i] == h)
 			return false;
 		i = (i + 1) & (SEEN_SIZE - 1);
 	}
-	seen[i] = h;
-	seen_n++;
+	t[i] = h;
+	seen_n[ofd]++;
 	return true;
 }
 
@@ -713,30 +841,40 @@ static bool all_zero(const void *p, size_t n)
 	return true;
 }
 
-static bool v4mapped(const uint8_t *a)
+/*
+ * The parameters as a session filter (module/filter.c): what GET_FILTER
+ * shows a session that set none. segments= picks the kinds.
+ */
+static void filt_compile(const struct filt *p, struct tcpstate_filter *f)
 {
-	static const uint8_t pfx[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-
-	return !memcmp(a, pfx, 12);
-}
-
-/* The module's filter_match(), for one filter. */
-static bool filt_match(const struct filt *f, const struct tcpstate_rec *r)
-{
-	bool port = !f->nports, v4;
+	static const uint32_t kinds[3] = {
+		[SEG_CONTROL] = TCPSTATE_KINDS_ALL & ~TCPSTATE_KIND_SEGMENTS,
+		[SEG_ALL] = TCPSTATE_KINDS_ALL,
+		[SEG_NONE] = TCPSTATE_KINDS_ALL &
+			~(TCPSTATE_KIND_SEGMENTS | TCPSTATE_KIND_CONTROL),
+	};
 	int i;
 
-	for (i = 0; i < f->nports; i++)
-		if (f->ports[i] == r->lport || f->ports[i] == r->rport)
-			port = true;
-	if (!port)
-		return false;
-	if (r->type == TCPSTATE_REC_SEGMENT && f->segments == SEG_NONE)
-		return false;
-	if (f->family == FAM_ALL)
-		return true;
-	v4 = r->family == AF_INET || v4mapped(r->raddr);
-	return v4 == (f->family == FAM_IPV4);
+	memset(f, 0, sizeof(*f));
+	f->kinds = kinds[p->segments];
+	f->family = p->family == FAM_IPV4 ? AF_INET :
+		    p->family == FAM_IPV6 ? AF_INET6 : 0;
+	f->nr_ports = p->nports;
+	for (i = 0; i < p->nports; i++)
+		f->ports[i] = p->ports[i];
+}
+
+/*
+ * What a filter selects is tcpstate_filter_match(), the module's and
+ * the tool's one definition (tests/unit/test_match.c checks it against
+ * cases): here it is the oracle for which session got what.
+ */
+static bool filt_match(const struct filt *p, const struct tcpstate_rec *r)
+{
+	struct tcpstate_filter f;
+
+	filt_compile(p, &f);
+	return tcpstate_filter_match(&f, r);
 }
 
 static const char *filt_str(const struct filt *f)
@@ -773,19 +911,60 @@ static void hist_push(uint64_t t_done, const struct filt *f)
 	mod.nhist++;
 }
 
-/* Made with a filter in force at ts or later, it must pass one of them. */
-static bool filter_ok(const struct tcpstate_rec *r)
+/*
+ * Made with a filter in force at ts or later, it must pass one of them:
+ * the default's until the session's first SET_FILTER returned, its own
+ * from then on.
+ */
+static bool filter_ok(const struct ofd *o, const struct tcpstate_rec *r)
 {
 	int i, j;
 
-	if (r->type == TCPSTATE_REC_LOST || r->ts_ns < mod.hist_floor)
+	if (r->type == TCPSTATE_REC_LOST)
 		return true;
-	for (i = mod.nhist - 1; i > 0 && mod.hist[i].t_done > r->ts_ns; i--)
+	if (!o->nown || r->ts_ns < o->own[0].t_done) {
+		if (r->ts_ns < mod.hist_floor)
+			return true;
+		for (i = mod.nhist - 1; i > 0 && mod.hist[i].t_done > r->ts_ns;
+		     i--)
+			;
+		for (j = i; j < mod.nhist; j++)
+			if (filt_match(&mod.hist[j].f, r))
+				return true;
+		if (!o->nown)
+			return false;
+	}
+	if (r->ts_ns < o->own_floor)
+		return true;
+	for (i = o->nown - 1; i > 0 && o->own[i].t_done > r->ts_ns; i--)
 		;
-	for (j = i; j < mod.nhist; j++)
-		if (filt_match(&mod.hist[j].f, r))
+	for (j = i; j < o->nown; j++)
+		if (tcpstate_filter_match(&o->own[j].f, r))
 			return true;
 	return false;
+}
+
+/* The filter a session has now, as GET_FILTER must show it. */
+static void filter_now(const struct ofd *o, struct tcpstate_filter *f)
+{
+	if (o->nown)
+		*f = o->own[o->nown - 1].f;
+	else
+		filt_compile(&mod.filt, f);
+}
+
+static void own_push(struct ofd *o, uint64_t t_done,
+		     const struct tcpstate_filter *f)
+{
+	if (o->nown == OWN_HIST) {
+		memmove(o->own, o->own + OWN_HIST / 2,
+			(OWN_HIST / 2) * sizeof(o->own[0]));
+		o->nown = OWN_HIST / 2;
+		o->own_floor = o->own[0].t_done;
+	}
+	o->own[o->nown].t_done = t_done;
+	o->own[o->nown].f = *f;
+	o->nown++;
 }
 
 static void rec_fail(const struct tcpstate_rec *r, size_t idx,
@@ -803,9 +982,9 @@ static void rec_fail(const struct tcpstate_rec *r, size_t idx,
 	     (uint64_t)r->ts_ns, r->family, r->lport, r->rport, hex);
 }
 
-/* The UAPI's promises about one record. */
-static void check_record(const struct tcpstate_rec *r, size_t idx,
-			 uint64_t t_after)
+/* The UAPI's promises about one record read through session @o. */
+static void check_record(const struct ofd *o, const struct tcpstate_rec *r,
+			 size_t idx, uint64_t t_after)
 {
 	if (r->version != TCPSTATE_ABI_VERSION)
 		rec_fail(r, idx, "bad version");
@@ -835,8 +1014,10 @@ static void check_record(const struct tcpstate_rec *r, size_t idx,
 	}
 
 	if (r->flags & ~(TCPSTATE_F_TASK | TCPSTATE_F_CHILD_TUPLE |
-			 TCPSTATE_F_TIMEWAIT))
+			 TCPSTATE_F_TIMEWAIT | TCPSTATE_F_CONTROL))
 		rec_fail(r, idx, "unknown flags");
+	if ((r->flags & TCPSTATE_F_CONTROL) && r->type != TCPSTATE_REC_SEGMENT)
+		rec_fail(r, idx, "F_CONTROL on a record not a segment");
 	if (!r->netns)
 		rec_fail(r, idx, "netns 0");
 	if (r->family != AF_INET && r->family != AF_INET6)
@@ -885,19 +1066,34 @@ static void check_record(const struct tcpstate_rec *r, size_t idx,
 			rec_fail(r, idx, "REQUEST padding not zero");
 		break;
 	}
-	if (!filter_ok(r)) {
-		char why[256];
+	if (!filter_ok(o, r)) {
+		char why[320];
 
-		snprintf(why, sizeof(why), "passed no filter in force since "
-			 "it was made (now %s)", filt_str(&mod.filt));
+		if (o->nown)
+			snprintf(why, sizeof(why), "passed no filter of its "
+				 "session in force since it was made (now its "
+				 "own: kinds %#x family %u ports %u addrs %u "
+				 "netns %u pid %u comm '%.16s')",
+				 o->own[o->nown - 1].f.kinds,
+				 o->own[o->nown - 1].f.family,
+				 o->own[o->nown - 1].f.nr_ports,
+				 o->own[o->nown - 1].f.nr_addrs,
+				 o->own[o->nown - 1].f.netns,
+				 o->own[o->nown - 1].f.pid,
+				 o->own[o->nown - 1].f.comm);
+		else
+			snprintf(why, sizeof(why), "passed no filter in force "
+				 "since it was made (now the default, %s)",
+				 filt_str(&mod.filt));
 		rec_fail(r, idx, why);
 	}
-	if (!seen_add(rec_hash(r)))
-		rec_fail(r, idx, "read twice (the same 128 bytes came before)");
+	if (!seen_add(o - ofds, rec_hash(r)))
+		rec_fail(r, idx, "read twice from one session (the same 128 "
+			 "bytes came before)");
 }
 
-/* @n bytes just read into @p: whole records, each well formed. */
-static void check_records(const void *p, size_t n)
+/* @n bytes just read into @p from session @o: whole records, each good. */
+static void check_records(const struct ofd *o, const void *p, size_t n)
 {
 	uint64_t t = now_ns();
 	const struct tcpstate_rec *r;
@@ -912,17 +1108,112 @@ static void check_records(const void *p, size_t n)
 
 		memcpy(&rec, (const char *)p + i * REC, REC);
 		r = &rec;
-		check_record(r, i, t);
+		check_record(o, r, i, t);
 		if (r->type == TCPSTATE_REC_LOST) {
 			add(&sh->lost_records, 1);
 			add(&sh->lost_events, r->lost.count);
+			add(&sh->ofd_lost[o - ofds], r->lost.count);
 		} else {
 			good++;
 		}
 	}
 	add(&sh->records, good);
+	add(&sh->ofd_read[o - ofds], good);
 	add(&sh->records_total, good);
 	add(&sh->bytes, n);
+}
+
+/* --- sessions: their figures ---------------------------------------------- */
+
+static const char *info_str(const struct tcpstate_session_info *in)
+{
+	static char buf[256];
+
+	snprintf(buf, sizeof(buf), "id %u pid %u comm '%.16s' netns %u "
+		 "nr_records %u flags %#x recorded %llu read %llu dropped %llu "
+		 "discarded %llu buffered %llu", in->id, in->pid, in->comm,
+		 in->netns, in->nr_records, in->flags,
+		 (unsigned long long)in->recorded,
+		 (unsigned long long)in->read,
+		 (unsigned long long)in->dropped,
+		 (unsigned long long)in->discarded,
+		 (unsigned long long)in->buffered);
+	return buf;
+}
+
+/*
+ * One session's figures (SESSION, SESSIONS, TCPSTATE_IOC_SESSION in a
+ * thread) against the model of the file @o. With @exact nothing can be
+ * reading the file (the main thread between ops): read must be exactly
+ * the records that went through it. The figures are per-CPU sums read
+ * while probes run: a probe may count an event recorded and dropped
+ * between the two loads, at most a few per CPU, hence the slack; the
+ * same for events counted recorded but not stored yet (buffered).
+ */
+static void check_figures(const char *what, struct ofd *o,
+			  const struct tcpstate_session_info *in, bool self,
+			  bool exact)
+{
+	unsigned long got = __atomic_load_n(&sh->ofd_read[o - ofds],
+					    __ATOMIC_RELAXED);
+	uint64_t out = in->read + in->dropped + in->discarded;
+	uint64_t slack = 4 * ncpus;
+	uint32_t flags = (self ? TCPSTATE_SESSION_SELF : 0) |
+			 (o->nown ? 0 : TCPSTATE_SESSION_DEFAULT_FILTER);
+	const struct tcpstate_session_info *l = &o->last;
+	struct tcpstate_filter f;
+
+	if (o->sid && in->id != o->sid)
+		fail("%s: session id %u, the file's is %u", what, in->id,
+		     o->sid);
+	if (in->pid != (uint32_t)o->opener || strncmp(in->comm, my_comm, 16) ||
+	    in->netns || in->nr_records != o->nr_records ||
+	    in->flags != flags || in->__pad0)
+		fail("%s: %s; expected pid %d comm '%s' netns 0 nr_records %u "
+		     "flags %#x", what, info_str(in), o->opener, my_comm,
+		     o->nr_records, flags);
+	if (in->opened_ns < o->t_open0 || in->opened_ns > o->t_open1)
+		fail("%s: opened_ns %llu outside the open() call [%llu, %llu]",
+		     what, (unsigned long long)in->opened_ns,
+		     (unsigned long long)o->t_open0,
+		     (unsigned long long)o->t_open1);
+	if (out > in->recorded + slack || in->buffered > o->nr_records + slack)
+		fail("%s: %s: read + dropped + discarded is more than "
+		     "recorded, or more buffered than the buffer holds", what,
+		     info_str(in));
+	if (exact && in->read != got)
+		fail("%s: %s, but %lu records were read through the file",
+		     what, info_str(in), got);
+	if (o->have_last &&
+	    (in->recorded < l->recorded || in->read < l->read ||
+	     in->dropped < l->dropped || in->discarded < l->discarded))
+		fail("%s: %s went back from %s", what, info_str(in),
+		     info_str(l));
+	filter_now(o, &f);
+	if (memcmp(&in->filter, &f, sizeof(f)))
+		fail("%s: the filter shown is not the session's (%s, kinds "
+		     "%#x, expected %#x)", what, o->nown ? "its own" :
+		     "the default", in->filter.kinds, f.kinds);
+}
+
+/* A new session: its id, and figures that start from nothing. */
+static void learn_session(int fd, struct ofd *o)
+{
+	struct tcpstate_session_info in;
+	int i;
+
+	if (CALL(ioctl(fd, TCPSTATE_IOC_SESSION, &in)))
+		fail("ioctl(%d, SESSION) of a new session = %s", fd,
+		     err_name(errno));
+	for (i = 0; i < MAX_OFDS; i++)
+		if (ofds[i].used && &ofds[i] != o && ofds[i].sid == in.id)
+			fail("a new session got id %u, a live one's", in.id);
+	if (!in.id || in.read || in.discarded)
+		fail("a new session: %s", info_str(&in));
+	check_figures("new session", o, &in, true, true);
+	o->sid = in.id;
+	o->last = in;
+	o->have_last = true;
 }
 
 /* --- ops: open, close, dup ------------------------------------------------- */
@@ -945,6 +1236,8 @@ static void op_open(bool in_child)
 				     O_LARGEFILE };
 	int acc = accs[rnd(ARRAY_SIZE(accs))], flags = acc, want, fd, err, o;
 	bool path = false, direct = false, check;
+	unsigned long missed0;
+	uint64_t t0, t1;
 	size_t i;
 
 	if (chance(450))
@@ -993,8 +1286,8 @@ static void op_open(bool in_child)
 		want = 0;
 	else if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
 		want = EEXIST;
-	else if (dev_files())
-		want = EBUSY;	/* one reader at a time */
+	else if (live_sessions() >= (int)mod.max_sessions)
+		want = EBUSY;	/* max_sessions live: tcpstate_open() */
 	else if (direct)
 		want = EINVAL;	/* after open; release() must still run */
 	else
@@ -1004,25 +1297,41 @@ static void op_open(bool in_child)
 		note("descriptor table full, skipped");
 		return;
 	}
+	if (!want && !path &&
+	    ring_bytes() + mod.nr_records * SLOT_BYTES > RING_BUDGET) {
+		note("%lu bytes of rings held, skipped", ring_bytes());
+		return;
+	}
+	missed0 = mod.loaded ? events_missed() : 0;
+	t0 = now_ns();
 	fd = CALL(open(DEV_PATH, flags, 0600));
 	err = fd < 0 ? errno : 0;
+	t1 = now_ns();
 	note("open(%#x) = %d %s (expected %s)", flags, fd, err_name(err),
 	     err_name(want));
 	if (err != want) {
 		if (fd >= 0)
 			close(fd);
-		fail("open(" DEV_PATH ", %#x) = %s, expected %s (%d device "
-		     "files open%s)", flags, err_name(err), err_name(want),
-		     dev_files(), mod.loaded ? "" : ", module unloaded");
+		fail("open(" DEV_PATH ", %#x) = %s, expected %s (%d sessions "
+		     "live, max_sessions %u%s)", flags, err_name(err),
+		     err_name(want), live_sessions(), mod.max_sessions,
+		     mod.loaded ? "" : ", module unloaded");
 	}
+	if (err == EBUSY)
+		add(&sh->busy_opens, 1);
 	if (fd < 0)
 		return;
 	o = new_ofd(acc, flags & O_NONBLOCK, path);
 	if (o < 0)
 		fail("model: no open file slot");
 	add_fd(fd, o, flags & O_CLOEXEC);
+	ofds[o].t_open0 = t0;
+	ofds[o].t_open1 = t1;
+	ofds[o].missed0 = missed0;
 	if (check)
 		check_cloexec(fd, flags & O_CLOEXEC);
+	if (!path)
+		learn_session(fd, &ofds[o]);
 }
 
 static void op_close(void)
@@ -1116,6 +1425,15 @@ static void check_still_readable(int fd, const char *after)
 		     "revents %#x", fd, after, r, pfd.revents);
 }
 
+/* read() or poll() reached tcpstate_read()/_poll(): no SET_BUFFER now. */
+static void set_started(const struct ofd *o, int st)
+{
+	int *p = &sh->ofd_started[o - ofds];
+
+	if (st == ST_YES || __atomic_load_n(p, __ATOMIC_RELAXED) == ST_NO)
+		__atomic_store_n(p, st, __ATOMIC_RELAXED);
+}
+
 /*
  * A read's answer, given what the model knows: the buffer's writable
  * part, the file's mode, whether records may be waiting.
@@ -1125,6 +1443,14 @@ static void check_read(int fd, const struct ofd *o, const struct ubuf *b,
 {
 	size_t maxk = (b->writable < len ? b->writable : len) / REC;
 
+	/*
+	 * vfs_read() refuses a pointer access_ok() refuses before the
+	 * driver runs; tcpstate_read() refuses less than a record before
+	 * it starts the session.
+	 */
+	if (readable(o) && !kernel_buf(b) && len >= REC)
+		set_started(o, b->kind == B_NONCANON && err == EFAULT ?
+			    ST_MAYBE : ST_YES);
 	if (!usable(o) || !readable(o)) {
 		if (err != EBADF)
 			fail("read(%d) of a file not open for reading = %zd %s, "
@@ -1152,7 +1478,7 @@ static void check_read(int fd, const struct ofd *o, const struct ubuf *b,
 			fail("read(%d, %s buffer, %zu bytes, %zu writable) "
 			     "returned %zd bytes", fd, buf_names[b->kind], len,
 			     b->writable, r);
-		check_records(b->p, r);
+		check_records(o, b->p, r);
 		return;
 	}
 	switch (err) {
@@ -1351,7 +1677,7 @@ static void read_after_pollin(const struct pick *p, size_t len)
 	if (r <= 0)
 		fail("poll() said fd %d is readable, then read() = %zd %s",
 		     p->fd, r, err_name(err));
-	check_records(valid, r);
+	check_records(p->o, valid, r);
 }
 
 static void do_poll(bool use_ppoll, bool in_child)
@@ -1399,6 +1725,8 @@ static void do_poll(bool use_ppoll, bool in_child)
 			want++;
 			continue;
 		}
+		/* tcpstate_poll() ran (whatever the events): started. */
+		set_started(picks[i].o, ST_YES);
 		/* tcpstate_poll() says IN|RDNORM or nothing. */
 		ready = ev & (POLLIN | POLLRDNORM);
 		if (rev && rev != ready)
@@ -1491,6 +1819,9 @@ static void op_epoll(void)
 		if (err != want)
 			fail("epoll_ctl(ADD, %d) = %s, expected %s", p.fd,
 			     err_name(err), err_name(want));
+		/* ep_insert() polls the file once. */
+		if (!err)
+			set_started(p.o, ST_YES);
 		ep_wait(epfd, false, p.fd);
 		CALL(close(epfd));
 		return;
@@ -1516,6 +1847,8 @@ static void op_epoll(void)
 		if (err != (want < 0 ? 0 : want))
 			fail("epoll_ctl(ADD, %d) = %s, expected %s", p.fd,
 			     err_name(err), err_name(want < 0 ? 0 : want));
+		if (!err)
+			set_started(p.o, ST_YES);
 		if (want == 0) {
 			ep_items[ep_n].fd = p.fd;
 			ep_items[ep_n].ofd_id = id;
@@ -1558,7 +1891,16 @@ static bool vfs_cmd(unsigned int cmd)
 	return false;
 }
 
-static unsigned int pick_cmd(void)
+/* The session ioctls have ops of their own, with their own answers. */
+static bool session_cmd(unsigned int cmd)
+{
+	return cmd == TCPSTATE_IOC_SET_FILTER ||
+	       cmd == TCPSTATE_IOC_GET_FILTER ||
+	       cmd == TCPSTATE_IOC_SET_BUFFER ||
+	       cmd == TCPSTATE_IOC_SESSION || cmd == TCPSTATE_IOC_SESSIONS;
+}
+
+static unsigned int pick_any_cmd(void)
 {
 	unsigned int cmd;
 
@@ -1585,10 +1927,21 @@ static unsigned int pick_cmd(void)
 	}
 }
 
-static void check_info(const struct tcpstate_info *in)
+static unsigned int pick_cmd(void)
+{
+	unsigned int cmd;
+
+	do
+		cmd = pick_any_cmd();
+	while (session_cmd(cmd));
+	return cmd;
+}
+
+/* INFO's nr_records is the session's buffer (SET_BUFFER). */
+static void check_info(const struct ofd *o, const struct tcpstate_info *in)
 {
 	if (in->version != TCPSTATE_ABI_VERSION || in->rec_size != REC ||
-	    in->nr_records != mod.nr_records || in->hook != mod.hook ||
+	    in->nr_records != o->nr_records || in->hook != mod.hook ||
 	    in->netns || in->groups != (1U << TCPSTATE_NR_GROUPS) - 1 ||
 	    !all_zero(in->__reserved, sizeof(in->__reserved)))
 		fail("TCPSTATE_IOC_INFO: version %u rec_size %u nr_records %u "
@@ -1596,7 +1949,7 @@ static void check_info(const struct tcpstate_info *in)
 		     "%#x (every group armed), zero padding",
 		     in->version, in->rec_size, in->nr_records, in->hook,
 		     in->netns, in->groups, TCPSTATE_ABI_VERSION, REC,
-		     mod.nr_records, mod.hook, (1U << TCPSTATE_NR_GROUPS) - 1);
+		     o->nr_records, mod.hook, (1U << TCPSTATE_NR_GROUPS) - 1);
 }
 
 static void op_ioctl(void)
@@ -1644,8 +1997,642 @@ static void op_ioctl(void)
 		struct tcpstate_info in;
 
 		memcpy(&in, b.p, sz);
-		check_info(&in);
+		check_info(p.o, &in);
 	}
+}
+
+/* --- ops: the session ioctls ----------------------------------------------- */
+
+/* Can the kernel read @len bytes at @b (copy_from_user(), get_user())? */
+static bool buf_readable(const struct ubuf *b, size_t len)
+{
+	switch (b->kind) {
+	case B_VALID:
+	case B_MISALIGNED:
+	case B_RO:
+		return true;
+	case B_PARTIAL:
+		return b->writable >= len;
+	default:
+		return false;
+	}
+}
+
+static void gen_prefix(struct tcpstate_prefix *p)
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	unsigned int j;
+
+	memset(p, 0, sizeof(*p));
+	switch (rnd(6)) {
+	case 0:	/* 127.0.0.1, or 127/8, as IPv4-mapped */
+		memcpy(p->addr, mapped, 12);
+		p->addr[12] = 127;
+		p->addr[15] = 1;
+		p->bits = 128;
+		if (rnd(2)) {
+			p->addr[15] = 0;
+			p->bits = 104;
+		}
+		break;
+	case 1:	/* ::1 */
+		p->addr[15] = 1;
+		p->bits = 128;
+		break;
+	case 2:	/* everything */
+		break;
+	case 3:	/* 10/8: nothing of ours */
+		memcpy(p->addr, mapped, 12);
+		p->addr[12] = 10;
+		p->bits = 104;
+		break;
+	default: /* anything, bits past the length cleared */
+		for (j = 0; j < 16; j++)
+			p->addr[j] = rnd(256);
+		p->bits = rnd(129);
+		for (j = p->bits; j < 128; j++)
+			p->addr[j / 8] &= ~(0x80 >> (j % 8));
+		break;
+	}
+}
+
+/* A well formed filter, often one that lets some of the traffic through. */
+static void gen_filter(struct tcpstate_filter *f)
+{
+	static const uint32_t kinds[] = {
+		TCPSTATE_KINDS_ALL, TCPSTATE_KIND_STATES,
+		TCPSTATE_KIND_STATES | TCPSTATE_KIND_CONTROL,
+		TCPSTATE_KIND_CONTROL | TCPSTATE_KIND_SEGMENTS,
+		TCPSTATE_KIND_REQUESTS | TCPSTATE_KIND_TIMEWAIT,
+		TCPSTATE_KIND_SEGMENTS,
+	};
+	static const uint16_t edge[] = { 1, 80, 443, 65535 };
+	unsigned int i, port;
+
+	memset(f, 0, sizeof(*f));
+	f->kinds = rnd(3) ? kinds[rnd(ARRAY_SIZE(kinds))] :
+		   rnd_range(1, TCPSTATE_KINDS_ALL);
+	switch (rnd(4)) {
+	case 0:
+		f->family = AF_INET;
+		break;
+	case 1:
+		f->family = AF_INET6;
+		break;
+	}
+	if (chance(400)) {
+		f->nr_ports = rnd(5) ? rnd_range(1, 3) :
+			      rnd_range(4, TCPSTATE_FILTER_PORTS);
+		for (i = 0; i < f->nr_ports; i++) {
+			port = rnd(2) ? sh->listen_port[rnd(2)] :
+			       rnd(3) ? edge[rnd(4)] : rnd_range(1, 65535);
+			f->ports[i] = port ? port : 80;
+		}
+	}
+	if (chance(250)) {
+		f->nr_addrs = rnd(4) ? rnd_range(1, 2) :
+			      rnd_range(3, TCPSTATE_FILTER_ADDRS);
+		for (i = 0; i < f->nr_addrs; i++)
+			gen_prefix(&f->addrs[i]);
+	}
+	if (chance(100))
+		f->netns = rnd(2) ? my_netns : rnd_range(1, 0xffffffff);
+	if (chance(120))
+		f->pid = rnd(2) ? (uint32_t)sh->traffic_pid :
+			 rnd(2) ? (uint32_t)getpid() : rnd_range(1, 1 << 22);
+	if (chance(100))
+		snprintf(f->comm, sizeof(f->comm), "%s", rnd(2) ?
+			 "fuzz-traffic" : rnd(2) ? my_comm : "x");
+}
+
+/* One of the ways tcpstate_filter_invalid() knows, or random bytes. */
+static void break_filter(struct tcpstate_filter *f)
+{
+	struct tcpstate_prefix *p;
+	unsigned int k, j;
+
+	switch (rnd(14)) {
+	case 0:
+		f->kinds = 0;
+		break;
+	case 1:
+		f->kinds |= 0x20u << rnd(27);
+		break;
+	case 2:
+		f->family = rnd(2) ? 1 : rnd(2) ? AF_INET6 + 1 : 0xffff;
+		break;
+	case 3:
+		f->nr_ports = rnd_range(TCPSTATE_FILTER_PORTS + 1, 255);
+		break;
+	case 4:
+		if (!f->nr_ports)
+			f->nr_ports = 1;
+		f->ports[rnd(f->nr_ports)] = 0;
+		break;
+	case 5:
+		if (f->nr_ports < TCPSTATE_FILTER_PORTS)
+			f->ports[rnd_range(f->nr_ports,
+					   TCPSTATE_FILTER_PORTS - 1)] =
+				rnd_range(1, 65535);
+		break;
+	case 6:
+		f->nr_addrs = rnd_range(TCPSTATE_FILTER_ADDRS + 1, 255);
+		break;
+	case 7:
+		if (!f->nr_addrs)
+			f->nr_addrs = 1;
+		f->addrs[rnd(f->nr_addrs)].bits = rnd_range(129, 255);
+		break;
+	case 8:
+		f->addrs[rnd(TCPSTATE_FILTER_ADDRS)].__pad0[rnd(3)] = 1 + rnd(255);
+		break;
+	case 9:
+		if (!f->nr_addrs)
+			f->nr_addrs = 1;
+		p = &f->addrs[rnd(f->nr_addrs)];
+		if (p->bits > 127)
+			p->bits = rnd(128);
+		j = rnd_range(p->bits, 127);
+		p->addr[j / 8] |= 0x80 >> (j % 8);
+		break;
+	case 10:
+		if (f->nr_addrs < TCPSTATE_FILTER_ADDRS) {
+			k = rnd_range(f->nr_addrs, TCPSTATE_FILTER_ADDRS - 1);
+			if (rnd(2))
+				f->addrs[k].addr[rnd(16)] = 1 + rnd(255);
+			else
+				f->addrs[k].bits = 1 + rnd(128);
+		}
+		break;
+	case 11:
+		memset(f->comm, 'a' + rnd(26), sizeof(f->comm));
+		break;
+	case 12:
+		f->__reserved[rnd(2)] = rnd64() | 1;
+		break;
+	default:
+		for (k = 0; k < sizeof(*f); k++)
+			((unsigned char *)f)[k] = rnd(256);
+		break;
+	}
+}
+
+/* GET_FILTER into good memory: the session's filter, exactly. */
+static void check_get_filter(const struct pick *p, const char *after)
+{
+	struct tcpstate_filter got, want;
+
+	memset(&got, 0xa5, sizeof(got));
+	if (CALL(ioctl(p->fd, TCPSTATE_IOC_GET_FILTER, &got)))
+		fail("ioctl(%d, GET_FILTER) %s = %s", p->fd, after,
+		     err_name(errno));
+	filter_now(p->o, &want);
+	if (memcmp(&got, &want, sizeof(got)))
+		fail("GET_FILTER on fd %d %s: kinds %#x family %u ports %u "
+		     "addrs %u netns %u pid %u, expected %s: kinds %#x family "
+		     "%u ports %u addrs %u netns %u pid %u", p->fd, after,
+		     got.kinds, got.family, got.nr_ports, got.nr_addrs,
+		     got.netns, got.pid, p->o->nown ? "its own" : "the default",
+		     want.kinds, want.family, want.nr_ports, want.nr_addrs,
+		     want.netns, want.pid);
+}
+
+/*
+ * SET_FILTER: a well formed filter replaces the session's (it stops
+ * following the default); any malformation is EINVAL and changes
+ * nothing; the module and the tool judge by the same function.
+ */
+static void op_set_filter(void)
+{
+	struct pick p = pick_fd(60);
+	struct tcpstate_filter f;
+	bool broken = chance(350);
+	const char *why;
+	struct ubuf b;
+	uint64_t t1;
+	int r, err, want;
+
+	gen_filter(&f);
+	if (broken)
+		break_filter(&f);
+	b = pick_buf(sizeof(f), 120);
+	if (b.kind == B_VALID || b.kind == B_MISALIGNED)
+		memcpy(b.p, &f, sizeof(f));
+	else if (b.kind == B_RO)
+		memcpy(&f, b.p, sizeof(f));
+	why = tcpstate_filter_invalid(&f);
+	if (!usable(p.o))
+		want = EBADF;
+	else if (!buf_readable(&b, sizeof(f)))
+		want = EFAULT;
+	else
+		want = why ? EINVAL : 0;
+	r = CALL(ioctl(p.fd, TCPSTATE_IOC_SET_FILTER, b.p));
+	t1 = now_ns();
+	err = r ? errno : 0;
+	note("ioctl(%d, SET_FILTER, %s, kinds %#x ports %u addrs %u) = %s "
+	     "(expected %s%s%s)", p.fd, buf_names[b.kind], f.kinds,
+	     f.nr_ports, f.nr_addrs, err_name(err), err_name(want),
+	     why ? ": " : "", why ? why : "");
+	if (err != want || (!err && r))
+		fail("ioctl(%d, SET_FILTER, %s pointer %p) = %d %s, expected "
+		     "%s%s%s", p.fd, buf_names[b.kind], (void *)b.p, r,
+		     err_name(err), err_name(want), why ? ": " : "",
+		     why ? why : "");
+	if (!err)
+		own_push(p.o, t1, &f);
+	if (usable(p.o) && chance(600))
+		check_get_filter(&p, err ? "after a refused SET_FILTER" :
+				 "after SET_FILTER");
+}
+
+static void op_get_filter(void)
+{
+	struct pick p = pick_fd(60);
+	size_t sz = sizeof(struct tcpstate_filter);
+	struct ubuf b = pick_buf(sz, 250);
+	struct tcpstate_filter got, want;
+	int r, err, w;
+
+	if (b.kind == B_UNMAPPED)
+		check_hole();
+	r = CALL(ioctl(p.fd, TCPSTATE_IOC_GET_FILTER, b.p));
+	err = r ? errno : 0;
+	w = !usable(p.o) ? EBADF : b.writable < sz ? EFAULT : 0;
+	note("ioctl(%d, GET_FILTER, %s) = %s", p.fd, buf_names[b.kind],
+	     err_name(err));
+	if (err != w || (!err && r))
+		fail("ioctl(%d, GET_FILTER, %s pointer %p) = %d %s, expected "
+		     "%s", p.fd, buf_names[b.kind], (void *)b.p, r,
+		     err_name(err), err_name(w));
+	if (err)
+		return;
+	memcpy(&got, b.p, sz);
+	filter_now(p.o, &want);
+	if (memcmp(&got, &want, sz))
+		fail("GET_FILTER on fd %d: not the session's filter (%s; "
+		     "kinds %#x, expected %#x)", p.fd, p.o->nown ? "its own" :
+		     "the default", got.kinds, want.kinds);
+}
+
+static uint32_t roundup_pow2(uint32_t n)
+{
+	uint32_t r = 1;
+
+	while (r < n)
+		r <<= 1;
+	return r;
+}
+
+/*
+ * SET_BUFFER: 16..1048576 records, rounded up to a power of two, until
+ * the session's first read() or poll() (EBUSY after); EINVAL outside.
+ * The old buffer's records are discarded (counted in the figures).
+ */
+/*
+ * Most files are read or polled soon after open(): to reach the path
+ * that replaces a buffer, often take one whose reader has not started.
+ */
+static struct pick pick_unstarted(void)
+{
+	struct pick p = { NEVER_FD, -1, NULL };
+	int i, n = 0, k;
+
+	for (i = 0; i < MAX_FDS; i++)
+		n += fds[i].used && usable(&ofds[fds[i].ofd]) &&
+		     sh->ofd_started[fds[i].ofd] == ST_NO;
+	if (!n)
+		return pick_fd(60);
+	k = rnd(n);
+	for (i = 0; i < MAX_FDS; i++) {
+		if (!fds[i].used || !usable(&ofds[fds[i].ofd]) ||
+		    sh->ofd_started[fds[i].ofd] != ST_NO || k--)
+			continue;
+		p.fd = fds[i].fd;
+		p.slot = i;
+		p.o = &ofds[fds[i].ofd];
+		break;
+	}
+	return p;
+}
+
+static void op_set_buffer(void)
+{
+	static const uint32_t good[] = { 16, 17, 31, 32, 100, 256, 1000,
+					 1024, 4096, 8192 };
+	static const uint32_t bad[] = { 0, 1, 15, 1048577, 0x80000000u,
+					0xffffffffu };
+	static const uint32_t big[] = { 65536, 262144, 1048576 };
+	struct pick p = chance(600) ? pick_unstarted() : pick_fd(60);
+	struct ubuf b = pick_buf(sizeof(uint32_t), 120);
+	uint32_t nr, cap = 0;
+	int r, err, want, st;
+	bool maybe = false;
+
+	switch (rnd(10)) {
+	case 0: case 1: case 2: case 3: case 4: case 5:
+		nr = good[rnd(ARRAY_SIZE(good))];
+		break;
+	case 6: case 7:
+		nr = bad[rnd(ARRAY_SIZE(bad))];
+		break;
+	case 8:
+		nr = rnd_range(16, 16384);
+		break;
+	default:
+		nr = big[rnd(ARRAY_SIZE(big))];
+		/* Within what the VM can hold with the other sessions. */
+		if (p.o && !p.o->path &&
+		    ring_bytes() - p.o->nr_records * SLOT_BYTES +
+		    roundup_pow2(nr) * SLOT_BYTES > RING_BUDGET)
+			nr = 4096;
+		break;
+	}
+	if (b.kind == B_VALID || b.kind == B_MISALIGNED)
+		memcpy(b.p, &nr, sizeof(nr));
+	else if (b.kind == B_RO)
+		memcpy(&nr, b.p, sizeof(nr));
+	st = usable(p.o) ? sh->ofd_started[p.o - ofds] : ST_NO;
+	if (!usable(p.o))
+		want = EBADF;
+	else if (!buf_readable(&b, sizeof(nr)))
+		want = EFAULT;
+	else if (nr < 16 || nr > 1048576)
+		want = EINVAL;
+	else if (st == ST_YES)
+		want = EBUSY;
+	else
+		want = 0;
+	maybe = !want && st == ST_MAYBE;
+	if (!want)
+		cap = roundup_pow2(nr);
+	r = CALL(ioctl(p.fd, TCPSTATE_IOC_SET_BUFFER, b.p));
+	err = r ? errno : 0;
+	note("ioctl(%d, SET_BUFFER, %s, %u) = %s (expected %s%s)", p.fd,
+	     buf_names[b.kind], nr, err_name(err), err_name(want),
+	     maybe ? " or EBUSY" : "");
+	/* 142 MiB of vmalloc may not be there: the buffer stays. */
+	if (!want && err == ENOMEM && cap > 65536)
+		return;
+	if (maybe && err == EBUSY) {
+		set_started(p.o, ST_YES);
+		return;
+	}
+	if (err != want || (!err && r))
+		fail("ioctl(%d, SET_BUFFER, %s pointer, %u) = %d %s, expected "
+		     "%s (started: %s)", p.fd, buf_names[b.kind], nr, r,
+		     err_name(err), err_name(want), st == ST_YES ? "yes" :
+		     st == ST_MAYBE ? "maybe" : "no");
+	if (err)
+		return;
+	p.o->nr_records = cap;
+	sh->ofd_started[p.o - ofds] = ST_NO;
+}
+
+/*
+ * A session's LOST records tell of its own losses: events its full
+ * buffer dropped (the figures' dropped) and events the probes missed
+ * (events_missed) while it existed. Never of misses from before it was
+ * opened: those were no loss of its. A probe counts a drop in the
+ * figures just after the ring took it into its pending LOST count: one
+ * such drop per CPU and context may be in a LOST record already read
+ * and not yet in dropped, hence the slack.
+ */
+static void check_lost(const struct ofd *o,
+		       const struct tcpstate_session_info *in)
+{
+	unsigned long lost = sh->ofd_lost[o - ofds];
+	unsigned long missed = events_missed() - o->missed0;
+
+	if (lost > in->dropped + missed + 3 * ncpus)
+		fail("session %u's LOST records told of %lu events, but it "
+		     "dropped %llu and the probes missed %lu since it was "
+		     "opened (events_missed %lu then, %lu now)", in->id, lost,
+		     (unsigned long long)in->dropped, missed, o->missed0,
+		     missed + o->missed0);
+}
+
+static void op_session(void)
+{
+	struct pick p = pick_fd(60);
+	size_t sz = sizeof(struct tcpstate_session_info);
+	struct ubuf b = pick_buf(sz, 250);
+	struct tcpstate_session_info in;
+	int r, err, want;
+
+	if (b.kind == B_UNMAPPED)
+		check_hole();
+	if (b.kind == B_VALID || b.kind == B_MISALIGNED)
+		memset(b.p, 0xa5, sz);
+	r = CALL(ioctl(p.fd, TCPSTATE_IOC_SESSION, b.p));
+	err = r ? errno : 0;
+	want = !usable(p.o) ? EBADF : b.writable < sz ? EFAULT : 0;
+	note("ioctl(%d, SESSION, %s) = %s", p.fd, buf_names[b.kind],
+	     err_name(err));
+	if (err != want || (!err && r))
+		fail("ioctl(%d, SESSION, %s pointer %p) = %d %s, expected %s",
+		     p.fd, buf_names[b.kind], (void *)b.p, r, err_name(err),
+		     err_name(want));
+	if (err)
+		return;
+	memcpy(&in, b.p, sz);
+	check_figures("SESSION", p.o, &in, true, true);
+	p.o->last = in;
+	check_lost(p.o, &in);
+}
+
+/*
+ * SESSIONS: { nr, total, ptr } in and out. Every session of ours (no one
+ * else opens the device in the VM), in the order they were opened, at
+ * most nr of them copied to ptr; total counts them all; nr = 0 touches
+ * nothing at ptr. A fault on ptr or on the request is EFAULT.
+ */
+static void op_sessions(void)
+{
+	const size_t isz = sizeof(struct tcpstate_session_info);
+	struct pick p = pick_fd(60);
+	struct tcpstate_sessions req, *rq;
+	struct tcpstate_session_info in;
+	int live = live_sessions(), r, err, want, i, j, req_kind;
+	uint32_t nr, n, last_id = 0;
+	size_t room;
+	char *ptr;
+
+	switch (rnd(7)) {
+	case 0:
+		nr = 0;
+		break;
+	case 1:
+		nr = 1;
+		break;
+	case 2:
+		nr = live ? live - 1 : 0;
+		break;
+	case 3:
+		nr = live;
+		break;
+	case 4:
+		nr = live + rnd_range(1, 5);
+		break;
+	case 5:
+		nr = 0xffffffffu;
+		break;
+	default:
+		nr = rnd(64);
+		break;
+	}
+	n = nr < (uint32_t)live ? nr : (uint32_t)live;
+	room = VALID_SIZE / 2 / isz;
+	ptr = valid;
+	switch (rnd(10)) {
+	case 6:
+		ptr = NULL;
+		room = 0;
+		break;
+	case 7:
+		check_hole();
+		ptr = hole + rnd(PAGE);
+		room = 0;
+		break;
+	case 8:	/* room for some entries, then the guard */
+		room = rnd(n + 1);
+		ptr = guard - room * isz - (rnd(2) ? rnd(isz) : 0);
+		break;
+	case 9:
+		ptr = KERNEL_PTR;
+		room = 0;
+		break;
+	}
+	req_kind = rnd(12);
+	rq = (void *)(valid + VALID_SIZE / 2);
+	if (req_kind == 0)
+		rq = NULL;
+	else if (req_kind == 1)
+		rq = (void *)(ro + rnd(PAGE));	/* reads as nr = 0 */
+	else
+		*rq = (struct tcpstate_sessions){ nr, 0xa5a5a5a5u,
+						  (uintptr_t)ptr };
+	if (!usable(p.o))
+		want = EBADF;
+	else if (req_kind <= 1 || n > room)
+		want = EFAULT;
+	else
+		want = 0;
+	r = CALL(ioctl(p.fd, TCPSTATE_IOC_SESSIONS, rq));
+	err = r ? errno : 0;
+	note("ioctl(%d, SESSIONS, nr %u, room %zu, %d live) = %s", p.fd, nr,
+	     room, live, err_name(err));
+	if (err != want || (!err && r))
+		fail("ioctl(%d, SESSIONS, %s request, nr %u, ptr %p with room "
+		     "for %zu) with %d sessions live = %d %s, expected %s",
+		     p.fd, req_kind == 0 ? "NULL" : req_kind == 1 ?
+		     "read-only" : "good", nr, (void *)ptr, room, live, r,
+		     err_name(err), err_name(want));
+	if (err)
+		return;
+	memcpy(&req, rq, sizeof(req));
+	if (req.nr != n || req.total != (uint32_t)live ||
+	    req.ptr != (uintptr_t)ptr)
+		fail("SESSIONS(nr %u): nr %u total %u ptr %#llx, expected nr "
+		     "%u total %d ptr %p", nr, req.nr, req.total,
+		     (unsigned long long)req.ptr, n, live, (void *)ptr);
+	for (i = 0; i < (int)n; i++) {
+		memcpy(&in, ptr + i * isz, isz);
+		if (in.id <= last_id)
+			fail("SESSIONS: entry %d has id %u after id %u: not in "
+			     "the order of opening", i, in.id, last_id);
+		last_id = in.id;
+		for (j = 0; j < MAX_OFDS; j++)
+			if (ofds[j].used && !ofds[j].path &&
+			    ofds[j].sid == in.id)
+				break;
+		if (j == MAX_OFDS)
+			fail("SESSIONS: entry %d (%s) is no session of ours",
+			     i, info_str(&in));
+		check_figures("SESSIONS", &ofds[j], &in, &ofds[j] == p.o,
+			      true);
+		ofds[j].last = in;
+	}
+}
+
+/*
+ * max_sessions (1..1024, kstrtouint() base 0, one newline allowed):
+ * another value is EINVAL and changes nothing; sessions open stay.
+ * Small limits most of the time, so opens meet the limit.
+ */
+struct lit {
+	const char *s;
+	bool ok;
+	unsigned int v;
+};
+
+static const struct lit maxes[] = {
+	{ "1", true, 1 }, { "2", true, 2 }, { "3", true, 3 },
+	{ "4", true, 4 }, { "16", true, 16 }, { "1024", true, 1024 },
+	{ "0x3", true, 3 }, { "010", true, 8 }, { "+2", true, 2 },
+	{ "0", false, 0 }, { "1025", false, 0 }, { "-1", false, 0 },
+	{ "x", false, 0 }, { "4294967298", false, 0 }, { "2,3", false, 0 },
+};
+
+static void check_max_sessions_text(void)
+{
+	char got[64], want[32];
+	int r = read_file(SYS_PARAMS "max_sessions", got, sizeof(got));
+
+	if (r < 0)
+		fail("reading " SYS_PARAMS "max_sessions: %s", err_name(-r));
+	snprintf(want, sizeof(want), "%u\n", mod.max_sessions);
+	if (strcmp(got, want))
+		fail(SYS_PARAMS "max_sessions reads '%s', expected '%s'", got,
+		     want);
+}
+
+static void max_sessions_write(const char *val, size_t len, bool ok,
+			       unsigned int v)
+{
+	int fd, err, want;
+	ssize_t r;
+
+	fd = CALL(open(SYS_PARAMS "max_sessions", O_WRONLY | O_CLOEXEC));
+	if (fd < 0) {
+		if (errno != ENOENT || mod.loaded)
+			fail("open(" SYS_PARAMS "max_sessions) = %s",
+			     err_name(errno));
+		return;
+	}
+	if (!mod.loaded)
+		fail(SYS_PARAMS "max_sessions exists with the module unloaded");
+	want = !len ? 0 : ok ? 0 : EINVAL;
+	r = CALL(write(fd, val, len));
+	err = r < 0 ? errno : 0;
+	CALL(close(fd));
+	note("max_sessions <- '%.*s' = %zd %s (expected %s; %d live)",
+	     (int)len, val, r, err_name(err), err_name(want),
+	     live_sessions());
+	if (err != want || (!err && (size_t)r != len))
+		fail("write(" SYS_PARAMS "max_sessions, '%.*s') = %zd %s, "
+		     "expected %s", (int)len, val, r, err_name(err),
+		     err_name(want));
+	if (len && ok)
+		mod.max_sessions = v;
+}
+
+static void op_max_sessions(void)
+{
+	char buf[32];
+	const struct lit *l;
+	size_t len;
+
+	if (rnd(10) < 6)
+		l = &maxes[rnd(rnd(3) ? 4 : 5)];	/* 1..4, 16 */
+	else
+		l = &maxes[rnd(ARRAY_SIZE(maxes))];
+	len = snprintf(buf, sizeof(buf), "%s%s", l->s, rnd(2) ? "\n" : "");
+	if (chance(30))
+		len = 0;
+	max_sessions_write(buf, len, l->ok, l->v);
+	if (mod.loaded && chance(300))
+		check_max_sessions_text();
 }
 
 static void op_fcntl(bool in_child)
@@ -1761,8 +2748,9 @@ static void child_ops(uint64_t child_seed, int nops)
 /*
  * The child gets copies of the descriptors and works on the same files:
  * its reads take records the parent never sees (they count, through
- * sh), its closes must not release what the parent still holds, and
- * its open must be refused while any of them is open.
+ * sh, to the session they came from), its closes must not release what
+ * the parent still holds, and its opens count against max_sessions
+ * beside the parent's sessions it inherited.
  */
 static void op_fork(void)
 {
@@ -1789,7 +2777,7 @@ static void op_fork(void)
 #define MAX_THREADS	4
 #define MAX_TACTS	4
 
-enum { TA_READ, TA_IOCTL, TA_POLL };
+enum { TA_READ, TA_IOCTL, TA_POLL, TA_SESSION };
 
 struct tjob {
 	pthread_t th;
@@ -1831,6 +2819,10 @@ static void *thread_main(void *arg)
 			j->ret[i] = CALL(ioctl(j->fd, TCPSTATE_IOC_INFO,
 					       j->buf[i]));
 			break;
+		case TA_SESSION:
+			j->ret[i] = CALL(ioctl(j->fd, TCPSTATE_IOC_SESSION,
+					       j->buf[i]));
+			break;
 		default:
 			pfd.fd = j->fd;
 			pfd.events = POLLIN;
@@ -1867,7 +2859,11 @@ static void op_threads(void)
 		jobs[i].nact = rnd_range(1, MAX_TACTS);
 		for (k = 0; k < jobs[i].nact; k++) {
 			jobs[i].kind[k] = rnd(5) < 3 ? TA_READ : rnd(2) ?
-					  TA_IOCTL : TA_POLL;
+					  (rnd(2) ? TA_IOCTL : TA_SESSION) :
+					  TA_POLL;
+			/* Any poll starts the session (no SET_BUFFER). */
+			if (jobs[i].kind[k] == TA_POLL)
+				set_started(p.o, ST_YES);
 			jobs[i].len[k] = rnd(8) ? rnd_range(1, 64) * REC :
 					 rnd_range(1, 64 * 1024);
 			jobs[i].buf[k] = tbuf + (i * MAX_TACTS + k) * 65536;
@@ -1916,7 +2912,16 @@ static void op_threads(void)
 				if (j->ret[k])
 					fail("thread ioctl(INFO) = %s",
 					     err_name(j->err[k]));
-				check_info((const void *)j->buf[k]);
+				check_info(p.o, (const void *)j->buf[k]);
+				break;
+			case TA_SESSION:
+				/* Reads ran beside it: read is not exact. */
+				if (j->ret[k])
+					fail("thread ioctl(SESSION) = %s",
+					     err_name(j->err[k]));
+				check_figures("thread SESSION", p.o,
+					      (const void *)j->buf[k], true,
+					      false);
 				break;
 			default:
 				/* The stop signal may come while it waits. */
@@ -1957,8 +2962,6 @@ static void *inflight_main(void *arg)
 	return NULL;
 }
 
-static int read_file(const char *path, char *buf, size_t cap);
-
 /*
  * Is the thread asleep in read() (x86-64 syscall 0)? It makes one read
  * only: still in it after a check means it was in it during the check.
@@ -1989,10 +2992,12 @@ static void stop_thread(pthread_t th, int *done)
 /*
  * Close every descriptor of a file while another thread sleeps in its
  * read(): the file lives on until the read returns, and with it the
- * module reference and the one-reader claim (README: "code a blocked
- * read() sleeps in cannot vanish"), so refcnt stays 1 and an open gets
- * EBUSY. If the thread is not seen asleep in time (records came), only
- * the closes happen: the model ends the same either way.
+ * module reference and its session (README: "code a blocked read()
+ * sleeps in cannot vanish"), so refcnt still counts it and it still
+ * counts against max_sessions: an open gets EBUSY if that makes the
+ * limit, else a session of its own. If the thread is not seen asleep in
+ * time (records came), only the closes happen: the model ends the same
+ * either way.
  */
 static void op_inflight(void)
 {
@@ -2000,7 +3005,7 @@ static void op_inflight(void)
 	struct pick p = pick_fd(0);
 	struct ubuf b = { B_VALID, tbuf, 0 };
 	char text[64];
-	int i, ofd, fd, err, tries, refs;
+	int i, ofd, fd, err, tries, refs, want_refs, want;
 	bool asleep = false;
 
 	f.len = rnd_range(1, 512) * REC;
@@ -2036,16 +3041,34 @@ static void op_inflight(void)
 	     asleep ? "asleep in the device" : "over before");
 	if (asleep) {
 		add(&sh->inflight_asleep, 1);
+		/* The model still holds the file: the read's reference. */
+		want_refs = dev_files();
+		want = live_sessions() >= (int)mod.max_sessions ? EBUSY : 0;
 		refs = read_file(SYS_MOD "/refcnt", text, sizeof(text)) > 0 ?
 		       atoi(text) : -1;
-		fd = CALL(open(DEV_PATH, O_RDONLY | O_NONBLOCK | O_CLOEXEC));
-		err = fd < 0 ? errno : 0;
+		fd = -1;
+		err = 0;
+		if (!want && ring_bytes() + mod.nr_records * SLOT_BYTES >
+			     RING_BUDGET) {
+			note("%lu bytes of rings held, no open", ring_bytes());
+			want = -1;
+		} else {
+			fd = CALL(open(DEV_PATH, O_RDONLY | O_NONBLOCK |
+				       O_CLOEXEC));
+			err = fd < 0 ? errno : 0;
+		}
 		if (fd >= 0)
 			CALL(close(fd));
-		if (in_read(f.tid) && (refs != 1 || err != EBUSY))
+		if (in_read(f.tid) &&
+		    (refs != want_refs || (want >= 0 && err != want)))
 			fail("all descriptors closed, a read() still asleep in "
-			     "the file: refcnt %d (expected 1), open = %s "
-			     "(expected EBUSY)", refs, err_name(err));
+			     "the file: refcnt %d (expected %d), open = %s "
+			     "(expected %s: %d sessions live, max_sessions %u)",
+			     refs, want_refs, err_name(err),
+			     want < 0 ? "no open" : err_name(want),
+			     live_sessions(), mod.max_sessions);
+		if (err == EBUSY)
+			add(&sh->busy_opens, 1);
 		stop_thread(f.th, &f.done);
 	}
 	b.writable = f.len;
@@ -2570,12 +3593,6 @@ static void op_rmmod_tool(void)
 		unloaded();
 }
 
-struct lit {
-	const char *s;
-	bool ok;
-	unsigned int v;
-};
-
 static const struct lit hooks[] = {
 	{ "tracepoint", true, TCPSTATE_HOOK_TRACEPOINT },
 	{ "kprobe", true, TCPSTATE_HOOK_KPROBE },
@@ -2604,6 +3621,7 @@ static void op_insmod(void)
 	char params[1024], val[256];
 	struct filt f = { 0, { 0 }, FAM_ALL, SEG_CONTROL };
 	unsigned int hook = TCPSTATE_HOOK_TRACEPOINT, nr = 8192, wake = 100;
+	unsigned int maxs = 16;
 	const struct lit *l;
 	size_t n = 0;
 	bool ok = true;
@@ -2629,6 +3647,14 @@ static void op_insmod(void)
 			      l->s);
 		ok &= l->ok;
 		wake = l->ok ? l->v : wake;
+	}
+	if (chance(400)) {
+		/* Small limits most of the time; never one with a newline. */
+		l = &maxes[rnd(2) ? rnd(4) : rnd(ARRAY_SIZE(maxes))];
+		n += snprintf(params + n, sizeof(params) - n,
+			      "max_sessions=%s ", l->s);
+		ok &= l->ok;
+		maxs = l->ok ? l->v : maxs;
 	}
 	for (which = 0; which < 3; which++) {
 		if (!chance(250))
@@ -2673,12 +3699,12 @@ static void op_insmod(void)
 	mod.hook = hook;
 	mod.nr_records = nr;
 	mod.wakeup_ms = wake;
+	mod.max_sessions = maxs;
 	mod.filt = f;
 	mod.t_load = t0;
 	mod.read_base = 0;
 	__atomic_store_n(&sh->records, 0, __ATOMIC_RELAXED);
 	hist_reset(0, &f);
-	seen_reset();
 }
 
 /* --- the state at start ------------------------------------------------------- */
@@ -2702,7 +3728,7 @@ static void check_param_list(void)
 		for (i = 0; i < 3; i++)
 			if (!strcmp(d->d_name, wparams[i]))
 				break;
-		if (i == 3)
+		if (i == 3 && strcmp(d->d_name, "max_sessions"))
 			printf("fuzz_dev: note: writable parameter %s is not "
 			       "in the model, not fuzzed\n", d->d_name);
 	}
@@ -2731,6 +3757,9 @@ static void read_module_state(void)
 	if (read_file(SYS_PARAMS "wakeup_ms", text, sizeof(text)) < 0)
 		die(SYS_PARAMS "wakeup_ms");
 	mod.wakeup_ms = strtoul(text, NULL, 10);
+	if (read_file(SYS_PARAMS "max_sessions", text, sizeof(text)) < 0)
+		die(SYS_PARAMS "max_sessions");
+	mod.max_sessions = strtoul(text, NULL, 10);
 	for (which = 0; which < 3; which++) {
 		char path[128];
 
@@ -2806,6 +3835,11 @@ static void __attribute__((noreturn)) traffic_main(uint64_t tseed)
 	}
 	if (!nl)
 		_exit(3);
+	/* For port filters: the fuzzer draws which, we say what they are. */
+	for (i = 0; i < nl; i++)
+		sh->listen_port[i] = ntohs(ls[i].ss_family == AF_INET ?
+			((struct sockaddr_in *)&ls[i])->sin_port :
+			((struct sockaddr_in6 *)&ls[i])->sin6_port);
 	for (;;) {
 		int k = rnd(nl), c, a;
 
@@ -2920,6 +3954,12 @@ static void (*const op_fns[NR_OPS])(void) = {
 	[OP_PARAM] = op_param,
 	[OP_PARAM_RO] = op_param_ro,
 	[OP_COUNTERS] = op_counters,
+	[OP_SET_FILTER] = op_set_filter,
+	[OP_GET_FILTER] = op_get_filter,
+	[OP_SET_BUFFER] = op_set_buffer,
+	[OP_SESSION] = op_session,
+	[OP_SESSIONS] = op_sessions,
+	[OP_MAX_SESSIONS] = op_max_sessions,
 	[OP_RMMOD] = op_rmmod,
 	[OP_RMMOD_TOOL] = op_rmmod_tool,
 	[OP_INSMOD] = op_insmod,
@@ -2960,10 +4000,15 @@ static void cleanup(void)
 		CALL(close(fd));
 		mod.loaded = true;
 		mod.filt = (struct filt){ 0, { 0 }, FAM_ALL, SEG_CONTROL };
+		mod.max_sessions = 16;
 	}
-	if (mod.loaded)
-		restore_params();
 	if (mod.loaded) {
+		char v[32];
+		int n = snprintf(v, sizeof(v), "%u\n", orig_max_sessions);
+
+		restore_params();
+		max_sessions_write(v, n, true, orig_max_sessions);
+		check_max_sessions_text();
 		for (i = 0; i < 3; i++)
 			check_param_text(i);
 	}
@@ -3020,9 +4065,20 @@ int main(int argc, char **argv)
 	}
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
 		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	seen = calloc(SEEN_SIZE, sizeof(*seen));
-	if (sh == MAP_FAILED || !seen)
+	if (sh == MAP_FAILED)
 		die("memory");
+	for (i = 0; i < MAX_OFDS; i++) {
+		seen[i] = calloc(SEEN_SIZE, sizeof(*seen[i]));
+		if (!seen[i])
+			die("memory");
+	}
+	{
+		struct stat st;
+
+		if (prctl(PR_GET_NAME, my_comm) || stat("/proc/self/ns/net", &st))
+			die("own comm and network namespace");
+		my_netns = st.st_ino;
+	}
 	memset(sh, 0, sizeof(*sh));
 	setup_buffers();
 
@@ -3037,6 +4093,8 @@ int main(int argc, char **argv)
 	read_module_state();
 	orig_loaded = mod.loaded;
 	orig_filt = mod.filt;
+	if (mod.loaded)
+		orig_max_sessions = mod.max_sessions;
 	if (!mod.loaded && !module_path) {
 		fprintf(stderr, "fuzz_dev: tcpstate is not loaded and no "
 			"--module given\n");
@@ -3052,6 +4110,7 @@ int main(int argc, char **argv)
 			die("fork");
 		if (!tpid)
 			traffic_main(tseed);
+		sh->traffic_pid = tpid;
 		/* Let the first connections happen. */
 		sleep_us(50000);
 	}
@@ -3082,10 +4141,11 @@ int main(int argc, char **argv)
 	printf("fuzz_dev: seed=%" PRIu64 ": %lu of %lu ops in %.1f s%s; "
 	       "%lu records read, %lu LOST records (%lu events), %u module "
 	       "unloads, %u loads refused, %lu of %lu reads closed under "
-	       "asleep\n", seed, done, nops, took,
-	       done < nops ? " (stopped by --seconds)" : "", sh->records_total,
-	       sh->lost_records, sh->lost_events, mod.reloads,
-	       mod.insmod_rejected, sh->inflight_asleep, sh->ops[OP_INFLIGHT]);
+	       "asleep, %lu opens refused at max_sessions\n", seed, done, nops,
+	       took, done < nops ? " (stopped by --seconds)" : "",
+	       sh->records_total, sh->lost_records, sh->lost_events,
+	       mod.reloads, mod.insmod_rejected, sh->inflight_asleep,
+	       sh->ops[OP_INFLIGHT], sh->busy_opens);
 	printf("fuzz_dev: seed=%" PRIu64 ": ops", seed);
 	for (i = 0; i < NR_OPS; i++)
 		if (sh->ops[i])
