@@ -37,7 +37,7 @@ endif
 BUILD := $(CURDIR)/build
 export KDIR KVER BUILD
 
-.PHONY: all module tool deps check unit fuzz vmtest lint demo vm bench clean vmtest-late \
+.PHONY: all module tool deps check unit fuzz vmtest lint demo vm bench bench-tool clean vmtest-late \
 	fault-module matrix vmtest-kernels vmtest-rt vmtest-install vmtest-rt-install \
 	debug-kernel kunit vmtest-debug fuzz-kernel vmtest-exporter lesson
 
@@ -177,6 +177,15 @@ lesson: deps
 bench: deps
 	$(MAKE) all
 	bash tests/bench/run.sh
+	$(MAKE) bench-tool
+
+# The tool's own ns/record on the host (tests/bench/tool.py): every mode
+# over a generated stream of BENCH_RECORDS records, against the tool before
+# it was made fast, whose output each mode must match byte for byte.
+BENCH_RECORDS ?= 1000000
+bench-tool: tool
+	$(MAKE) -C tests/unit $(BUILD)/unit/fake_ioctl.so
+	python3 tests/bench/tool.py --records $(BENCH_RECORDS) $(BENCH_TOOL_ARGS)
 
 vm: deps
 	$(MAKE) all

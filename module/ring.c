@@ -143,6 +143,16 @@ void tcpstate_ring_set_waitq(struct tcpstate_ring *ring,
 }
 
 /*
+ * A new ring's reader was not there for the probes' misses before the
+ * ring existed: they are not its losses. Called before the ring is
+ * published to producers, so no lock.
+ */
+void tcpstate_ring_set_missed_base(struct tcpstate_ring *ring, u64 missed)
+{
+	ring->missed_seen = missed;
+}
+
+/*
  * Producers, with ring->lock held: fill the slot at @head, a position
  * not yet published, and return the next. ring->head itself changes
  * only in ring_publish(), once per batch, so a reader's acquire of it

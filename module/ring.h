@@ -71,6 +71,7 @@ void tcpstate_ring_set_wakeup(struct tcpstate_ring *ring,
 			      unsigned int delay_ms);
 void tcpstate_ring_set_waitq(struct tcpstate_ring *ring,
 			     wait_queue_head_t *waitq);
+void tcpstate_ring_set_missed_base(struct tcpstate_ring *ring, u64 missed);
 
 bool tcpstate_ring_write(struct tcpstate_ring *ring,
 			 const struct tcpstate_rec *rec, u64 tag);

@@ -27,6 +27,7 @@
 #include <linux/cred.h>
 #include <linux/err.h>
 #include <linux/ktime.h>
+#include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -35,6 +36,7 @@
 #include <net/net_namespace.h>
 
 #include "filter.h"
+#include "hooks.h"
 #include "params.h"
 #include "session.h"
 #include "stats.h"
@@ -158,6 +160,11 @@ static struct tcpstate_ring *ring_new(struct tcpstate_session *s, u32 nr)
 		return ring;
 	tcpstate_ring_set_waitq(ring, &s->waitq);
 	tcpstate_ring_set_wakeup(ring, tcpstate_param_wakeup_ms);
+	/*
+	 * Its LOST records count the misses from now on, not those since
+	 * the module loaded (a new session's, or SET_BUFFER's new ring).
+	 */
+	tcpstate_ring_set_missed_base(ring, tcpstate_hooks_missed());
 	return ring;
 }
 
@@ -345,9 +352,10 @@ void tcpstate_session_info(struct tcpstate_session *s,
  * TCPSTATE_IOC_SESSIONS: every session @self may see: all of them from
  * an unscoped session (opened in the initial namespace), else those
  * scoped to its namespace. By the session's scope, not the caller's
- * current namespace: what was checked at open() is what counts. Copied
- * out under sessions_lock (the list cannot change; a fault may sleep,
- * which a mutex allows), at most req->nr.
+ * current namespace: what was checked at open() is what counts. At most
+ * req->nr, gathered under sessions_lock into a kernel buffer and copied
+ * out after it: a user page fault (slow, or held by userfaultfd) must
+ * not stall every other session's open, close and SET_FILTER.
  */
 int tcpstate_sessions_list(struct tcpstate_session *self,
 			   struct tcpstate_sessions *req,
@@ -357,34 +365,34 @@ int tcpstate_sessions_list(struct tcpstate_session *self,
 	struct tcpstate_session_info *info;
 	const struct tcpstate_filter *f;
 	struct tcpstate_session *s;
-	u32 n = 0, total = 0;
+	u32 n = 0, total = 0, want;
 	int ret = 0;
 
-	info = kmalloc(sizeof(*info), GFP_KERNEL);
-	if (!info)
+	/* No more than can exist: the array's size is bounded. */
+	want = min_t(u32, req->nr, TCPSTATE_MAX_SESSIONS_LIMIT);
+	info = want ? kvcalloc(want, sizeof(*info), GFP_KERNEL) : NULL;
+	if (want && !info)
 		return -ENOMEM;
 	mutex_lock(&sessions_lock);
 	list_for_each_entry(s, &sessions, node) {
 		if (net && (!s->scoped || !net_eq(s->net, net)))
 			continue;
 		total++;
-		if (n >= req->nr)
+		if (n >= want)
 			continue;
-		session_figures(s, info, s == self);
+		session_figures(s, &info[n], s == self);
 		f = rcu_dereference_protected(s->filter,
 					      lockdep_is_held(&sessions_lock));
 		if (f)
-			info->filter = *f;
+			info[n].filter = *f;
 		else
-			tcpstate_filter_default_copy(&info->filter);
-		if (copy_to_user(&out[n], info, sizeof(*info))) {
-			ret = -EFAULT;
-			break;
-		}
+			tcpstate_filter_default_copy(&info[n].filter);
 		n++;
 	}
 	mutex_unlock(&sessions_lock);
-	kfree(info);
+	if (n && copy_to_user(out, info, n * sizeof(*info)))
+		ret = -EFAULT;
+	kvfree(info);
 	req->nr = n;
 	req->total = total;
 	return ret;

@@ -8,6 +8,7 @@
 
 #include "format.h"
 #include "names.h"
+#include "outbuf.h"
 #include "states.h"
 #include "util.h"
 
@@ -60,57 +61,94 @@ static size_t comm_len(const struct tcpstate_rec *rec)
 	return strnlen(rec->comm, sizeof(rec->comm));
 }
 
-static const char *addr_string(const struct tcpstate_rec *rec,
-			       const __u8 *addr, char buf[INET6_ADDRSTRLEN])
+/* An address as inet_ntop() writes it, into b. */
+static void ob_addr(struct outbuf *b, const struct tcpstate_rec *rec,
+		    const __u8 *addr)
 {
 	/* rec_validate() let only AF_INET and AF_INET6 through. */
-	return inet_ntop(rec->family, addr, buf, INET6_ADDRSTRLEN);
+	b->len += ip_str(rec->family, addr, ob_room(b, IP_STR_MAX));
+}
+
+/* "%-*s" of addr_port_str(): the endpoint, left-aligned in ADDR_W. */
+static void ob_endpoint(struct outbuf *b, const struct tcpstate_rec *rec,
+			const __u8 *addr, unsigned int port)
+{
+	size_t start, n;
+
+	ob_room(b, ADDR_PORT_MAX);
+	start = b->len;
+	if (rec->family == AF_INET6)
+		b->buf[b->len++] = '[';
+	b->len += ip_str(rec->family, addr, b->buf + b->len);
+	if (rec->family == AF_INET6)
+		b->buf[b->len++] = ']';
+	b->buf[b->len++] = ':';
+	b->len += u64_str(port, b->buf + b->len);
+	n = b->len - start;
+	if (n < ADDR_W)
+		ob_spaces(b, ADDR_W - n);
 }
 
 /* The columns from NETNS to REMOTE, and the space before the event. */
-static void text_identity(FILE *out, const struct tcpstate_rec *rec)
+static void text_identity(struct outbuf *b, const struct tcpstate_rec *rec)
 {
-	char local[ADDR_PORT_MAX], remote[ADDR_PORT_MAX];
-	char pid[sizeof("4294967295")] = "-";
-	char comm[sizeof(rec->comm) + 1] = "-";
-
-	addr_port_str(rec->family, rec->laddr, rec->lport, local);
-	addr_port_str(rec->family, rec->raddr, rec->rport, remote);
+	ob_u64_right(b, rec->netns, NETNS_W);
+	ob_char(b, ' ');
 	if (has_task(rec)) {
-		snprintf(pid, sizeof(pid), "%u", rec->pid);
-		comm_sanitize(rec->comm, sizeof(rec->comm), comm);
+		char *comm;
+		size_t i;
+
+		ob_u64_right(b, rec->pid, PID_W);
+		ob_char(b, ' ');
+		/* comm_sanitize(), straight into the line. */
+		comm = ob_room(b, sizeof(rec->comm));
+		for (i = 0; i < sizeof(rec->comm) && rec->comm[i]; i++) {
+			unsigned char c = (unsigned char)rec->comm[i];
+
+			comm[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+		}
+		b->len += i;
+		if (i < COMM_W)
+			ob_spaces(b, COMM_W - i);
+	} else {
+		ob_right(b, "-", 1, PID_W);
+		ob_char(b, ' ');
+		ob_left(b, "-", 1, COMM_W);
 	}
-	fprintf(out, "%*u %*s %-*s %-*s -> %-*s ",
-		NETNS_W, rec->netns, PID_W, pid, COMM_W, comm,
-		ADDR_W, local, ADDR_W, remote);
+	ob_char(b, ' ');
+	ob_endpoint(b, rec, rec->laddr, rec->lport);
+	ob_lit(b, " -> ");
+	ob_endpoint(b, rec, rec->raddr, rec->rport);
+	ob_char(b, ' ');
 }
 
-static void text_duration(FILE *out, unsigned long long ns)
+static void text_duration(struct outbuf *b, unsigned long long ns)
 {
 	char buf[DURATION_MAX];
 
-	fputs(duration_str(ns, DURATION_COMPACT, buf), out);
+	ob_str(b, duration_str(ns, DURATION_COMPACT, buf));
 }
 
 /* "OLD -> NEW", then for the TIME_WAIT socket "[timewait]" and its end. */
-static void text_state(FILE *out, const struct tcpstate_rec *rec)
+static void text_state(struct outbuf *b, const struct tcpstate_rec *rec)
 {
 	const struct tcpstate_state *st = &rec->state;
-	char old_buf[NAME_LABEL_MAX], new_buf[NAME_LABEL_MAX];
-	char reason[NAME_LABEL_MAX];
+	char buf[NAME_LABEL_MAX];
 
-	fprintf(out, "%s -> %s", tcp_state_label(st->old_state, old_buf),
-		tcp_state_label(st->new_state, new_buf));
+	ob_str(b, tcp_state_label(st->old_state, buf));
+	ob_lit(b, " -> ");
+	ob_str(b, tcp_state_label(st->new_state, buf));
 	if (!is_timewait(rec))
 		return;
-	fputs(" [timewait]", out);
+	ob_lit(b, " [timewait]");
 	if (!is_timewait_end(rec))
 		return;
-	fprintf(out, " %s", name_label(&tw_reason_names, st->reason, reason));
+	ob_char(b, ' ');
+	ob_str(b, name_label(&tw_reason_names, st->reason, buf));
 	/* 0: the module did not see the birth, so the life is unknown. */
 	if (st->duration_ns) {
-		fputs(" after ", out);
-		text_duration(out, st->duration_ns);
+		ob_lit(b, " after ");
+		text_duration(b, st->duration_ns);
 	}
 }
 
@@ -122,23 +160,35 @@ static void text_state(FILE *out, const struct tcpstate_rec *rec)
  * no flags at all); the socket kind and its state last, the state left out
  * when there is none (0).
  */
-static void text_segment(FILE *out, const struct tcpstate_rec *rec)
+static void text_segment(struct outbuf *b, const struct tcpstate_rec *rec)
 {
 	const struct tcpstate_segment *seg = &rec->seg;
-	char dir[NAME_LABEL_MAX], sock[NAME_LABEL_MAX], state[NAME_LABEL_MAX];
-	char flags[TCP_FLAGS_MAX];
+	char buf[NAME_LABEL_MAX], flags[TCP_FLAGS_MAX];
+	const char *dir = name_label(&dir_names, seg->dir, buf);
 
+	ob_left(b, dir, strlen(dir), 3);
+	ob_char(b, ' ');
 	tcp_flags_string(seg->tcp_flags, flags);
-	fprintf(out, "%-3s %s%s seq=%u", name_label(&dir_names, seg->dir, dir),
-		flags[0] ? flags : "-", seg->retrans ? " RETRANS" : "",
-		seg->seq);
-	if (seg->tcp_flags & TCPSTATE_TH_ACK)
-		fprintf(out, " ack=%u", seg->ack);
-	fprintf(out, " win=%u len=%u [%s", seg->win, seg->len,
-		name_label(&sock_names, seg->sock, sock));
-	if (seg->state)
-		fprintf(out, " %s", tcp_state_label(seg->state, state));
-	putc(']', out);
+	ob_str(b, flags[0] ? flags : "-");
+	if (seg->retrans)
+		ob_lit(b, " RETRANS");
+	ob_lit(b, " seq=");
+	ob_u64(b, seg->seq);
+	if (seg->tcp_flags & TCPSTATE_TH_ACK) {
+		ob_lit(b, " ack=");
+		ob_u64(b, seg->ack);
+	}
+	ob_lit(b, " win=");
+	ob_u64(b, seg->win);
+	ob_lit(b, " len=");
+	ob_u64(b, seg->len);
+	ob_lit(b, " [");
+	ob_str(b, name_label(&sock_names, seg->sock, buf));
+	if (seg->state) {
+		ob_char(b, ' ');
+		ob_str(b, tcp_state_label(seg->state, buf));
+	}
+	ob_char(b, ']');
 }
 
 /* What a request line shows after the event name: what that event tells. */
@@ -174,44 +224,56 @@ static unsigned int req_text_fields(unsigned int event)
 }
 
 /* "request promoted retrans=1 age=1.234ms" */
-static void text_request(FILE *out, const struct tcpstate_rec *rec)
+static void text_request(struct outbuf *b, const struct tcpstate_rec *rec)
 {
 	const struct tcpstate_request *req = &rec->req;
 	unsigned int fields = req_text_fields(req->event);
 	char event[NAME_LABEL_MAX];
 
-	fprintf(out, "request %s",
-		name_label(&req_event_names, req->event, event));
-	if (fields & REQ_NUM)
-		fprintf(out, " #%u", req->num_retrans);
-	if (fields & REQ_ISN)
-		fprintf(out, " isn=%u", req->snt_isn);
-	if (fields & REQ_PEER_ISN)
-		fprintf(out, " peer_isn=%u", req->rcv_isn);
-	if (fields & REQ_RETRANS && req->num_retrans)
-		fprintf(out, " retrans=%u", req->num_retrans);
+	ob_lit(b, "request ");
+	ob_str(b, name_label(&req_event_names, req->event, event));
+	if (fields & REQ_NUM) {
+		ob_lit(b, " #");
+		ob_u64(b, req->num_retrans);
+	}
+	if (fields & REQ_ISN) {
+		ob_lit(b, " isn=");
+		ob_u64(b, req->snt_isn);
+	}
+	if (fields & REQ_PEER_ISN) {
+		ob_lit(b, " peer_isn=");
+		ob_u64(b, req->rcv_isn);
+	}
+	if (fields & REQ_RETRANS && req->num_retrans) {
+		ob_lit(b, " retrans=");
+		ob_u64(b, req->num_retrans);
+	}
 	if (fields & REQ_AGE && req->age_ns) {
-		fputs(" age=", out);
-		text_duration(out, req->age_ns);
+		ob_lit(b, " age=");
+		text_duration(b, req->age_ns);
 	}
 }
 
-static void text_lost(FILE *out, const struct tcpstate_rec *rec)
+static void text_lost(struct outbuf *b, const struct tcpstate_rec *rec)
 {
 	unsigned long long count = rec->lost.count;
 
-	fprintf(out, "*** %llu event%s lost here (ring buffer full) ***",
-		count, count == 1 ? "" : "s");
+	ob_lit(b, "*** ");
+	ob_u64(b, count);
+	ob_str(b, count == 1 ? " event" : " events");
+	ob_lit(b, " lost here (ring buffer full) ***");
 }
 
-void json_string(FILE *out, const char *s, size_t len)
+static void ob_json_string(struct outbuf *b, const char *s, size_t len)
 {
+	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0;
 
-	putc('"', out);
+	ob_char(b, '"');
 	while (i < len) {
-		size_t n = utf8_len(p + i, len - i);
+		size_t n = p[i] < 0x80 ? 1 : utf8_len(p + i, len - i);
+		unsigned int esc;
 
 		/*
 		 * A byte that is not UTF-8 (0x80-0xff) becomes the lone low
@@ -221,36 +283,66 @@ void json_string(FILE *out, const char *s, size_t len)
 		 * points.
 		 */
 		if (n == 0) {
-			fprintf(out, "\\u%04x", 0xdc00 | p[i]);
+			esc = 0xdc00 | p[i];
 			n = 1;
 		} else if (p[i] < 0x20 || p[i] == 0x7f) {
-			fprintf(out, "\\u%04x", p[i]);
+			esc = p[i];
 		} else if (p[i] == '"' || p[i] == '\\') {
-			fprintf(out, "\\%c", p[i]);
+			ob_char(b, '\\');
+			ob_char(b, (char)p[i]);
+			i += n;
+			continue;
 		} else {
-			fwrite(p + i, 1, n, out);
+			ob_mem(b, p + i, n);
+			i += n;
+			continue;
 		}
+		/* "\\u%04x" */
+		ob_lit(b, "\\u");
+		ob_char(b, hex[esc >> 12 & 0xf]);
+		ob_char(b, hex[esc >> 8 & 0xf]);
+		ob_char(b, hex[esc >> 4 & 0xf]);
+		ob_char(b, hex[esc & 0xf]);
 		i += n;
 	}
-	putc('"', out);
+	ob_char(b, '"');
+}
+
+void json_string(FILE *out, const char *s, size_t len)
+{
+	char buf[OUTBUF_MIN];
+	struct outbuf b;
+
+	ob_init(&b, out, buf, sizeof(buf));
+	ob_json_string(&b, s, len);
+	ob_flush(&b);
 }
 
 /* "cookie" .. "comm", each with its leading ',' */
-static void json_identity(FILE *out, const struct tcpstate_rec *rec)
+static void json_identity(struct outbuf *b, const struct tcpstate_rec *rec)
 {
-	char laddr[INET6_ADDRSTRLEN], raddr[INET6_ADDRSTRLEN];
-
-	fprintf(out, ",\"cookie\":%llu,\"netns\":%u,\"family\":\"%s\","
-		"\"laddr\":\"%s\",\"lport\":%u,\"raddr\":\"%s\",\"rport\":%u,",
-		(unsigned long long)rec->cookie, rec->netns,
-		rec->family == AF_INET6 ? "ipv6" : "ipv4",
-		addr_string(rec, rec->laddr, laddr), rec->lport,
-		addr_string(rec, rec->raddr, raddr), rec->rport);
+	ob_lit(b, ",\"cookie\":");
+	ob_u64(b, rec->cookie);
+	ob_lit(b, ",\"netns\":");
+	ob_u64(b, rec->netns);
+	if (rec->family == AF_INET6)
+		ob_lit(b, ",\"family\":\"ipv6\",\"laddr\":\"");
+	else
+		ob_lit(b, ",\"family\":\"ipv4\",\"laddr\":\"");
+	ob_addr(b, rec, rec->laddr);
+	ob_lit(b, "\",\"lport\":");
+	ob_u64(b, rec->lport);
+	ob_lit(b, ",\"raddr\":\"");
+	ob_addr(b, rec, rec->raddr);
+	ob_lit(b, "\",\"rport\":");
+	ob_u64(b, rec->rport);
 	if (has_task(rec)) {
-		fprintf(out, "\"pid\":%u,\"comm\":", rec->pid);
-		json_string(out, rec->comm, comm_len(rec));
+		ob_lit(b, ",\"pid\":");
+		ob_u64(b, rec->pid);
+		ob_lit(b, ",\"comm\":");
+		ob_json_string(b, rec->comm, comm_len(rec));
 	} else {
-		fputs("\"pid\":null,\"comm\":null", out);
+		ob_lit(b, ",\"pid\":null,\"comm\":null");
 	}
 }
 
@@ -259,39 +351,57 @@ static void json_identity(FILE *out, const struct tcpstate_rec *rec)
  * name_label(): letters, digits, '_' and '|' only, never needing escapes.
  */
 
-static void json_state(FILE *out, const struct tcpstate_rec *rec)
+static void json_state(struct outbuf *b, const struct tcpstate_rec *rec)
 {
 	const struct tcpstate_state *st = &rec->state;
-	char old_buf[NAME_LABEL_MAX], new_buf[NAME_LABEL_MAX];
-	char reason[NAME_LABEL_MAX];
+	char buf[NAME_LABEL_MAX];
 
-	fprintf(out, ",\"old\":\"%s\",\"new\":\"%s\",\"timewait\":%s",
-		tcp_state_label(st->old_state, old_buf),
-		tcp_state_label(st->new_state, new_buf),
-		is_timewait(rec) ? "true" : "false");
-	if (is_timewait_end(rec))
-		fprintf(out, ",\"reason\":\"%s\",\"duration_ns\":%llu",
-			name_label(&tw_reason_names, st->reason, reason),
-			(unsigned long long)st->duration_ns);
+	ob_lit(b, ",\"old\":\"");
+	ob_str(b, tcp_state_label(st->old_state, buf));
+	ob_lit(b, "\",\"new\":\"");
+	ob_str(b, tcp_state_label(st->new_state, buf));
+	if (is_timewait(rec))
+		ob_lit(b, "\",\"timewait\":true");
+	else
+		ob_lit(b, "\",\"timewait\":false");
+	if (is_timewait_end(rec)) {
+		ob_lit(b, ",\"reason\":\"");
+		ob_str(b, name_label(&tw_reason_names, st->reason, buf));
+		ob_lit(b, "\",\"duration_ns\":");
+		ob_u64(b, st->duration_ns);
+	}
 }
 
-static void json_segment(FILE *out, const struct tcpstate_rec *rec)
+static void json_segment(struct outbuf *b, const struct tcpstate_rec *rec)
 {
 	const struct tcpstate_segment *seg = &rec->seg;
-	char dir[NAME_LABEL_MAX], sock[NAME_LABEL_MAX], state[NAME_LABEL_MAX];
-	char flags[TCP_FLAGS_MAX];
+	char buf[NAME_LABEL_MAX], flags[TCP_FLAGS_MAX];
 
-	fprintf(out, ",\"dir\":\"%s\",\"flags\":\"%s\",\"seq\":%u,\"ack\":%u,"
-		"\"win\":%u,\"len\":%u,\"retrans\":%s,\"sock\":\"%s\",\"state\":",
-		name_label(&dir_names, seg->dir, dir),
-		tcp_flags_string(seg->tcp_flags, flags), seg->seq, seg->ack,
-		seg->win, seg->len, seg->retrans ? "true" : "false",
-		name_label(&sock_names, seg->sock, sock));
-	/* 0: no socket, or one without a state; not a state to name. */
-	if (seg->state)
-		fprintf(out, "\"%s\"", tcp_state_label(seg->state, state));
+	ob_lit(b, ",\"dir\":\"");
+	ob_str(b, name_label(&dir_names, seg->dir, buf));
+	ob_lit(b, "\",\"flags\":\"");
+	ob_str(b, tcp_flags_string(seg->tcp_flags, flags));
+	ob_lit(b, "\",\"seq\":");
+	ob_u64(b, seg->seq);
+	ob_lit(b, ",\"ack\":");
+	ob_u64(b, seg->ack);
+	ob_lit(b, ",\"win\":");
+	ob_u64(b, seg->win);
+	ob_lit(b, ",\"len\":");
+	ob_u64(b, seg->len);
+	if (seg->retrans)
+		ob_lit(b, ",\"retrans\":true,\"sock\":\"");
 	else
-		fputs("null", out);
+		ob_lit(b, ",\"retrans\":false,\"sock\":\"");
+	ob_str(b, name_label(&sock_names, seg->sock, buf));
+	/* 0: no socket, or one without a state; not a state to name. */
+	if (seg->state) {
+		ob_lit(b, "\",\"state\":\"");
+		ob_str(b, tcp_state_label(seg->state, buf));
+		ob_char(b, '"');
+	} else {
+		ob_lit(b, "\",\"state\":null");
+	}
 	/*
 	 * SYN, FIN and RST are control by their flags; an ACK the module
 	 * counted as control (handshake, FIN) says so: dump -r --kinds
@@ -299,24 +409,30 @@ static void json_segment(FILE *out, const struct tcpstate_rec *rec)
 	 */
 	if ((rec->flags & TCPSTATE_F_CONTROL) &&
 	    !(seg->tcp_flags & (TCPSTATE_TH_SYN | TCPSTATE_TH_FIN | TCPSTATE_TH_RST)))
-		fputs(",\"control\":true", out);
+		ob_lit(b, ",\"control\":true");
 }
 
-static void json_request(FILE *out, const struct tcpstate_rec *rec)
+static void json_request(struct outbuf *b, const struct tcpstate_rec *rec)
 {
 	const struct tcpstate_request *req = &rec->req;
 	char event[NAME_LABEL_MAX];
 
-	fprintf(out, ",\"event\":\"%s\",\"num_retrans\":%u,\"age_ns\":%llu,"
-		"\"snt_isn\":%u,\"rcv_isn\":%u",
-		name_label(&req_event_names, req->event, event),
-		req->num_retrans, (unsigned long long)req->age_ns,
-		req->snt_isn, req->rcv_isn);
+	ob_lit(b, ",\"event\":\"");
+	ob_str(b, name_label(&req_event_names, req->event, event));
+	ob_lit(b, "\",\"num_retrans\":");
+	ob_u64(b, req->num_retrans);
+	ob_lit(b, ",\"age_ns\":");
+	ob_u64(b, req->age_ns);
+	ob_lit(b, ",\"snt_isn\":");
+	ob_u64(b, req->snt_isn);
+	ob_lit(b, ",\"rcv_isn\":");
+	ob_u64(b, req->rcv_isn);
 }
 
-static void json_lost(FILE *out, const struct tcpstate_rec *rec)
+static void json_lost(struct outbuf *b, const struct tcpstate_rec *rec)
 {
-	fprintf(out, ",\"count\":%llu", (unsigned long long)rec->lost.count);
+	ob_lit(b, ",\"count\":");
+	ob_u64(b, rec->lost.count);
 }
 
 /* How each record type is checked and printed, indexed by type. */
@@ -324,9 +440,9 @@ struct rec_kind {
 	const char *name;	/* JSON "type"; NULL: not a type */
 	bool tuple;		/* about a socket: family, tuple, cookie, task */
 	/* The text after the identity columns (after CPU if !tuple). */
-	void (*text)(FILE *out, const struct tcpstate_rec *rec);
+	void (*text)(struct outbuf *b, const struct tcpstate_rec *rec);
 	/* The JSON members after the identity, each with its leading ','. */
-	void (*json)(FILE *out, const struct tcpstate_rec *rec);
+	void (*json)(struct outbuf *b, const struct tcpstate_rec *rec);
 };
 
 static const struct rec_kind rec_kinds[] = {
@@ -488,41 +604,74 @@ const char *time_str(const struct time_fmt *t, unsigned long long ts,
 	return buf;
 }
 
-static void text_time(FILE *out, const struct tcpstate_rec *rec,
+static void text_time(struct outbuf *b, const struct tcpstate_rec *rec,
 		      struct time_fmt *t)
 {
+	unsigned long long ts = rec->ts_ns, usec;
 	char buf[TIME_STR_MAX];
+	size_t n, i;
 
 	/* dump's TIME_REL: since the first record shown. */
 	if (t->mode == TIME_REL && !t->has_base) {
 		t->has_base = true;
 		t->base = rec->ts_ns;
 	}
-	fprintf(out, "%*s", t->mode == TIME_WALL ? WALL_W : TIME_W,
-		time_str(t, rec->ts_ns, buf));
+	if (t->mode == TIME_WALL) {
+		time_str(t, ts, buf);
+		ob_right(b, buf, strlen(buf), WALL_W);
+		return;
+	}
+	/* time_str()'s "%llu.%06llu", right-aligned in TIME_W. */
+	if (t->mode == TIME_REL)
+		ts = t->has_base && ts >= t->base ? ts - t->base : 0;
+	n = u64_str(ts / NSEC_PER_SEC, buf);
+	buf[n++] = '.';
+	usec = ts % NSEC_PER_SEC / NSEC_PER_USEC;
+	for (i = 6; i-- > 0; usec /= 10)
+		buf[n + i] = (char)('0' + usec % 10);
+	ob_right(b, buf, n + 6, TIME_W);
+}
+
+void format_text_ob(struct outbuf *ob, const struct tcpstate_rec *rec,
+		    struct time_fmt *t)
+{
+	const struct rec_kind *kind = rec_kind(rec->type);
+	struct outbuf b = *ob;	/* a copy the compiler keeps in registers */
+
+	text_time(&b, rec, t);
+	ob_char(&b, ' ');
+	ob_u64_right(&b, rec->cpu, CPU_W);
+	ob_char(&b, ' ');
+	if (kind->tuple)
+		text_identity(&b, rec);
+	if (t->ms && kind->tuple) {
+		long long since = state_since(t->ms, rec);
+
+		if (since < 0) {
+			ob_right(&b, "-", 1, MS_W);
+		} else {
+			ob_u64_right(&b, (unsigned long long)since / NSEC_PER_MSEC,
+				     MS_W - 4);
+			ob_char(&b, '.');
+			ob_u64_zero(&b, (unsigned long long)since % NSEC_PER_MSEC /
+					NSEC_PER_USEC, 3);
+		}
+		ob_char(&b, ' ');
+	}
+	kind->text(&b, rec);
+	ob_char(&b, '\n');
+	*ob = b;
 }
 
 void format_text_t(FILE *out, const struct tcpstate_rec *rec,
 		   struct time_fmt *t)
 {
-	const struct rec_kind *kind = rec_kind(rec->type);
+	char buf[OUTBUF_MIN];
+	struct outbuf b;
 
-	text_time(out, rec, t);
-	fprintf(out, " %*u ", CPU_W, rec->cpu);
-	if (kind->tuple)
-		text_identity(out, rec);
-	if (t->ms && kind->tuple) {
-		long long since = state_since(t->ms, rec);
-
-		if (since < 0)
-			fprintf(out, "%*s ", MS_W, "-");
-		else
-			fprintf(out, "%*llu.%03llu ", MS_W - 4,
-				(unsigned long long)since / NSEC_PER_MSEC,
-				(unsigned long long)since % NSEC_PER_MSEC / NSEC_PER_USEC);
-	}
-	kind->text(out, rec);
-	putc('\n', out);
+	ob_init(&b, out, buf, sizeof(buf));
+	format_text_ob(&b, rec, t);
+	ob_flush(&b);
 }
 
 void format_text(FILE *out, const struct tcpstate_rec *rec)
@@ -539,14 +688,31 @@ void format_json_clock(FILE *out, unsigned long long mono_ns,
 		mono_ns, utc_ns);
 }
 
-void format_json(FILE *out, const struct tcpstate_rec *rec)
+void format_json_ob(struct outbuf *ob, const struct tcpstate_rec *rec)
 {
 	const struct rec_kind *kind = rec_kind(rec->type);
+	struct outbuf b = *ob;
 
-	fprintf(out, "{\"ts\":%llu,\"cpu\":%u,\"type\":\"%s\"",
-		(unsigned long long)rec->ts_ns, rec->cpu, kind->name);
+	ob_lit(&b, "{\"ts\":");
+	ob_u64(&b, rec->ts_ns);
+	ob_lit(&b, ",\"cpu\":");
+	ob_u64(&b, rec->cpu);
+	ob_lit(&b, ",\"type\":\"");
+	ob_str(&b, kind->name);
+	ob_char(&b, '"');
 	if (kind->tuple)
-		json_identity(out, rec);
-	kind->json(out, rec);
-	fputs("}\n", out);
+		json_identity(&b, rec);
+	kind->json(&b, rec);
+	ob_lit(&b, "}\n");
+	*ob = b;
+}
+
+void format_json(FILE *out, const struct tcpstate_rec *rec)
+{
+	char buf[OUTBUF_MIN];
+	struct outbuf b;
+
+	ob_init(&b, out, buf, sizeof(buf));
+	format_json_ob(&b, rec);
+	ob_flush(&b);
 }

@@ -109,6 +109,15 @@ void format_json_clock(FILE *out, unsigned long long mono_ns,
 void format_json(FILE *out, const struct tcpstate_rec *rec);
 
 /*
+ * format_text_t() and format_json() into b (outbuf.h), which gathers the
+ * lines of many records for one fwrite(): what dump uses.
+ */
+struct outbuf;
+void format_text_ob(struct outbuf *b, const struct tcpstate_rec *rec,
+		    struct time_fmt *t);
+void format_json_ob(struct outbuf *b, const struct tcpstate_rec *rec);
+
+/*
  * s[0..len) as a JSON string literal (RFC 8259) in valid UTF-8. Valid
  * UTF-8 passes through; quotes and backslashes are escaped, control
  * characters (and DEL) written \u00XX; a byte that is not part of valid

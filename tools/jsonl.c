@@ -18,8 +18,8 @@ enum field {
 	F_COOKIE, F_NETNS, F_FAMILY, F_LADDR, F_LPORT, F_RADDR, F_RPORT,
 	F_PID, F_COMM,
 	F_OLD, F_NEW, F_TIMEWAIT, F_REASON, F_DURATION,
-	F_DIR, F_FLAGS, F_SEQ, F_ACK, F_WIN, F_LEN, F_RETRANS, F_CONTROL, F_SOCK,
-	F_STATE,
+	F_DIR, F_FLAGS, F_SEQ, F_ACK, F_WIN, F_LEN, F_RETRANS, F_SOCK, F_STATE,
+	F_CONTROL,	/* after state, as written */
 	F_EVENT, F_NUM_RETRANS, F_AGE, F_SNT_ISN, F_RCV_ISN,
 	F_COUNT,
 	F_UTC,
@@ -96,6 +96,7 @@ struct parser {
 	struct value v[F_NR];
 	size_t key_col[F_NR];		/* where each member's name starts */
 	unsigned long long seen;	/* BIT(field) of each member read */
+	enum field last;		/* the member read last (-1: none) */
 	char *err;
 	size_t errlen;
 };
@@ -271,10 +272,28 @@ static int escape(struct parser *ps, struct value *v)
 /* A string starting at the '"' at p. */
 static int string(struct parser *ps, struct value *v)
 {
-	const char *open = ps->p++;
+	const char *open = ps->p++, *q;
 
 	v->kind = V_STRING;
 	v->len = 0;
+	/*
+	 * What every string of a dump is: printable ASCII, no escape, short.
+	 * Copied at once; anything else (and every error) takes the careful
+	 * way below from the start, so its messages are the same.
+	 */
+	for (q = ps->p; q < ps->end && q - ps->p <= STR_MAX; q++) {
+		unsigned char c = (unsigned char)*q;
+
+		if (c == '"') {
+			v->len = (size_t)(q - ps->p);
+			memcpy(v->s, ps->p, v->len);
+			v->s[v->len] = '\0';
+			ps->p = q + 1;
+			return 0;
+		}
+		if (c == '\\' || c < 0x20 || c >= 0x80)
+			break;
+	}
 	for (;;) {
 		unsigned char c;
 		size_t n;
@@ -384,9 +403,13 @@ static int member(struct parser *ps)
 			       found(ps));
 	if (string(ps, &key))
 		return -1;
-	for (f = 0; f < F_NR; f++)
-		if (strcmp(key.s, field_names[f]) == 0)
-			break;
+	/* format_json() writes them in enum order: try the next one first. */
+	f = ps->last + 1 < F_NR ? ps->last + 1 : 0;
+	if (strcmp(key.s, field_names[f]) != 0)
+		for (f = 0; f < F_NR; f++)
+			if (key.s[0] == field_names[f][0] &&
+			    strcmp(key.s, field_names[f]) == 0)
+				break;
 	if (f == F_NR)
 		return fail_at(ps, key.col, "unknown member \"%.*s\"",
 			       (int)strcspn(key.s, "\"\\"), key.s);
@@ -394,6 +417,7 @@ static int member(struct parser *ps)
 		return fail_at(ps, key.col, "member \"%s\" appears twice",
 			       field_names[f]);
 	ps->key_col[f] = key.col;
+	ps->last = f;
 	if (expect(ps, ':', "':' after the member name"))
 		return -1;
 	if (value(ps, &ps->v[f]))
@@ -510,13 +534,49 @@ static int get_state(struct parser *ps, enum field f, __u8 *out)
 	return 0;
 }
 
+/* glibc's inet_pton(AF_INET, ...), the same answers, without the call. */
+static bool ipv4_parse(const char *s, __u8 out[4])
+{
+	unsigned int octet = 0, octets = 0;
+	bool digit = false;
+	__u8 tmp[4] = { 0 };
+
+	for (; *s; s++) {
+		if (*s >= '0' && *s <= '9') {
+			unsigned int n = octet * 10 + (unsigned int)(*s - '0');
+
+			if ((digit && octet == 0) || n > 255)
+				return false;	/* a leading zero; too large */
+			octet = n;
+			if (!digit) {
+				if (++octets > 4)
+					return false;
+				digit = true;
+			}
+			tmp[octets - 1] = (__u8)octet;
+		} else if (*s == '.' && digit) {
+			if (octets == 4)
+				return false;
+			octet = 0;
+			digit = false;
+		} else {
+			return false;
+		}
+	}
+	if (octets < 4)
+		return false;
+	memcpy(out, tmp, 4);
+	return true;
+}
+
 static int get_addr(struct parser *ps, enum field f, int family, __u8 *out)
 {
 	const struct value *v = get_string(ps, f);
 
 	if (!v)
 		return -1;
-	if (inet_pton(family, v->s, out) != 1)
+	if (family == AF_INET ? !ipv4_parse(v->s, out) :
+	    inet_pton(family, v->s, out) != 1)
 		return bad_name(ps, f, family == AF_INET ? "an IPv4 address"
 							 : "an IPv6 address");
 	return 0;
@@ -649,7 +709,8 @@ static unsigned long long wanted(const struct parser *ps, unsigned int type)
 	/* Written only for an ACK the module counted as control. */
 	if (type == TCPSTATE_REC_SEGMENT)
 		want |= ps->seen & BIT(F_CONTROL);
-	if (type == TCPSTATE_REC_STATE && ps->v[F_TIMEWAIT].kind == V_TRUE &&
+	if (type == TCPSTATE_REC_STATE && ps->seen & BIT(F_TIMEWAIT) &&
+	    ps->v[F_TIMEWAIT].kind == V_TRUE && ps->seen & BIT(F_NEW) &&
 	    ps->v[F_NEW].kind == V_STRING &&
 	    tcp_state_parse(ps->v[F_NEW].s, ps->v[F_NEW].len, &new_state) &&
 	    new_state == TCPSTATE_CLOSE)
@@ -739,10 +800,20 @@ static int record(struct parser *ps, struct tcpstate_rec *rec)
 static int parse_line(const char *line, size_t len, struct tcpstate_rec *rec,
 		      struct clock_line *clock, char *err, size_t errlen)
 {
-	struct parser ps = {
-		.p = line, .end = line + len, .start = line,
-		.err = err, .errlen = errlen, .clock = clock,
-	};
+	/*
+	 * Not zeroed whole: v[] is 3 KB, and a member's value is read only
+	 * once its seen bit says it was written.
+	 */
+	struct parser ps;
+
+	ps.p = line;
+	ps.end = line + len;
+	ps.start = line;
+	ps.err = err;
+	ps.errlen = errlen;
+	ps.clock = clock;
+	ps.seen = 0;
+	ps.last = (enum field)-1;
 
 	memset(rec, 0, sizeof(*rec));
 	if (object(&ps) || record(&ps, rec)) {

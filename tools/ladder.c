@@ -359,11 +359,12 @@ static void side_lines(const struct model *a, char lines[2][3][64])
 	char comm[sizeof(a->comm[0])];
 	unsigned int col;
 
+	/* copy_str(), not snprintf("%s"): --follow draws this per record. */
 	for (col = 0; col < 2; col++) {
-		snprintf(lines[col][0], 64, "%s", model_side_name(a, col));
+		copy_str(lines[col][0], 64, model_side_name(a, col));
 		endpoint_str(model_ep(a, col), lines[col][1]);
 		/* Following, an end not seen yet may still show up. */
-		snprintf(lines[col][2], 64, "%s", a->traced[col] ? "-" :
+		copy_str(lines[col][2], 64, a->traced[col] ? "-" :
 			 a->live ? "" : _("(not traced)"));
 		if (!a->has_task[col])
 			continue;

@@ -72,16 +72,19 @@ const char *name_label(const struct name_table *t, unsigned int value,
 
 const char *tcp_flags_string(unsigned int flags, char buf[TCP_FLAGS_MAX])
 {
+	char *p = buf;
 	size_t i;
 
-	buf[0] = '\0';
+	/* Every name is three letters: no strcat() scans, one per record. */
 	for (i = 0; i < ARRAY_SIZE(tcp_flags); i++) {
 		if (!(flags & tcp_flags[i].bit))
 			continue;
-		if (buf[0])
-			strcat(buf, "|");
-		strcat(buf, tcp_flags[i].name);
+		if (p != buf)
+			*p++ = '|';
+		memcpy(p, tcp_flags[i].name, 3);
+		p += 3;
 	}
+	*p = '\0';
 	return buf;
 }
 

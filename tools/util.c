@@ -107,14 +107,125 @@ void comm_sanitize(const char *comm, size_t max, char *out)
 	out[i] = '\0';
 }
 
+static const unsigned long long pow10[U64_STR_MAX] = {
+	1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL,
+	10000000ULL, 100000000ULL, 1000000000ULL, 10000000000ULL,
+	100000000000ULL, 1000000000000ULL, 10000000000000ULL,
+	100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL,
+	100000000000000000ULL, 1000000000000000000ULL,
+	10000000000000000000ULL,
+};
+
+size_t u64_str(unsigned long long v, char buf[U64_STR_MAX])
+{
+	/*
+	 * The number of digits without a loop: log10 from the bit length
+	 * (1233 / 4096 is just above log10(2)), then one comparison; v | 1
+	 * counts 0 as one digit and changes no other count.
+	 */
+	unsigned int t = (unsigned int)(64 - __builtin_clzll(v | 1)) * 1233 >> 12;
+	size_t n = t + 1 - ((v | 1) < pow10[t]);
+	char *p = buf + n;
+	unsigned int r;
+
+	/* Two digits per 64-bit division, half as many as printf's. */
+	while (v >= 100) {
+		r = (unsigned int)(v % 100);
+		v /= 100;
+		*--p = (char)('0' + r % 10);
+		*--p = (char)('0' + r / 10);
+	}
+	if (v >= 10) {
+		r = (unsigned int)v;
+		*--p = (char)('0' + r % 10);
+		*--p = (char)('0' + r / 10);
+	} else {
+		*--p = (char)('0' + v);
+	}
+	return n;
+}
+
+static char *ipv4_str(const unsigned char *a, char *p)
+{
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (i)
+			*p++ = '.';
+		p += u64_str(a[i], p);
+	}
+	*p = '\0';
+	return p;
+}
+
+/* BIND's inet_ntop6(), which glibc's is: the same text, byte for byte. */
+static char *ipv6_str(const unsigned char *a, char *p)
+{
+	static const char hex[] = "0123456789abcdef";
+	int best = -1, best_len = 0, cur = -1, cur_len = 0, i;
+	unsigned int w[8];
+
+	for (i = 0; i < 8; i++)
+		w[i] = (unsigned int)a[2 * i] << 8 | a[2 * i + 1];
+	/* The longest run of zero words (the first of equals), if 2 or more. */
+	for (i = 0; i < 8; i++) {
+		if (w[i] == 0) {
+			if (cur < 0)
+				cur = i, cur_len = 0;
+			if (++cur_len > best_len)
+				best = cur, best_len = cur_len;
+		} else {
+			cur = -1;
+		}
+	}
+	if (best_len < 2)
+		best = -1;
+	for (i = 0; i < 8; i++) {
+		int shift;
+
+		if (best >= 0 && i >= best && i < best + best_len) {
+			if (i == best)
+				*p++ = ':';
+			continue;
+		}
+		if (i)
+			*p++ = ':';
+		/* IPv4-compatible (::1.2.3.4) or -mapped (::ffff:1.2.3.4). */
+		if (i == 6 && best == 0 &&
+		    (best_len == 6 || (best_len == 5 && w[5] == 0xffff)))
+			return ipv4_str(a + 12, p);
+		for (shift = 12; shift > 0 && !(w[i] >> shift); shift -= 4)
+			;
+		for (; shift >= 0; shift -= 4)
+			*p++ = hex[w[i] >> shift & 0xf];
+	}
+	if (best >= 0 && best + best_len == 8)
+		*p++ = ':';
+	*p = '\0';
+	return p;
+}
+
+size_t ip_str(int family, const void *addr, char buf[IP_STR_MAX])
+{
+	char *end = family == AF_INET6 ? ipv6_str(addr, buf) :
+					 ipv4_str(addr, buf);
+
+	return (size_t)(end - buf);
+}
+
 const char *addr_port_str(int family, const void *addr, unsigned int port,
 			  char buf[ADDR_PORT_MAX])
 {
-	char ip[INET6_ADDRSTRLEN];
+	char *p = buf;
 
-	inet_ntop(family, addr, ip, sizeof(ip));
-	snprintf(buf, ADDR_PORT_MAX, family == AF_INET6 ? "[%s]:%u" : "%s:%u",
-		 ip, port);
+	if (family == AF_INET6)
+		*p++ = '[';
+	p += ip_str(family, addr, p);
+	if (family == AF_INET6)
+		*p++ = ']';
+	*p++ = ':';
+	p += u64_str(port, p);
+	*p = '\0';
 	return buf;
 }
 
@@ -141,6 +252,14 @@ void *xrealloc(void *p, size_t n, size_t size)
 	if (!p)
 		out_of_memory();
 	return p;
+}
+
+void copy_str(char *buf, size_t size, const char *s)
+{
+	size_t n = strnlen(s, size - 1);
+
+	memcpy(buf, s, n);
+	buf[n] = '\0';
 }
 
 void sappend(char *buf, size_t size, const char *fmt, ...)

@@ -29,6 +29,9 @@ void out_of_memory(void);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n, size_t size);
 
+/* snprintf(buf, size, "%s", s) without parsing a format: s, cut to fit. */
+void copy_str(char *buf, size_t size, const char *s);
+
 /* Appends to the string in buf[size], cut to fit. */
 __attribute__((format(printf, 3, 4)))
 void sappend(char *buf, size_t size, const char *fmt, ...);
@@ -60,6 +63,18 @@ const char *duration_str(unsigned long long ns, enum duration_style style,
  * for max + 1 bytes.
  */
 void comm_sanitize(const char *comm, size_t max, char *out);
+
+/* The decimal digits of v at buf, no NUL; how many (1..20). */
+#define U64_STR_MAX	20
+size_t u64_str(unsigned long long v, char buf[U64_STR_MAX]);
+
+/*
+ * inet_ntop()'s text for an AF_INET or AF_INET6 address, the same bytes
+ * (RFC 5952's zero compression as glibc does it, ::ffff:1.2.3.4), without
+ * its cost; NUL-terminated, and its length returned.
+ */
+#define IP_STR_MAX	46	/* INET6_ADDRSTRLEN */
+size_t ip_str(int family, const void *addr, char buf[IP_STR_MAX]);
 
 /* "127.0.0.1:80", "[::1]:80" (family AF_INET or AF_INET6). */
 const char *addr_port_str(int family, const void *addr, unsigned int port,

@@ -410,6 +410,23 @@ static void ring_missed_joins_the_next_lost_record(struct kunit *test)
 }
 
 /*
+ * A ring made while the probes had already missed some events (a new
+ * session, a SET_BUFFER) counts only the misses after it: before the
+ * base was set, its first read reported every miss since the load.
+ */
+static void ring_missed_base_is_not_a_loss(struct kunit *test)
+{
+	struct tcpstate_ring *ring = ring_new(test, 16);
+
+	tcpstate_ring_set_missed_base(ring, 40);
+	tcpstate_ring_missed(ring, 40, 500);
+	KUNIT_EXPECT_EQ(test, ring->lost, 0ULL);
+	tcpstate_ring_missed(ring, 42, 600);
+	KUNIT_EXPECT_EQ(test, ring->lost, 2ULL);
+	KUNIT_EXPECT_EQ(test, ring->lost_ts, 600ULL);
+}
+
+/*
  * The kprobe core's nmissed counters are plain increments: a sum read
  * while two CPUs race on one can come out lower than the sum before it.
  * A step back is no loss (the old code added missed - missed_seen, as
@@ -1012,6 +1029,7 @@ static struct kunit_case ring_cases[] = {
 	KUNIT_CASE(ring_flush_lost_reports_drops_when_drained),
 	KUNIT_CASE(ring_flush_lost_never_overwrites_unread_records),
 	KUNIT_CASE(ring_missed_joins_the_next_lost_record),
+	KUNIT_CASE(ring_missed_base_is_not_a_loss),
 	KUNIT_CASE(ring_missed_step_back_counts_nothing),
 	KUNIT_CASE(ring_write_wraps_at_u64_position_limit),
 	KUNIT_CASE(ring_poll_ready_tracks_records_and_waiting_reader),

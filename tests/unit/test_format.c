@@ -54,6 +54,64 @@ void test_states(void)
 	CHECK_INT(0, tcp_state_lookup("established_", 12));
 }
 
+/*
+ * u64_str() and ip_str() replace printf("%llu") and inet_ntop() on dump's
+ * hot path: the same text for edge values and many random ones (IPv6 words
+ * mostly zero, so every zero-run rule of RFC 5952 and ::ffff:a.b.c.d is hit).
+ */
+static void check_fast_formatters(void)
+{
+	static const unsigned long long edges[] = {
+		0, 1, 9, 10, 99, 100, 999, 1000, 65535, 4294967295ULL,
+		9999999999ULL, 10000000000ULL, 999999999999999999ULL,
+		1000000000000000000ULL, 9999999999999999999ULL,
+		10000000000000000000ULL, ULLONG_MAX,
+	};
+	char want[64], got[IP_STR_MAX + U64_STR_MAX];
+	unsigned int seed = 1, i, j, bad = 0;
+	unsigned char a[16];
+	size_t n;
+
+	for (i = 0; i < sizeof(edges) / sizeof(edges[0]); i++) {
+		snprintf(want, sizeof(want), "%llu", edges[i]);
+		n = u64_str(edges[i], got);
+		got[n] = '\0';
+		CHECK_STR(want, got);
+	}
+	for (i = 0; i < 200000; i++) {
+		unsigned long long v = (unsigned long long)rand_r(&seed) << 33 ^
+				       (unsigned long long)rand_r(&seed) << 11 ^
+				       (unsigned long long)rand_r(&seed);
+
+		v >>= rand_r(&seed) % 64;
+		snprintf(want, sizeof(want), "%llu", v);
+		n = u64_str(v, got);
+		got[n] = '\0';
+		bad += strcmp(want, got) != 0;
+
+		for (j = 0; j < 16; j++)
+			a[j] = rand_r(&seed) % 4 ? 0 : (unsigned char)rand_r(&seed);
+		if (i % 7 == 0)
+			memcpy(a, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12);
+		inet_ntop(AF_INET6, a, want, sizeof(want));
+		n = ip_str(AF_INET6, a, got);
+		bad += strcmp(want, got) != 0 || n != strlen(got);
+		inet_ntop(AF_INET, a + 12, want, sizeof(want));
+		n = ip_str(AF_INET, a + 12, got);
+		bad += strcmp(want, got) != 0 || n != strlen(got);
+	}
+	CHECK_INT(0, bad);
+	memset(a, 0, sizeof(a));
+	ip_str(AF_INET6, a, got);
+	CHECK_STR("::", got);
+	a[15] = 1;
+	ip_str(AF_INET6, a, got);
+	CHECK_STR("::1", got);
+	a[10] = a[11] = 0xff;
+	ip_str(AF_INET6, a, got);
+	CHECK_STR("::ffff:0.0.0.1", got);
+}
+
 void test_util(void)
 {
 	unsigned long long v = 7;
@@ -75,6 +133,7 @@ void test_util(void)
 	CHECK(!parse_u64("abc", &v));
 	/* A failed parse leaves the value alone. */
 	CHECK_INT(7, v);
+	check_fast_formatters();
 }
 
 static void test_validate(void)
