@@ -5,7 +5,11 @@
 #   make install        tcpstate.ko into /lib/modules/$(KVER)/updates/ (then
 #                       depmod), the tool into $(PREFIX)/sbin, its
 #                       translations into $(LOCALEDIR), the man pages,
-#                       the bash completion, the modprobe.d example
+#                       the bash completion, the modprobe.d example, the
+#                       exporter's systemd unit into $(PREFIX)/lib/systemd/
+#                       system (systemd reads /usr/local/lib/systemd/system;
+#                       not enabled), its options file, the Prometheus
+#                       examples into $(DOCDIR)/examples
 #   make uninstall      removes exactly what install put there
 #   make dkms-install   the sources into /usr/src/tcpstate-$(VERSION), then
 #                       dkms add/build/install for the running kernel (or KVER=)
@@ -44,6 +48,10 @@ LOCALEDIR ?= $(PREFIX)/share/locale
 LOCALE_BUILD = $(or $(BUILD),$(CURDIR)/build)/locale
 LINGUAS := $(patsubst po/%.po,%,$(wildcard po/*.po))
 MO_FILES = $(foreach l,$(LINGUAS),$(l)/LC_MESSAGES/tcpstate.mo)
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+UNIT := $(DESTDIR)$(UNITDIR)/tcpstate-exporter.service
+EXPORTER_CONF := $(DESTDIR)/etc/tcpstate/exporter.conf
+EXAMPLES := prometheus.yml tcpstate-rules.yml
 MODDIR = $(DESTDIR)/lib/modules/$(KVER)/updates
 MODPROBE_CONF := $(DESTDIR)/etc/modprobe.d/tcpstate.conf
 # The running kernel for DKMS unless KVER is given (make dkms-install KVER=...).
@@ -51,7 +59,7 @@ DKMS_KVER := $(if $(filter command line environment,$(origin KVER)),$(KVER),$(sh
 DKMS_SRC := $(DESTDIR)/usr/src/tcpstate-$(VERSION)
 # What the DKMS source tree holds: the module's sources and its build files.
 DKMS_FILES := Kbuild VERSION dkms.conf $(sort $(wildcard module/*.c module/*.h)) \
-	module/uapi/tcpstate.h
+	$(sort $(wildcard module/uapi/*.h))
 # The installed man pages say which version they belong to.
 MAN_SED := sed -e 's/@VERSION@/$(VERSION)/g'
 
@@ -61,7 +69,7 @@ MAN_SED := sed -e 's/@VERSION@/$(VERSION)/g'
 # Root is needed to write /lib/modules, $(PREFIX) and /etc, and for depmod.
 install-check:
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" != 0 ]; then \
-		echo "make $(MAKECMDGOALS): needs root: it writes /lib/modules/$(KVER)/updates, $(PREFIX) and /etc/modprobe.d and runs depmod; run 'sudo make $(MAKECMDGOALS)', or stage it with DESTDIR=/some/dir" >&2; \
+		echo "make $(MAKECMDGOALS): needs root: it writes /lib/modules/$(KVER)/updates, $(PREFIX), /etc/modprobe.d and /etc/tcpstate and runs depmod; run 'sudo make $(MAKECMDGOALS)', or stage it with DESTDIR=/some/dir" >&2; \
 		exit 1; \
 	fi
 	@test -n "$(KVER)" || { echo "make $(MAKECMDGOALS): no kernel release: set KVER= (or KDIR=)" >&2; exit 1; }
@@ -76,7 +84,8 @@ install: install-check
 	*) echo "make install: tcpstate.ko was built for $${vm%% *}, not KVER=$(KVER): make clean && make KVER=$(KVER), or make install KVER=$${vm%% *}" >&2; exit 1 ;; \
 	esac
 	install -d $(MODDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
-		$(DESTDIR)$(MANDIR)/man4 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(DOCDIR)
+		$(DESTDIR)$(MANDIR)/man4 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(DOCDIR) \
+		$(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(UNITDIR)
 	install -m 0644 tcpstate.ko $(MODDIR)/tcpstate.ko
 	install -m 0755 tools/tcpstate $(DESTDIR)$(SBINDIR)/tcpstate
 	for m in $(MO_FILES); do \
@@ -87,6 +96,17 @@ install: install-check
 	chmod 0644 $(DESTDIR)$(MANDIR)/man8/tcpstate.8 $(DESTDIR)$(MANDIR)/man4/tcpstate.4
 	install -m 0644 packaging/completion/tcpstate $(DESTDIR)$(BASHCOMPDIR)/tcpstate
 	install -m 0644 packaging/modprobe.d/tcpstate.conf $(DESTDIR)$(DOCDIR)/modprobe.d-tcpstate.conf
+	@# The unit runs the tool where this install put it.
+	sed 's|/usr/sbin/tcpstate|$(SBINDIR)/tcpstate|g' contrib/tcpstate-exporter.service > $(UNIT)
+	chmod 0644 $(UNIT)
+	for f in $(EXAMPLES); do install -m 0644 contrib/$$f $(DESTDIR)$(DOCDIR)/examples/$$f || exit 1; done
+	@# The exporter's options, as the modprobe.d example: never replaced.
+	@if [ -e $(EXPORTER_CONF) ]; then \
+		echo "make install: keeping the existing $(EXPORTER_CONF)"; \
+	else \
+		echo "install -D -m 0644 contrib/exporter.conf $(EXPORTER_CONF)"; \
+		install -D -m 0644 contrib/exporter.conf $(EXPORTER_CONF); \
+	fi
 	@# The example (all comments) goes to /etc only if no file is there:
 	@# a configuration of the administrator's own is never replaced.
 	@if [ -e $(MODPROBE_CONF) ]; then \
@@ -102,7 +122,16 @@ uninstall: install-check
 	rm -f $(MODDIR)/tcpstate.ko $(DESTDIR)$(SBINDIR)/tcpstate \
 		$(DESTDIR)$(MANDIR)/man8/tcpstate.8 $(DESTDIR)$(MANDIR)/man4/tcpstate.4 \
 		$(DESTDIR)$(BASHCOMPDIR)/tcpstate $(DESTDIR)$(DOCDIR)/modprobe.d-tcpstate.conf \
+		$(UNIT) $(addprefix $(DESTDIR)$(DOCDIR)/examples/,$(EXAMPLES)) \
 		$(addprefix $(DESTDIR)$(LOCALEDIR)/,$(MO_FILES))
+	@# /etc/tcpstate/exporter.conf only if it is still the example.
+	@if [ -e $(EXPORTER_CONF) ]; then \
+		if cmp -s contrib/exporter.conf $(EXPORTER_CONF); then \
+			echo "rm -f $(EXPORTER_CONF)"; rm -f $(EXPORTER_CONF); \
+		else \
+			echo "make uninstall: keeping $(EXPORTER_CONF): it was edited"; \
+		fi; \
+	fi
 	@# /etc/modprobe.d/tcpstate.conf only if it is still the example.
 	@if [ -e $(MODPROBE_CONF) ]; then \
 		if cmp -s packaging/modprobe.d/tcpstate.conf $(MODPROBE_CONF); then \
@@ -112,7 +141,9 @@ uninstall: install-check
 		fi; \
 	fi
 	@# The directories install made, if nothing else is in them.
-	@rmdir $(MODDIR) $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+	@rmdir $(MODDIR) $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) \
+		$(DESTDIR)/etc/tcpstate $(DESTDIR)$(UNITDIR) $(dir $(DESTDIR)$(UNITDIR)) \
+		2>/dev/null || true
 	@if [ -z "$(DESTDIR)" ]; then echo "depmod -a $(KVER)"; /sbin/depmod -a $(KVER); fi
 
 # --- DKMS ----------------------------------------------------------------------

@@ -110,6 +110,13 @@ for m in tcpstate.8:man8 tcpstate.4:man4; do
 	chmod 0644 "$P/usr/share/man/${m#*:}/${m%%:*}.gz"
 done
 install -m 0644 packaging/completion/tcpstate "$P/usr/share/bash-completion/completions/tcpstate"
+# tcpstate exporter: the systemd unit (installed, not enabled: "systemctl
+# enable --now tcpstate-exporter" is the administrator's choice), the
+# options file it reads (a conffile), the Prometheus examples.
+install -D -m 0644 contrib/tcpstate-exporter.service "$P/lib/systemd/system/tcpstate-exporter.service"
+install -D -m 0644 contrib/exporter.conf "$P/etc/tcpstate/exporter.conf"
+install -d "$P/usr/share/doc/tcpstate/examples"
+install -m 0644 contrib/prometheus.yml contrib/tcpstate-rules.yml "$P/usr/share/doc/tcpstate/examples/"
 sed "s|@BASHCOMPDIR@|/usr/share/bash-completion/completions|g" packaging/completion/tcpstate.eager > "$P/etc/bash_completion.d/tcpstate"
 chmod 0644 "$P/etc/bash_completion.d/tcpstate"
 docs "$P" tcpstate

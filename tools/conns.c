@@ -52,7 +52,7 @@ struct tracker {
 	conn_event_fn event;
 	void *arg;
 	struct conn *head, *tail;	/* open connections, oldest first */
-	size_t nr_live;
+	size_t nr_live, live_max;
 	unsigned long next_id;
 	unsigned long long lost;
 	struct index index;
@@ -225,6 +225,7 @@ struct tracker *tracker_new(conn_done_fn done, conn_event_fn event, void *arg)
 	t->event = event;
 	t->arg = arg;
 	t->next_id = 1;
+	t->live_max = CONN_LIVE_MAX;
 	return t;
 }
 
@@ -270,7 +271,7 @@ static struct conn *new_conn(struct tracker *t, __u32 netns,
 
 	if (!c)
 		out_of_memory();
-	if (t->nr_live >= CONN_LIVE_MAX)
+	if (t->nr_live >= t->live_max)
 		finish(t, t->head);
 	c->id = t->next_id++;
 	c->netns = netns;
@@ -341,6 +342,8 @@ static void account(struct conn *c, const struct tcpstate_rec *rec,
 	struct conn_end *end = &c->end[e];
 
 	end->seen = true;
+	if (rec->ts_ns > c->last_ts)
+		c->last_ts = rec->ts_ns;
 	switch (rec->type) {
 	case TCPSTATE_REC_STATE:
 		if (rec->flags & TCPSTATE_F_TIMEWAIT) {
@@ -348,6 +351,7 @@ static void account(struct conn *c, const struct tcpstate_rec *rec,
 			c->ended |= !end->timewait;
 		} else {
 			end->full = rec->state.new_state != TCPSTATE_CLOSE;
+			end->state = rec->state.new_state;
 			c->ended |= !end->full;
 		}
 		break;
@@ -550,6 +554,35 @@ void tracker_flush(struct tracker *t)
 		pending_alone(t, &t->pending[0]);
 	while (t->head)
 		finish(t, t->head);
+}
+
+void tracker_set_live_max(struct tracker *t, size_t max)
+{
+	t->live_max = max ? max : 1;
+	while (t->nr_live > t->live_max)
+		finish(t, t->head);
+}
+
+size_t tracker_expire(struct tracker *t, __u64 before, conn_keep_fn keep,
+		      void *arg)
+{
+	struct conn *c = t->head, *next;
+	size_t n = 0;
+
+	/* By creation, not by activity: every connection is looked at. */
+	for (; c; c = next) {
+		next = c->next;
+		if (c->last_ts >= before || (keep && keep(c, arg)))
+			continue;
+		finish(t, c);
+		n++;
+	}
+	return n;
+}
+
+size_t tracker_live(const struct tracker *t)
+{
+	return t->nr_live;
 }
 
 void tracker_free(struct tracker *t)

@@ -35,7 +35,10 @@
  */
 #define CONN_EVENTS_MAX 1000
 
-/* Connections open at once before the oldest is given up (printed). */
+/*
+ * Connections open at once before the oldest is given up (printed); a
+ * tracker's default, which tracker_set_live_max() changes.
+ */
 #define CONN_LIVE_MAX 16384
 
 /* An address and port; an IPv4-mapped IPv6 address is stored as IPv4. */
@@ -54,6 +57,7 @@ struct conn_end {
 	__u64 cookie;		/* its sockets' cookie; 0 until known */
 	bool seen;		/* it recorded something */
 	bool full, request, timewait;	/* which of its sockets exist now */
+	__u8 state;		/* its full socket's last state; 0 until known */
 };
 
 struct conn {
@@ -66,6 +70,7 @@ struct conn {
 	size_t nr, cap;
 	unsigned long long elided;	/* events not kept: CONN_EVENTS_MAX */
 	unsigned long long lost;	/* events lost (ring full) while open */
+	__u64 last_ts;		/* its newest event's time, kept or elided */
 	bool ended;		/* some socket of it ended */
 	bool complete;		/* ended, and no socket left */
 	/* The tracker's. */
@@ -90,6 +95,29 @@ void tracker_add(struct tracker *t, const struct tcpstate_rec *rec);
 
 /* Gives up every open connection, oldest first (the input ended). */
 void tracker_flush(struct tracker *t);
+
+/*
+ * At most max (>= 1) connections open at once from now on: past it the
+ * oldest is given up. Lowering it gives up the oldest at once.
+ */
+void tracker_set_live_max(struct tracker *t, size_t max);
+
+/* Whether an idle connection is kept all the same (tracker_expire()). */
+typedef bool (*conn_keep_fn)(const struct conn *c, void *arg);
+
+/*
+ * Gives up, oldest first, each open connection whose newest event is
+ * older than before (the records' clock) and that keep (if not NULL)
+ * does not want kept; the number given up. For a reader that runs for
+ * days: connections whose end it will never see (lost events, a peer
+ * gone silently) would otherwise stay until the live bound pushes them
+ * out.
+ */
+size_t tracker_expire(struct tracker *t, __u64 before, conn_keep_fn keep,
+		      void *arg);
+
+/* Connections open now. */
+size_t tracker_live(const struct tracker *t);
 
 /* Frees t; call tracker_flush() first to see what was still open. */
 void tracker_free(struct tracker *t);

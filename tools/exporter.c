@@ -39,7 +39,8 @@
 static const char exporter_usage[] =
 "USAGE\n"
 "  tcpstate exporter [--listen ADDR:PORT] [--netns NAME|PATH]... [--port PORT[,PORT...]]\n"
-"                    [-d DEVICE] [-p PROCFILE] [--max-clients N] [--config FILE]\n"
+"                    [-d DEVICE] [-p PROCFILE] [--max-clients N] [--max-conns N]\n"
+"                    [--conn-timeout SECONDS] [--config FILE]\n"
 "\n"
 "Serves /metrics (Prometheus text 0.0.4, or OpenMetrics 1.0.0 when the\n"
 "Accept header asks for it), / and /healthz on ADDR:PORT (default "
@@ -56,12 +57,17 @@ EXPORTER_DEFAULT_LISTEN ").\n"
 "                       /proc/net/tcpstate\n"
 "  --max-clients N      HTTP clients served at once (default 16, 1-1024); more\n"
 "                       wait in the listen backlog\n"
+"  --max-conns N        connections kept for their figures at once (default\n"
+"                       16384, 1-1048576); past it the oldest is given up\n"
+"  --conn-timeout SECONDS  a connection without an event for this long is aged\n"
+"                       out (default 7200, 1-2592000), unless an end of it is\n"
+"                       ESTABLISHED, CLOSE_WAIT or FIN_WAIT2\n"
 "  --config FILE        options from FILE, one \"option value\" per line\n"
 "                       (\"port 80,443\"); re-read with the command line on SIGHUP\n"
-"Signals: SIGTERM/SIGINT exit 0; SIGHUP re-reads the options; SIGUSR1 lets go\n"
-"of /dev/tcpstate until the module is reloaded (so that it can be unloaded)\n"
-"or the next SIGUSR1. The device has one reader at a time: the exporter needs\n"
-"it to itself (CAP_NET_ADMIN).\n";
+"Signals: SIGTERM/SIGINT exit 0; SIGHUP re-reads the options; SIGUSR1 closes\n"
+"its session of /dev/tcpstate until the module is reloaded (an open session\n"
+"keeps the module from being unloaded) or the next SIGUSR1. The exporter\n"
+"reads its own session (CAP_NET_ADMIN), beside any other reader.\n";
 
 __attribute__((format(printf, 3, 4)))
 static int opt_error(char *err, size_t errlen, const char *fmt, ...)
@@ -208,6 +214,20 @@ static int apply_opt(struct exporter_opts *o, const char *opt, const char *v,
 		o->max_clients = (unsigned int)n;
 		return 0;
 	}
+	if (!strcmp(opt, "max-conns")) {
+		if (!parse_u64(v, &n) || n < 1 || n > EXPORTER_MAX_CONNS_MAX)
+			return opt_error(err, errlen, "--max-conns must be 1 to %d, not '%s'",
+					 EXPORTER_MAX_CONNS_MAX, v);
+		o->max_conns = (unsigned int)n;
+		return 0;
+	}
+	if (!strcmp(opt, "conn-timeout")) {
+		if (!parse_u64(v, &n) || n < 1 || n > EXPORTER_CONN_TIMEOUT_MAX)
+			return opt_error(err, errlen, "--conn-timeout must be 1 to %d seconds, not '%s'",
+					 EXPORTER_CONN_TIMEOUT_MAX, v);
+		o->conn_timeout = (unsigned int)n;
+		return 0;
+	}
 	if (!strcmp(opt, "port")) {
 		if (cmdline && !reset->port) {
 			o->nr_ports = 0;
@@ -344,6 +364,8 @@ int exporter_parse_args(int argc, char *const argv[], struct exporter_opts *o,
 	strcpy(o->device, "/dev/" TCPSTATE_DEV_NAME);
 	strcpy(o->procfile, "/proc/net/" TCPSTATE_PROC_NAME);
 	o->max_clients = 16;
+	o->max_conns = EXPORTER_MAX_CONNS;
+	o->conn_timeout = EXPORTER_CONN_TIMEOUT;
 	/* --config first: its file is under the command line. */
 	if (parse_argv(argc, argv, o, true, err, errlen))
 		return -1;
@@ -448,8 +470,11 @@ void exp_conn_done(struct conn *c, void *arg)
 	if (c->shown & SEEN)
 		m->tracked--;
 	if (!c->complete) {
-		/* Given up (the tracker's CONN_LIVE_MAX, or the device let go). */
-		m->given_up++;
+		/* Aged out, or given up (--max-conns, or the device let go). */
+		if (m->expiring)
+			m->expired++;
+		else
+			m->given_up++;
 		return;
 	}
 	a = model_build(c, &exp_model_opts, false);
@@ -490,6 +515,38 @@ void exp_add_record(struct exp_metrics *m, struct tracker *t,
 			 rec->state.new_state == TCPSTATE_ESTABLISHED;
 	tracker_add(t, rec);
 	m->est_pending = false;
+}
+
+bool exp_conn_keep(const struct conn *c, void *arg)
+{
+	unsigned int e;
+
+	(void)arg;
+	for (e = 0; e < 2; e++) {
+		if (!c->end[e].full)
+			continue;
+		switch (c->end[e].state) {
+		case TCPSTATE_ESTABLISHED:
+		case TCPSTATE_CLOSE_WAIT:
+		case TCPSTATE_FIN_WAIT2:
+			return true;
+		}
+	}
+	return false;
+}
+
+size_t exp_expire(struct exp_metrics *m, struct tracker *t,
+		  unsigned long long now_ns, unsigned long long timeout_ns)
+{
+	size_t n;
+
+	/* Nothing is that old yet (the clock counts from boot). */
+	if (now_ns <= timeout_ns)
+		return 0;
+	m->expiring = true;
+	n = tracker_expire(t, now_ns - timeout_ns, exp_conn_keep, m);
+	m->expiring = false;
+	return n;
 }
 
 /* --- the exposition ----------------------------------------------------------- */
@@ -783,11 +840,13 @@ void exp_render(FILE *out, bool openmetrics, const struct exp_metrics *m,
 	       "1 while this exporter reads /dev/tcpstate (per-connection figures flow), else 0.",
 	       s->attached);
 	single(&x, "tcpstate_device_busy", "gauge",
-	       "1 if /dev/tcpstate has another reader (one reader at a time until sessions land), else 0.",
+	       "1 if this exporter's last open of /dev/tcpstate got EBUSY (the module's max_sessions sessions open), else 0.",
 	       !s->attached && s->busy);
-	single(&x, "tcpstate_sessions_attached", "gauge",
-	       "Readers of /dev/tcpstate known to this exporter: itself or the one that kept it busy (at most 1 until sessions land).",
-	       s->attached || s->busy);
+	/* Not known without a session to ask through, but 0 without the module. */
+	family(&x, "tcpstate_sessions", "gauge",
+	       "Sessions of /dev/tcpstate open now, this exporter's included (absent while it has none and the module is loaded).");
+	if (s->sessions >= 0)
+		fprintf(out, "tcpstate_sessions %lld\n", s->sessions);
 	render_proc(&x, ns, nr_ns);
 	render_conns(&x, m);
 	single(&x, "tcpstate_exporter_records_read", "counter",
@@ -803,8 +862,17 @@ void exp_render(FILE *out, bool openmetrics, const struct exp_metrics *m,
 	       "Connections not over yet, kept for their figures.",
 	       m->tracked);
 	single(&x, "tcpstate_exporter_connections_given_up", "counter",
-	       "Connections dropped before their end: too many open at once (the oldest goes), or the device let go; their figures are not counted.",
+	       "Connections dropped before their end: more than --max-conns open at once (the oldest goes), or the device let go; their figures are not counted.",
 	       m->given_up);
+	single(&x, "tcpstate_exporter_connections_expired", "counter",
+	       "Connections aged out: no event for --conn-timeout and no end ESTABLISHED, CLOSE_WAIT or FIN_WAIT2; their figures are not counted.",
+	       m->expired);
+	single(&x, "tcpstate_exporter_session_recorded", "counter",
+	       "Events the module recorded for this exporter's sessions of /dev/tcpstate (its filter took them), over every session it opened.",
+	       s->session_recorded);
+	single(&x, "tcpstate_exporter_session_dropped", "counter",
+	       "Of those, events lost because this exporter's session buffer was full.",
+	       s->session_dropped);
 	single(&x, "tcpstate_exporter_device_attaches", "counter",
 	       "Times this exporter attached to /dev/tcpstate.",
 	       s->attach_total);
@@ -823,6 +891,8 @@ void exp_render(FILE *out, bool openmetrics, const struct exp_metrics *m,
 #define CLIENT_DEADLINE_NS	(10 * NSEC_PER_SEC)
 #define LINGER_NS		(1 * NSEC_PER_SEC)
 #define RETRY_NS		(1 * NSEC_PER_SEC)
+/* How often idle connections are looked for: a walk of all that are kept. */
+#define EXPIRE_EVERY_NS		(10 * NSEC_PER_SEC)
 #define LISTEN_BACKLOG		128
 
 static volatile sig_atomic_t got_stop, got_hup, got_usr1;
@@ -860,9 +930,10 @@ static void logmsg(const char *fmt, ...)
 }
 
 /*
- * The device side: today one reader of /dev/tcpstate to itself. With
- * sessions, attach() opens a session instead and busy never happens; the
- * rest (records in, reorder, tracker) stays as it is.
+ * The device side: a session of /dev/tcpstate of the exporter's own (each
+ * open() is one), records in, reorder, tracker. EBUSY: the module's
+ * max_sessions sessions are open; retried every second like a module not
+ * loaded.
  */
 enum dev_state { DEV_DETACHED, DEV_ATTACHED };
 
@@ -872,10 +943,14 @@ struct exp_source {
 	enum dev_state state;
 	int last_errno;			/* of the last failed attach, for logging changes */
 	bool busy;
+	bool filtered;			/* its own filter (EXPORTER_KINDS) is set */
 	bool held_off;			/* SIGUSR1: not until the module reloads */
 	bool saw_unloaded;		/* ...seen gone since */
 	unsigned long long next_try;
 	unsigned long long attaches;
+	/* recorded, dropped: of the sessions closed, and of the open one when last asked */
+	unsigned long long closed_recorded, closed_dropped;
+	unsigned long long cur_recorded, cur_dropped;
 	struct reorder *q;
 	struct tracker *t;
 	struct exp_metrics *m;
@@ -890,10 +965,37 @@ static void source_release(struct exp_source *s, bool all)
 		exp_add_record(s->m, s->t, &rec);
 }
 
+/* The open session's own figures, kept for when it is gone. */
+static void source_session_figures(struct exp_source *s)
+{
+	struct tcpstate_session_info info;
+
+	if (s->state == DEV_ATTACHED && ioctl(s->fd, TCPSTATE_IOC_SESSION, &info) == 0) {
+		s->cur_recorded = info.recorded;
+		s->cur_dropped = info.dropped;
+	}
+}
+
+/* Sessions open now, or -1 without one to ask through. */
+static long long source_sessions(const struct exp_source *s)
+{
+	struct tcpstate_sessions req = { 0 };
+
+	/* nr 0: only the total is wanted. */
+	if (s->state != DEV_ATTACHED || ioctl(s->fd, TCPSTATE_IOC_SESSIONS, &req) < 0)
+		return -1;
+	return req.total;
+}
+
 static void source_detach(struct exp_source *s, const char *why)
 {
 	if (s->state != DEV_ATTACHED)
 		return;
+	source_session_figures(s);
+	s->closed_recorded += s->cur_recorded;
+	s->closed_dropped += s->cur_dropped;
+	s->cur_recorded = 0;
+	s->cur_dropped = 0;
 	close(s->fd);
 	s->fd = -1;
 	s->state = DEV_DETACHED;
@@ -905,6 +1007,7 @@ static void source_detach(struct exp_source *s, const char *why)
 
 static void source_attach(struct exp_source *s, unsigned long long now)
 {
+	struct tcpstate_filter f = { .kinds = EXPORTER_KINDS };
 	struct tcpstate_info info;
 	char err[FORMAT_ERR_MAX];
 	int fd;
@@ -917,7 +1020,7 @@ static void source_attach(struct exp_source *s, unsigned long long now)
 		s->busy = e == EBUSY;
 		if (e != s->last_errno)
 			logmsg("cannot read %s: %s%s", s->path, strerror(e),
-			       e == EBUSY ? " (another reader has it; retrying every second)" :
+			       e == EBUSY ? " (the module's max_sessions sessions are open; retrying every second)" :
 			       e == ENOENT ? " (module not loaded; retrying every second)" :
 			       e == EPERM || e == EACCES ? " (needs CAP_NET_ADMIN)" : "");
 		s->last_errno = e;
@@ -932,11 +1035,24 @@ static void source_attach(struct exp_source *s, unsigned long long now)
 		close(fd);
 		return;
 	}
+	/*
+	 * Before the first read: the kinds the figures use, every port and
+	 * address, whatever the module parameters' default filter says. Data
+	 * segments are most of what segments=all records; the kernel then
+	 * neither copies them for this session nor lets them fill its ring.
+	 * Without it (an error), the default filter: the figures need no more.
+	 */
+	s->filtered = ioctl(fd, TCPSTATE_IOC_SET_FILTER, &f) == 0;
+	if (!s->filtered)
+		logmsg("%s: TCPSTATE_IOC_SET_FILTER: %s; reading with the module's default filter",
+		       s->path, strerror(errno));
 	s->fd = fd;
 	s->state = DEV_ATTACHED;
 	s->last_errno = 0;
 	s->attaches++;
-	logmsg("reading %s (ring of %u records, %s)", s->path, info.nr_records,
+	s->cur_recorded = 0;
+	s->cur_dropped = 0;
+	logmsg("reading a session of %s (ring of %u records, %s)", s->path, info.nr_records,
 	       info.netns ? "this namespace only" : "every namespace");
 }
 
@@ -1081,6 +1197,7 @@ struct exporter {
 	struct client *clients;
 	size_t nr_clients;
 	unsigned long long http[EXP_HTTP_CODES];
+	unsigned long long next_expire;
 };
 
 static int open_listen(const char *spec)
@@ -1260,6 +1377,12 @@ static void serve_metrics(struct exporter *x, struct client *c, bool om,
 	st.up = s[0].up;
 	st.attached = x->src.state == DEV_ATTACHED;
 	st.busy = x->src.busy;
+	st.sessions = source_sessions(&x->src);
+	if (st.sessions < 0 && !st.up && !st.busy)
+		st.sessions = 0;	/* no module, no session */
+	source_session_figures(&x->src);
+	st.session_recorded = x->src.closed_recorded + x->src.cur_recorded;
+	st.session_dropped = x->src.closed_dropped + x->src.cur_dropped;
 	st.attach_total = x->src.attaches;
 	/* This response is counted in the next scrape: a count is never ahead of itself. */
 	memcpy(st.http, x->http, sizeof(st.http));
@@ -1293,8 +1416,8 @@ static void serve(struct exporter *x, struct client *c, const struct http_reques
 			 "<p>TCP handshakes and closes as the kernel makes them, for Prometheus.</p>\n"
 			 "<ul><li><a href=\"/metrics\">/metrics</a></li><li><a href=\"/healthz\">/healthz</a></li></ul>\n"
 			 "<p>/dev/tcpstate: %s</p>\n</body></html>\n",
-			 x->version, x->src.state == DEV_ATTACHED ? "read by this exporter" :
-			 x->src.busy ? "busy (another reader)" : "not read (module not loaded?)");
+			 x->version, x->src.state == DEV_ATTACHED ? "read through a session of this exporter" :
+			 x->src.busy ? "busy (max_sessions sessions open)" : "not read (module not loaded?)");
 		respond(x, c, 200, "text/html; charset=utf-8", body, strlen(body), head, NULL);
 	} else {
 		error_response(x, c, 404);
@@ -1416,6 +1539,7 @@ static void reload(struct exporter *x)
 		tracker_free(x->src.t);
 		x->src.t = tracker_new(exp_conn_done, exp_conn_event, &x->m);
 	}
+	tracker_set_live_max(x->src.t, o.max_conns);
 	setup_namespaces(x);
 	set_self(x);
 	logmsg("SIGHUP: options read again");
@@ -1477,6 +1601,12 @@ static int run(struct exporter *x, const sigset_t *wait_mask)
 			source_attach(&x->src, now);
 		if (x->src.state == DEV_ATTACHED)
 			source_release(&x->src, false);
+		if (now >= x->next_expire) {
+			/* The records' clock is CLOCK_MONOTONIC too. */
+			exp_expire(&x->m, x->src.t, now,
+				   (unsigned long long)x->o.conn_timeout * NSEC_PER_SEC);
+			x->next_expire = now + EXPIRE_EVERY_NS;
+		}
 		if (cap < x->nr_clients + 2) {
 			cap = x->o.max_clients + 2 > x->nr_clients + 2 ? x->o.max_clients + 2 :
 			      x->nr_clients + 2;
@@ -1587,6 +1717,7 @@ int cmd_exporter(int argc, char *argv[], const char *version)
 	snprintf(x->src.path, sizeof(x->src.path), "%s", x->o.device);
 	x->src.q = reorder_new(ORDER_WINDOW_NS, ORDER_HELD_MAX);
 	x->src.t = tracker_new(exp_conn_done, exp_conn_event, &x->m);
+	tracker_set_live_max(x->src.t, x->o.max_conns);
 	setup_namespaces(x);
 	set_self(x);
 

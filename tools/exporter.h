@@ -12,13 +12,21 @@
  * Handshakes are counted when each side reaches ESTABLISHED; the rest when
  * the connection is over.
  *
- * The device has one reader at a time: until the module has sessions,
- * the exporter needs it to itself. When it is busy, or the module is not
- * loaded, the exporter keeps serving what /proc gives (tcpstate_up 0
- * without the module; tcpstate_device_attached 0, tcpstate_device_busy 1
- * while another reader has it) and tries again every second. All reading
- * of the device goes through struct exp_source (exporter.c), the one place
- * a per-session reader will change.
+ * The exporter reads the device through a session of its own (each
+ * open() is one), beside any other reader, with a kernel-side filter of
+ * the record kinds its figures use: data segments and pure ACKs are never
+ * recorded for it, whatever the module's segments= default says. When no
+ * session can be had (the module not loaded; EBUSY: max_sessions are
+ * open), it keeps serving what /proc gives (tcpstate_up 0 without the
+ * module; tcpstate_device_attached 0, tcpstate_device_busy 1 on EBUSY)
+ * and tries again every second. All reading of the device goes through
+ * struct exp_source (exporter.c).
+ *
+ * Memory over days: connections whose end never comes (lost events, a
+ * peer gone silently) are aged out after --conn-timeout without an event,
+ * unless an end is in a state an application may hold for days
+ * (ESTABLISHED, CLOSE_WAIT, FIN_WAIT2); at most --max-conns are kept at
+ * once, the oldest given up past it. Both are counted.
  *
  * The part below is what the unit tests drive without sockets or a device.
  */
@@ -39,6 +47,12 @@
 #define EXPORTER_PORTS_MAX	16
 #define EXPORTER_NETNS_MAX	16
 #define EXPORTER_ERR_MAX	(PATH_MAX + 128)
+#define EXPORTER_MAX_CONNS	16384		/* --max-conns default */
+#define EXPORTER_MAX_CONNS_MAX	1048576
+#define EXPORTER_CONN_TIMEOUT	7200		/* --conn-timeout default, seconds */
+#define EXPORTER_CONN_TIMEOUT_MAX	2592000	/* 30 days */
+/* The record kinds the figures use (model.h): all but data and pure ACKs. */
+#define EXPORTER_KINDS		(TCPSTATE_KINDS_ALL & ~TCPSTATE_KIND_SEGMENTS)
 
 struct exporter_opts {
 	char listen[64];		/* ADDR:PORT, [ADDR6]:PORT */
@@ -50,6 +64,8 @@ struct exporter_opts {
 	unsigned int ports[EXPORTER_PORTS_MAX];
 	size_t nr_ports;
 	unsigned int max_clients;
+	unsigned int max_conns;		/* connections tracked at once */
+	unsigned int conn_timeout;	/* seconds without an event: aged out */
 	bool help;
 };
 
@@ -80,7 +96,9 @@ struct exp_metrics {
 	size_t nr_ports;
 	/* groups[nr_ports] is "other" (all connections without --port) */
 	struct exp_group groups[EXPORTER_PORTS_MAX + 1];
-	unsigned long long given_up;	/* dropped unfinished: CONN_LIVE_MAX */
+	unsigned long long given_up;	/* dropped unfinished: --max-conns, device let go */
+	unsigned long long expired;	/* dropped unfinished: idle past --conn-timeout */
+	bool expiring;			/* exp_expire() is giving connections up */
 	unsigned long long tracked;	/* connections open in the tracker */
 	unsigned long long records, lost;	/* read from the device */
 	bool est_pending;		/* the record being added is -> ESTABLISHED */
@@ -102,6 +120,18 @@ void exp_conn_event(struct conn *c, void *arg);
 /* A validated record, in time order, into t (whose arg is m). */
 void exp_add_record(struct exp_metrics *m, struct tracker *t,
 		    const struct tcpstate_rec *rec);
+/*
+ * Whether idle c is kept all the same: an end of it is in ESTABLISHED,
+ * CLOSE_WAIT or FIN_WAIT2, where an application may hold it for days.
+ */
+bool exp_conn_keep(const struct conn *c, void *arg);
+/*
+ * Ages out of t (whose arg is m) every connection without an event for
+ * timeout_ns at now_ns (the records' clock, CLOCK_MONOTONIC) that
+ * exp_conn_keep() does not keep; counted in m->expired. The number.
+ */
+size_t exp_expire(struct exp_metrics *m, struct tracker *t,
+		  unsigned long long now_ns, unsigned long long timeout_ns);
 
 /* One watched namespace's counters at a scrape. */
 struct exp_netns_sample {
@@ -120,6 +150,10 @@ struct exp_status {
 	bool up;			/* the own namespace's /proc read */
 	bool attached;			/* this exporter reads the device */
 	bool busy;			/* the last open got EBUSY */
+	/* Sessions open now (TCPSTATE_IOC_SESSIONS); -1: not known */
+	long long sessions;
+	/* This exporter's sessions, summed over each it opened (TCPSTATE_IOC_SESSION) */
+	unsigned long long session_recorded, session_dropped;
 	unsigned long long attach_total;	/* times it attached */
 	unsigned long long http[EXP_HTTP_CODES];	/* responses by code */
 };

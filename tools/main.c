@@ -68,7 +68,8 @@ static const char usage_text[] =
 "  tcpstate stats [--json | --dot | --prometheus] [-p PROCFILE]\n"
 "  tcpstate stats --sessions [-d DEVICE]\n"
 "  tcpstate exporter [--listen ADDR:PORT] [--netns NAME|PATH]... [--port PORT[,PORT...]]\n"
-"                    [-d DEVICE] [-p PROCFILE] [--max-clients N] [--config FILE]\n"
+"                    [-d DEVICE] [-p PROCFILE] [--max-clients N] [--max-conns N]\n"
+"                    [--conn-timeout SECONDS] [--config FILE]\n"
 "  tcpstate -h | --help\n"
 "  tcpstate --version\n";
 

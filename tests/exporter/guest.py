@@ -16,8 +16,17 @@ are not waited for: deleting "exp" ends its TIME_WAIT sockets (reason
 "netns"), which completes the connections; their lifetime, TIME_WAIT and
 CLOSE_WAIT histograms are checked then. Then: promtool check metrics on a
 live scrape, HTTP's error statuses, 50 concurrent scrapers for 10 s (no
-error, RSS bounded), SIGHUP, the device busy (another reader), the module
-unloaded and reloaded under the exporter (tcpstate_up 0 then 1), SIGTERM.
+error, RSS bounded), SIGHUP, sessions (the exporter's own filtered session
+beside a `tcpstate dump`, tcpstate_sessions; EBUSY when max_sessions are
+open), the module unloaded and reloaded under the exporter (tcpstate_up 0
+then 1), SIGTERM.
+
+Every comparison with Prometheus is evaluated at the time of one scrape
+known to have started after the events compared (wait_scraped_after()
+returns it; /api/v1/query's time=). Queries at "now" were not
+deterministic: a scrape that failed (1 s timeout in a slow guest) marks
+every series of the target stale until the next one succeeds, and a query
+in that second finds them absent.
 
 Prints one line per test and "totals: N passed, N failed"; writes "P F"
 to $TCPSTATE_OUT/counts.
@@ -121,8 +130,12 @@ def value(m, name, **labels):
 
 
 # -- Prometheus ----------------------------------------------------------------
-def prom_query(q):
-    url = PROM + "/api/v1/query?" + urllib.parse.urlencode({"query": q})
+def prom_query(q, at=None):
+    """q evaluated now, or at Unix time at (a scrape's own timestamp)."""
+    args = {"query": q}
+    if at is not None:
+        args["time"] = "%.3f" % at
+    url = PROM + "/api/v1/query?" + urllib.parse.urlencode(args)
     with urllib.request.urlopen(url, timeout=10) as r:
         d = json.load(r)
     if d.get("status") != "success":
@@ -130,9 +143,9 @@ def prom_query(q):
     return d["data"]["result"]
 
 
-def prom_value(q):
+def prom_value(q, at=None):
     """The one value of an instant vector query, or None if it is empty."""
-    res = prom_query(q)
+    res = prom_query(q, at)
     if not res:
         return None
     if len(res) != 1:
@@ -140,16 +153,24 @@ def prom_value(q):
     return float(res[0]["value"][1])
 
 
-def prom_vector(q):
-    return {frozenset(r["metric"].items()): float(r["value"][1]) for r in prom_query(q)}
+def prom_vector(q, at=None):
+    return {frozenset(r["metric"].items()): float(r["value"][1]) for r in prom_query(q, at)}
 
 
 def wait_scraped_after(t, timeout=20):
-    """Until Prometheus holds a scrape that started after t (Unix seconds)."""
+    """The timestamp (Unix seconds, ms precision) of a successful scrape
+    that started after t, once Prometheus holds one. Queries evaluated at
+    it see that scrape's samples, whatever later scrapes do."""
     def newer():
         v = prom_value('timestamp(tcpstate_up{job="tcpstate"})')
-        return v is not None and v > t
-    wait_for(newer, timeout=timeout, interval=0.2, what="a Prometheus scrape after %.3f" % t)
+        return v if v is not None and v > t else None
+    return wait_for(newer, timeout=timeout, interval=0.2,
+                    what="a Prometheus scrape after %.3f" % t)
+
+
+def scrape_failures(t):
+    """Failed scrapes Prometheus recorded up to t (the last 10 minutes)."""
+    return prom_value('count_over_time(up{job="tcpstate"}[10m]) - sum_over_time(up{job="tcpstate"}[10m])', t)
 
 
 # -- processes -------------------------------------------------------------------
@@ -269,8 +290,8 @@ def test_scenario_vs_proc_and_ftrace(t):
     nft = S.ns.nft_counters()
     t.eq(nft.get("dropped"), 1, "nftables dropped one SYN")
     proc = S.ns.read_proc()
-    t_end = time.time()
-    wait_scraped_after(t_end)
+    at = wait_scraped_after(time.time())
+    t.note("queries at the scrape of %.3f; failed scrapes so far: %s" % (at, scrape_failures(at)))
 
     # /proc/net/tcpstate of "exp" vs what Prometheus stored, counter by counter.
     sel = 'netns_name="exp",job="tcpstate"'
@@ -278,17 +299,17 @@ def test_scenario_vs_proc_and_ftrace(t):
                  "passive_closes", "resets_in", "resets_out", "syn_in", "synack_out",
                  "syn_retrans", "synack_retrans", "syncookies_sent", "accept_queue_drops",
                  "time_wait_entered", "events_recorded", "events_dropped"):
-        t.eq(prom_value("tcpstate_%s_total{%s}" % (name, sel)), float(proc[name]),
+        t.eq(prom_value("tcpstate_%s_total{%s}" % (name, sel), at), float(proc[name]),
              "Prometheus tcpstate_%s_total vs /proc" % name)
     with open(os.path.join(OUT, "scrape-scenario.txt"), "w") as f:
         f.write(http_get("/metrics")[2])
     if t.failures:
         t.note("Prometheus' series: %s" % prom_query(
-            '{__name__=~"tcpstate_(synack_out|syn_retrans|syn_in)_total"}'))
+            '{__name__=~"tcpstate_(synack_out|syn_retrans|syn_in)_total"}', at))
         with urllib.request.urlopen(PROM + "/api/v1/targets", timeout=10) as r:
             t.note("targets: %s" % r.read().decode()[:1500])
     for name in ("time_wait_now", "half_open_now"):
-        t.eq(prom_value("tcpstate_%s{%s}" % (name, sel)), float(proc[name]),
+        t.eq(prom_value("tcpstate_%s{%s}" % (name, sel), at), float(proc[name]),
              "Prometheus tcpstate_%s vs /proc" % name)
     # What the scenario did, in the module's counters.
     t.eq(proc["active_opens"], N_PLAIN + 1, "/proc active_opens")
@@ -300,7 +321,7 @@ def test_scenario_vs_proc_and_ftrace(t):
 
     # Transitions: Prometheus == /proc, and == ftrace but TIME_WAIT sockets'.
     got = {}
-    for labels, v in prom_vector("tcpstate_transitions_total{%s}" % sel).items():
+    for labels, v in prom_vector("tcpstate_transitions_total{%s}" % sel, at).items():
         d = dict(labels)
         if v:
             got[(d["from"], d["to"])] = int(v)
@@ -327,49 +348,57 @@ def test_scenario_vs_proc_and_ftrace(t):
     # Per-connection figures, from the device through the connection model.
     hs = 'tcpstate_handshake_seconds_%s{port="%d",role="%s",job="tcpstate"}'
     for role in ("client", "server"):
-        t.eq(prom_value(hs % ("count", PORT, role)), float(fcount[("SYN_SENT", "ESTABLISHED")]),
+        t.eq(prom_value(hs % ("count", PORT, role), at), float(fcount[("SYN_SENT", "ESTABLISHED")]),
              "handshake_seconds_count{role=%s} vs ftrace's handshakes" % role)
     t.eq(prom_value('tcpstate_handshake_seconds_bucket{port="%d",role="client",le="1",job="tcpstate"}'
-                    % PORT), float(N_PLAIN),
+                    % PORT, at), float(N_PLAIN),
          "client handshakes within 1 s: all but the one whose SYN was dropped")
     t.eq(prom_value('tcpstate_handshake_seconds_bucket{port="%d",role="server",le="1",job="tcpstate"}'
-                    % PORT), float(N_PLAIN + 1),
+                    % PORT, at), float(N_PLAIN + 1),
          "server handshakes within 1 s: all (the server saw only the SYN sent again)")
-    t.eq(prom_value('tcpstate_syn_rtt_seconds_count{port="%d",job="tcpstate"}' % PORT),
+    t.eq(prom_value('tcpstate_syn_rtt_seconds_count{port="%d",job="tcpstate"}' % PORT, at),
          float(N_PLAIN + 1), "syn_rtt_seconds_count")
-    t.eq(prom_value('tcpstate_syn_rtt_seconds_bucket{port="%d",le="1",job="tcpstate"}' % PORT),
+    t.eq(prom_value('tcpstate_syn_rtt_seconds_bucket{port="%d",le="1",job="tcpstate"}' % PORT, at),
          float(N_PLAIN + 1), "SYN round trips within 1 s (from the SYN sent again)")
     t.eq(prom_value('tcpstate_open_failures_total{port="%d",reason="refused",job="tcpstate"}'
-                    % REFUSED_PORT), 1.0, "open_failures_total{reason=refused}")
+                    % REFUSED_PORT, at), 1.0, "open_failures_total{reason=refused}")
     # Other ports: whatever the guest did meanwhile (the test polling Prometheus
     # before it listened is refused, for one): not the scenario's.
     t.eq(prom_value('sum(tcpstate_open_failures_total{port=~"%d|%d",job="tcpstate"})'
-                    % (PORT, REFUSED_PORT)), 1.0, "open failures on the scenario's ports")
-    t.eq(prom_value('tcpstate_connections_total{port="%d",job="tcpstate"}' % PORT), 0.0,
+                    % (PORT, REFUSED_PORT), at), 1.0, "open failures on the scenario's ports")
+    t.eq(prom_value('tcpstate_connections_total{port="%d",job="tcpstate"}' % PORT, at), 0.0,
          "no connection to %d over yet: each has a TIME_WAIT socket" % PORT)
-    t.eq(prom_value('tcpstate_exporter_events_lost_total{job="tcpstate"}'), 0.0, "events lost")
+    t.eq(prom_value('tcpstate_exporter_events_lost_total{job="tcpstate"}', at), 0.0, "events lost")
+    t.eq(prom_value('tcpstate_exporter_session_dropped_total{job="tcpstate"}', at), 0.0,
+         "events dropped from the exporter's session")
+    t.true((prom_value('tcpstate_exporter_session_recorded_total{job="tcpstate"}', at) or 0) > 0,
+           "events recorded for the exporter's session")
+    t.eq(prom_value('tcpstate_sessions{job="tcpstate"}', at), 1.0, "tcpstate_sessions: the exporter's")
 
     # Deleting "exp" ends its TIME_WAIT sockets (reason netns): the connections are over.
     S.ns.delete()
     done = 'tcpstate_connections_total{port="%d",job="tcpstate"}' % PORT
-    wait_for(lambda: prom_value(done) == float(N_PLAIN + 1), timeout=30, interval=0.3,
-             what="%d connections over in Prometheus" % (N_PLAIN + 1))
-    wait_scraped_after(time.time())
+    # The exporter's own figure first (no Prometheus timing in it), then a scrape after it.
+    wait_for(lambda: value(scrape(), "tcpstate_connections_total", port=str(PORT)) == float(N_PLAIN + 1),
+             timeout=30, interval=0.3, what="%d connections over at the exporter" % (N_PLAIN + 1))
+    at = wait_scraped_after(time.time())
     n = float(N_PLAIN + 1)
-    t.eq(prom_value(done), n, "connections_total after the namespace went")
+    t.eq(prom_value(done, at), n, "connections_total after the namespace went")
     for h in ("connection_lifetime_seconds", "close_wait_seconds"):
-        t.eq(prom_value('tcpstate_%s_count{port="%d",job="tcpstate"}' % (h, PORT)), n,
+        t.eq(prom_value('tcpstate_%s_count{port="%d",job="tcpstate"}' % (h, PORT), at), n,
              "%s_count == connections" % h)
-    tw = prom_vector('tcpstate_time_wait_seconds_count{port="%d",job="tcpstate"}' % PORT)
+    tw = prom_vector('tcpstate_time_wait_seconds_count{port="%d",job="tcpstate"}' % PORT, at)
     t.eq({dict(k)["reason"]: v for k, v in tw.items() if v}, {"netns": n},
          "time_wait_seconds_count by reason: every TIME_WAIT socket ended with its namespace")
     for role in ("client", "server"):
-        t.eq(prom_value(hs % ("count", PORT, role)), n, "handshake count still %d (%s)" % (n, role))
-    t.eq(prom_value('tcpstate_connections_total{port="%d",job="tcpstate"}' % REFUSED_PORT), 1.0,
+        t.eq(prom_value(hs % ("count", PORT, role), at), n, "handshake count still %d (%s)" % (n, role))
+    t.eq(prom_value('tcpstate_connections_total{port="%d",job="tcpstate"}' % REFUSED_PORT, at), 1.0,
          "the refused connection is over")
-    t.eq(prom_value('tcpstate_exporter_connections_given_up_total{job="tcpstate"}'), 0.0,
+    t.eq(prom_value('tcpstate_exporter_connections_given_up_total{job="tcpstate"}', at), 0.0,
          "connections given up")
-    t.eq(prom_value('tcpstate_netns_up{netns_name="exp",job="tcpstate"}'), 0.0,
+    t.eq(prom_value('tcpstate_exporter_connections_expired_total{job="tcpstate"}', at), 0.0,
+         "connections aged out (--conn-timeout 7200: none)")
+    t.eq(prom_value('tcpstate_netns_up{netns_name="exp",job="tcpstate"}', at), 0.0,
          "netns_up of the deleted namespace")
 
 
@@ -416,10 +445,16 @@ def test_50_scrapers(t):
     before = rss_kb(pid)
     errors = []
     counts = [0] * 50
-    stop = time.monotonic() + 10
     peak = [before]
+    # The 10 s start once every thread runs: starting 51 Python threads in a
+    # busy TCG guest took seconds, and a scraper started after a deadline
+    # fixed beforehand never asked (one run: 13 of 50 with no answer).
+    window = []
+    ready = threading.Barrier(51, action=lambda: window.append(time.monotonic() + 10))
 
     def scraper(i):
+        ready.wait()
+        stop = window[0]
         while time.monotonic() < stop:
             try:
                 st, _, body = http_get("/metrics", timeout=20)
@@ -430,6 +465,8 @@ def test_50_scrapers(t):
                 errors.append(repr(e))
 
     def watch():
+        ready.wait()
+        stop = window[0]
         while time.monotonic() < stop:
             peak[0] = max(peak[0], rss_kb(pid))
             time.sleep(0.1)
@@ -478,29 +515,64 @@ def metric_now(name):
     return value(scrape(), name)
 
 
-def test_device_busy(t):
+MAX_SESSIONS = "/sys/module/tcpstate/parameters/max_sessions"
+
+
+def write_param(path, v):
+    with open(path, "w") as f:
+        f.write(v)
+
+
+def test_sessions(t):
+    """The exporter's session beside another reader's; EBUSY at max_sessions."""
+    dump = subprocess.Popen([TOOL, "dump"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    t.defer(lambda: dump.poll() is None and dump.kill())
+    t.defer(lambda: write_param(MAX_SESSIONS, "16"))
+    wait_for(lambda: metric_now("tcpstate_sessions") == 2, timeout=5,
+             what="tcpstate_sessions 2 with a tcpstate dump beside the exporter")
+    t.eq(dump.poll(), None, "tcpstate dump reads beside the exporter")
+    m = scrape()
+    t.eq(value(m, "tcpstate_device_attached"), 1.0, "the exporter still reads its session")
+    t.eq(value(m, "tcpstate_device_busy"), 0.0, "device_busy 0")
+    # Its own filter: the kinds its figures use, every port (tcpstate stats --sessions).
+    p = run([TOOL, "stats", "--sessions"])
+    t.eq((p.returncode, p.stderr), (0, ""), "tcpstate stats --sessions")
+    mine = [ln for ln in p.stdout.splitlines()
+            if ln.split()[1:2] == [str(S.exporter.pid)]]
+    t.eq(len(mine), 1, "the exporter's session listed once")
+    if len(mine) != 1:
+        t.note(p.stdout)
+    t.true(bool(mine) and mine[0].rstrip().endswith("kinds=states,control,requests,timewait"),
+           "the exporter's session filter: no data segments, nothing else narrowed", mine)
+    at = wait_scraped_after(time.time())
+    t.eq(prom_value('tcpstate_sessions{job="tcpstate"}', at), 2.0, "Prometheus: tcpstate_sessions 2")
+
+    # EBUSY: the exporter lets go (SIGUSR1); dump keeps the only session max_sessions allows.
     S.exporter.send_signal(signal.SIGUSR1)
     wait_for(lambda: metric_now("tcpstate_device_attached") == 0, timeout=5,
              what="device_attached 0 after SIGUSR1")
-    dump = subprocess.Popen([TOOL, "dump"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    t.defer(lambda: dump.poll() is None and dump.kill())
-    time.sleep(0.5)
-    t.eq(dump.poll(), None, "tcpstate dump holds the device")
-    S.exporter.send_signal(signal.SIGUSR1)       # try again: busy now
+    write_param(MAX_SESSIONS, "1")
+    S.exporter.send_signal(signal.SIGUSR1)       # try again: EBUSY now
     wait_for(lambda: metric_now("tcpstate_device_busy") == 1, timeout=5,
-             what="device_busy 1 while dump reads")
+             what="device_busy 1 at max_sessions")
     m = scrape()
     t.eq(value(m, "tcpstate_up"), 1.0, "tcpstate_up while busy")
-    t.eq(value(m, "tcpstate_sessions_attached"), 1.0, "sessions_attached while busy")
+    t.eq(value(m, "tcpstate_device_attached"), 0.0, "device_attached 0 while busy")
+    t.eq(value(m, "tcpstate_sessions"), None, "tcpstate_sessions absent: no session to ask through")
     t.true(any(k[0] == "tcpstate_events_recorded_total" for k in m),
            "/proc counters served while busy")
-    wait_scraped_after(time.time())
-    t.eq(prom_value('tcpstate_device_busy{job="tcpstate"}'), 1.0, "Prometheus saw device_busy 1")
+    t.contains(open(os.path.join(OUT, "exporter.log")).read(), "max_sessions",
+               "the exporter's log says why")
+    at = wait_scraped_after(time.time())
+    t.eq(prom_value('tcpstate_device_busy{job="tcpstate"}', at), 1.0, "Prometheus saw device_busy 1")
+    write_param(MAX_SESSIONS, "16")
+    wait_for(lambda: metric_now("tcpstate_device_attached") == 1, timeout=5,
+             what="the exporter attached again once a session was free (retried every second)")
+    t.eq(metric_now("tcpstate_device_busy"), 0, "device_busy 0 after")
     dump.send_signal(signal.SIGINT)
     dump.wait(timeout=10)
-    wait_for(lambda: metric_now("tcpstate_device_attached") == 1, timeout=5,
-             what="the exporter attached again once dump let go")
-    t.eq(metric_now("tcpstate_device_busy"), 0, "device_busy 0 after")
+    wait_for(lambda: metric_now("tcpstate_sessions") == 1, timeout=5,
+             what="tcpstate_sessions 1 once dump is gone")
 
 
 def test_module_reload(t):
@@ -513,18 +585,19 @@ def test_module_reload(t):
     m = scrape()
     t.eq(value(m, "tcpstate_up"), 0.0, "tcpstate_up without the module")
     t.eq(value(m, "tcpstate_device_attached"), 0.0, "device_attached without the module")
-    wait_scraped_after(time.time())
-    t.eq(prom_value('tcpstate_up{job="tcpstate"}'), 0.0, "Prometheus: tcpstate_up 0")
-    t.eq(prom_value('up{job="tcpstate"}'), 1.0, "Prometheus: the scrape itself still works")
+    t.eq(value(m, "tcpstate_sessions"), 0.0, "tcpstate_sessions 0 without the module")
+    at = wait_scraped_after(time.time())
+    t.eq(prom_value('tcpstate_up{job="tcpstate"}', at), 0.0, "Prometheus: tcpstate_up 0")
+    t.eq(prom_value('up{job="tcpstate"}', at), 1.0, "Prometheus: the scrape itself worked")
     p = run(["insmod", KO, "hook=tracepoint"])
     t.require_eq((p.returncode, p.stderr.strip()), (0, ""), "insmod again")
     wait_for(lambda: metric_now("tcpstate_device_attached") == 1, timeout=5,
              what="the exporter reading the reloaded module's device")
     t.eq(metric_now("tcpstate_up"), 1.0, "tcpstate_up with the module back")
     t.eq(metric_now("tcpstate_exporter_device_attaches_total"), attaches + 1, "one more attach")
-    wait_scraped_after(time.time())
-    t.eq(prom_value('tcpstate_up{job="tcpstate"}'), 1.0, "Prometheus: tcpstate_up 1 again")
-    t.eq(prom_value('min_over_time(tcpstate_up{job="tcpstate"}[2m])'), 0.0,
+    at = wait_scraped_after(time.time())
+    t.eq(prom_value('tcpstate_up{job="tcpstate"}', at), 1.0, "Prometheus: tcpstate_up 1 again")
+    t.eq(prom_value('min_over_time(tcpstate_up{job="tcpstate"}[2m])', at), 0.0,
          "Prometheus: tcpstate_up was 0 in between")
 
 
@@ -554,7 +627,7 @@ def main():
                          ("exporter_promtool_live_scrape", test_promtool_live_scrape),
                          ("exporter_50_scrapers", test_50_scrapers),
                          ("exporter_sighup", test_sighup),
-                         ("exporter_device_busy", test_device_busy),
+                         ("exporter_sessions", test_sessions),
                          ("exporter_module_reload", test_module_reload),
                          ("exporter_sigterm", test_sigterm)):
             r.add(name, fn)

@@ -21,7 +21,7 @@ excerpt=$(awk '
 		name = $0; sub(/[{ ].*/, "", name)
 		fam = name; sub(/_(bucket|sum|count)$/, "", fam)
 		keep = 0
-		if (name == "tcpstate_up" || name == "tcpstate_device_attached") keep = 1
+		if (name == "tcpstate_up" || name == "tcpstate_device_attached" || name == "tcpstate_sessions") keep = 1
 		if (index($0, "netns_name=\"exp\"") &&
 		    (name ~ /^tcpstate_(syn_retrans|accept_queue_drops|time_wait_now|events_dropped)_?/ ||
 		     (name == "tcpstate_transitions_total" && index($0, "to=\"CLOSE_WAIT\"")))) keep = 1

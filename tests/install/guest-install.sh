@@ -8,7 +8,9 @@
 #   2. dpkg -i both packages, the other kernels' headers hidden: DKMS
 #      builds for the running kernel only and names each kernel it skips;
 #      modprobe with /etc/modprobe.d options; tcpstate dump traces a
-#      connection; --version and its warnings; man; bash completion
+#      connection; --version and its warnings; man; bash completion; the
+#      exporter's systemd unit (installed, not enabled, systemd-analyze
+#      verify) and its files
 #   3. the kernel upgrade: the 6.12 headers appear, the kernel package's
 #      hook /etc/kernel/postinst.d/dkms builds the module for 6.12
 #   4. the installed state (the packages' files, dpkg's and DKMS's
@@ -41,12 +43,11 @@ fi
 BASE=$(overlay_changes)
 echo "guest changes before the tests: [${BASE}]"
 
-# traced_connection TOOL LABEL: a connection to a fresh port, then what
-# "TOOL dump" prints of it from the backlog (the ring keeps records while
-# no reader is attached); checks the client's handshake line.
+# traced_connection TOOL LABEL: a connection to a fresh port while
+# "TOOL dump" runs (dump_during); checks what dump printed of it.
 traced_connection() {
 	local tool=$1 label=$2 port dump line
-	port=$(python3 - <<'PY'
+	dump_during "$tool" python3 -c "$(cat <<'PY'
 import socket
 srv = socket.socket()
 srv.bind(("127.0.0.1", 0))
@@ -61,10 +62,9 @@ conn.close()
 srv.close()
 print(port)
 PY
-)
-	# SIGINT after 5 s: dump prints what it read and exits 0.
-	dump=$(timeout --preserve-status -s INT 5 "$tool" dump)
-	check_eq "$label: dump exits 0 on SIGINT" 0 $?
+)"
+	port=$CMD_OUT dump=$DUMP
+	check_eq "$label: dump exits 0 on SIGINT" 0 "$DUMP_RC"
 	line=$(grep -E " 127\.0\.0\.1:[0-9]+ +-> 127\.0\.0\.1:$port +SYN_SENT -> ESTABLISHED$" <<<"$dump")
 	echo "    $line"
 	if [ -n "$line" ]; then
@@ -76,6 +76,27 @@ PY
 	check_eq "$label: dump shows SYN, SYN|ACK and both FIN|ACK, each in and out" 8 "$line"
 }
 
+# check_unit LABEL UNIT SBINDIR: the exporter's unit as installed: it runs
+# SBINDIR/tcpstate, it is not enabled, and systemd-analyze verify (when
+# there is one) has nothing to say about it (--man=no: the man pages are
+# checked on their own below).
+check_unit() {
+	local label=$1 unit=$2 sbindir=$3
+	check_file "$label: the exporter's systemd unit" "$unit"
+	check_eq "$label: the unit runs the installed tool" \
+		"ExecStart=$sbindir/tcpstate exporter --config /etc/tcpstate/exporter.conf" \
+		"$(grep '^ExecStart=' "$unit" 2>&1)"
+	check_no_file "$label: the unit is not enabled" \
+		/etc/systemd/system/multi-user.target.wants/tcpstate-exporter.service
+	check_file "$label: the exporter's options file" /etc/tcpstate/exporter.conf
+	if command -v systemd-analyze >/dev/null; then
+		run_cmd systemd-analyze verify --man=no "$unit"
+		check_eq "$label: systemd-analyze verify the unit" "0 []" "$RC [$OUT]"
+	else
+		echo "    (no systemd-analyze: the unit is not verified)"
+	fi
+}
+
 # --- 1. make install / make uninstall ------------------------------------------------
 echo "=== make install"
 
@@ -84,6 +105,10 @@ check_eq "make install: exit status" 0 "$RC"
 check_file "make install: the module in /lib/modules/$KV/updates/" "/lib/modules/$KV/updates/tcpstate.ko"
 check_file "make install: the tool in /usr/local/sbin" /usr/local/sbin/tcpstate
 check_file "make install: the modprobe.d example" /etc/modprobe.d/tcpstate.conf
+check_unit "make install" /usr/local/lib/systemd/system/tcpstate-exporter.service /usr/local/sbin
+for f in prometheus.yml tcpstate-rules.yml; do
+	check_file "make install: the example $f" "/usr/local/share/doc/tcpstate/examples/$f"
+done
 check_eq "make install: depmod ran (modinfo -n)" "/lib/modules/$KV/updates/tcpstate.ko" "$(modinfo -n tcpstate)"
 run_cmd modprobe tcpstate
 check_eq "make install: modprobe tcpstate" 0 "$RC"
@@ -139,7 +164,7 @@ check_eq "modinfo: version" "$VERSION" "$(modinfo -F version tcpstate 2>&1)"
 # parameters with their own parsers, module_param_cb, have no type).
 parms=$(modinfo -F parm tcpstate | sed -n 's/^\([a-z_]*\):\(.*[^ ].*\)$/\1/p' | LC_ALL=C sort | tr '\n' ' ')
 check_eq "modinfo: a description for every parameter" \
-	"blocklist family hook nr_records ports require segments tw_capacity wakeup_ms " "$parms"
+	"blocklist family hook max_sessions nr_records ports require segments tw_capacity wakeup_ms " "$parms"
 
 echo "=== modprobe, options from /etc/modprobe.d/tcpstate.conf"
 check_eq "the conffile is the commented example" "" \
@@ -152,6 +177,12 @@ check_eq "the loaded module is the DKMS build" \
 check_eq "modprobe.d: nr_records" 1024 "$(cat /sys/module/tcpstate/parameters/nr_records 2>&1)"
 check_eq "modprobe.d: segments" all "$(cat /sys/module/tcpstate/parameters/segments 2>&1)"
 traced_connection /usr/sbin/tcpstate "package"
+check_unit "package" /lib/systemd/system/tcpstate-exporter.service /usr/sbin
+check_eq "package: /etc/tcpstate/exporter.conf is a conffile" /etc/tcpstate/exporter.conf \
+	"$(grep -x /etc/tcpstate/exporter.conf /var/lib/dpkg/info/tcpstate.conffiles 2>&1)"
+for f in prometheus.yml tcpstate-rules.yml; do
+	check_file "package: the example $f" "/usr/share/doc/tcpstate/examples/$f"
+done
 
 echo "=== tcpstate --version"
 out=$(/usr/sbin/tcpstate --version 2>"$OUTDIR/err"); rc=$?
@@ -180,7 +211,7 @@ out=$(setpriv --reuid=65534 --regid=65534 --clear-groups /usr/sbin/tcpstate --ve
 check_eq "--version, not root: status" 0 "$rc"
 check_eq "--version, not root: the ABI needs CAP_NET_ADMIN" \
 	"tcpstate $VERSION (record ABI version $ABI)"$'\n'"module $VERSION (record ABI unknown: opening /dev/tcpstate needs CAP_NET_ADMIN (root))" "$out"
-# Every session taken: max_sessions=1 and one open held.
+# Each open is a session: busy means max_sessions of them are open.
 echo 1 > /sys/module/tcpstate/parameters/max_sessions
 exec 5</dev/tcpstate
 out=$(/usr/sbin/tcpstate --version 2>"$OUTDIR/err" 5<&-); rc=$?

@@ -53,13 +53,13 @@ check_eq "modprobe.d options (carried conffile)" 1024 "$(cat /sys/module/tcpstat
 out=$(/usr/sbin/tcpstate --version 2>&1)
 check_eq "tcpstate --version on $KV" \
 	"tcpstate $VERSION (record ABI version $ABI)"$'\n'"module $VERSION (record ABI version $ABI)" "$out"
-port=$(python3 -c '
+dump_during /usr/sbin/tcpstate python3 -c '
 import socket
 s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
 c = socket.create_connection(s.getsockname()); a, _ = s.accept()
-c.close(); a.close(); print(s.getsockname()[1])')
-dump=$(timeout --preserve-status -s INT 5 /usr/sbin/tcpstate dump)
-check_eq "dump exits 0 on SIGINT" 0 $?
+c.close(); a.close(); print(s.getsockname()[1])'
+port=$CMD_OUT dump=$DUMP
+check_eq "dump exits 0 on SIGINT" 0 "$DUMP_RC"
 line=$(grep -E " 127\.0\.0\.1:[0-9]+ +-> 127\.0\.0\.1:$port +SYN_SENT -> ESTABLISHED$" <<<"$dump")
 echo "    $line"
 if [ -n "$line" ]; then
@@ -98,6 +98,8 @@ check_file "dpkg -r: the conffile stays until purge" /etc/modprobe.d/tcpstate.co
 run_cmd dpkg -r tcpstate
 check_eq "dpkg -r tcpstate" 0 "$RC"
 check_no_file "dpkg -r: the tool is gone" /usr/sbin/tcpstate
+check_no_file "dpkg -r: the exporter's unit is gone" /lib/systemd/system/tcpstate-exporter.service
+check_file "dpkg -r: the exporter's options (a conffile) stay until purge" /etc/tcpstate/exporter.conf
 
 echo "=== dpkg -P"
 run_cmd dpkg -P tcpstate-dkms tcpstate

@@ -69,7 +69,7 @@ file_list() {
 		cd "${1:-/}" || exit 1
 		{
 			find usr/sbin usr/local etc var/lib/dkms var/lib/dpkg/info \
-				usr/share/man/man4 usr/share/man/man8 \
+				usr/share/man/man4 usr/share/man/man8 lib/systemd/system \
 				usr/share/bash-completion usr/share/lintian/overrides \
 				\( -type f -o -type l \) -print
 			find usr/share/doc usr/src lib/modules -maxdepth 2 -print
@@ -85,6 +85,32 @@ file_list() {
 # moment. run.sh exports the host's / a second time (9p tag tcpstate-host:
 # a virtio-9p tag can be mounted only once, and tcpstate-root is the
 # overlay's); mount_host_root mounts it read-only at $HOST_ROOT;
+# dump_during TOOL CMD...: "TOOL dump" while CMD runs. Each open of
+# /dev/tcpstate is a session that records from its open() on (nothing is
+# kept for a reader to come), so dump starts first, and CMD once its session
+# is listed. Sets DUMP (what dump printed), DUMP_RC (its status after
+# SIGINT: 0 expected) and CMD_OUT (CMD's stdout).
+dump_during() {
+	local tool=$1 f pid i
+	shift
+	f=$(mktemp)
+	"$tool" dump >"$f" 2>&1 &
+	pid=$!
+	for i in $(seq 100); do
+		"$tool" stats --sessions 2>/dev/null | awk -v p="$pid" '$2 == p { f = 1 } END { exit !f }' &&
+			break
+		sleep 0.1
+	done
+	CMD_OUT=$("$@")
+	# dump holds each record up to 100 ms for ordering: give it time to print.
+	sleep 1
+	kill -INT "$pid"
+	wait "$pid"
+	DUMP_RC=$?
+	DUMP=$(cat "$f")
+	rm -f "$f"
+}
+
 # overlay_changes lists "+path" (only in the guest) and "-path" (gone in
 # the guest), of file_list's directories.
 HOST_ROOT=/run/host-root

@@ -98,9 +98,13 @@ check_eq "make install DESTDIR= PREFIX=/usr: status" 0 "$RC"
 kv=$(/sbin/modinfo -F vermagic tcpstate.ko | cut -d' ' -f1)
 check_eq "make install DESTDIR=: the files" \
 	"/etc/modprobe.d/tcpstate.conf
+/etc/tcpstate/exporter.conf
 /lib/modules/$kv/updates/tcpstate.ko
+/usr/lib/systemd/system/tcpstate-exporter.service
 /usr/sbin/tcpstate
 /usr/share/bash-completion/completions/tcpstate
+/usr/share/doc/tcpstate/examples/prometheus.yml
+/usr/share/doc/tcpstate/examples/tcpstate-rules.yml
 /usr/share/doc/tcpstate/modprobe.d-tcpstate.conf
 /usr/share/man/man4/tcpstate.4
 /usr/share/man/man8/tcpstate.8" \
@@ -114,7 +118,7 @@ check_eq "make uninstall DESTDIR=: no file left" "" "$(find "$d" -type f)"
 run_cmd setpriv --reuid=65534 --regid=65534 --clear-groups "${MK[@]}" install
 check_eq "make install, not root: fails" 2 "$RC"
 check_contains "make install, not root: says what it needs" \
-	"make install: needs root: it writes /lib/modules/$kv/updates, /usr/local and /etc/modprobe.d and runs depmod; run 'sudo make install', or stage it with DESTDIR=/some/dir" "$OUT"
+	"make install: needs root: it writes /lib/modules/$kv/updates, /usr/local, /etc/modprobe.d and /etc/tcpstate and runs depmod; run 'sudo make install', or stage it with DESTDIR=/some/dir" "$OUT"
 run_cmd setpriv --reuid=65534 --regid=65534 --clear-groups "${MK[@]}" dkms-install
 check_eq "make dkms-install, not root: fails" 2 "$RC"
 check_contains "make dkms-install, not root: says what it needs" \

@@ -9,8 +9,10 @@
  * promtool (Debian's prometheus package) when installed, as test_export.c
  * does with dot.
  */
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -313,7 +315,8 @@ static char *exposition(const char *const *files, const unsigned int *ports,
 			size_t nr_ports, bool om, struct exp_metrics *m)
 {
 	struct exp_netns_sample ns = { .inum = 4026531840UL, .name = "blue", .up = true };
-	struct exp_status s = { .version = "9.9.9", .up = true, .attached = true };
+	struct exp_status s = { .version = "9.9.9", .up = true, .attached = true, .sessions = 2,
+				.session_recorded = 70, .session_dropped = 3 };
 	struct tracker *t;
 	struct capture c;
 	FILE *in;
@@ -417,6 +420,10 @@ static void test_exposition(void)
 	CHECK_CONTAINS("\ntcpstate_up 1\n", text);
 	CHECK_CONTAINS("tcpstate_device_attached 1\n", text);
 	CHECK_CONTAINS("tcpstate_device_busy 0\n", text);
+	CHECK_CONTAINS("# TYPE tcpstate_sessions gauge\ntcpstate_sessions 2\n", text);
+	CHECK_CONTAINS("tcpstate_exporter_connections_expired_total 0\n", text);
+	CHECK_CONTAINS("tcpstate_exporter_session_recorded_total 70\n", text);
+	CHECK_CONTAINS("tcpstate_exporter_session_dropped_total 3\n", text);
 	CHECK_CONTAINS("tcpstate_exporter_http_responses_total{code=\"200\"} 5\n", text);
 	CHECK(strstr(text, "# EOF") == NULL);
 	check_promtool_metrics(text);
@@ -445,6 +452,27 @@ static void test_exposition(void)
 	}
 }
 
+/* Without a session to ask through: tcpstate_sessions has no sample, and promtool agrees. */
+static void test_exposition_no_session(void)
+{
+	struct exp_status s = { .version = "9.9.9", .up = true, .busy = true, .sessions = -1 };
+	struct exp_metrics m;
+	struct capture c;
+	char *text;
+
+	exp_metrics_init(&m, NULL, 0);
+	m.expired = 4;
+	exp_render(capture_begin(&c), false, &m, NULL, 0, &s);
+	text = capture_end(&c);
+	CHECK_CONTAINS("\ntcpstate_device_attached 0\n", text);
+	CHECK_CONTAINS("\ntcpstate_device_busy 1\n# HELP tcpstate_sessions ", text);
+	CHECK_CONTAINS("# TYPE tcpstate_sessions gauge\n# HELP tcpstate_handshake_seconds ", text);
+	CHECK(strstr(text, "\ntcpstate_sessions ") == NULL);
+	CHECK_CONTAINS("\ntcpstate_exporter_connections_expired_total 4\n", text);
+	check_promtool_metrics(text);
+	free(text);
+}
+
 /* The exporter's own HTTP connections are left out. */
 static void test_own_connections(void)
 {
@@ -471,6 +499,182 @@ static void test_own_connections(void)
 	free(rs.r);
 }
 
+/* --- aging and the bound on connections kept ---------------------------------- */
+
+#define SEC	1000000000ULL
+#define T0	(100 * SEC)		/* the first record's time */
+#define TIMEOUT	(7200 * SEC)		/* --conn-timeout's default */
+
+/* One end's state change on 127.0.0.1:lport -> 127.0.0.1:rport. */
+static struct tcpstate_rec state_rec(__u64 ts, __u64 cookie, __u16 lport, __u16 rport,
+				     unsigned int old, unsigned int new, bool tw)
+{
+	struct tcpstate_rec r;
+
+	memset(&r, 0, sizeof(r));
+	r.version = TCPSTATE_ABI_VERSION;
+	r.type = TCPSTATE_REC_STATE;
+	r.size = sizeof(r);
+	r.flags = tw ? TCPSTATE_F_TIMEWAIT : 0;
+	r.netns = 4026531840U;
+	r.ts_ns = ts;
+	r.cookie = cookie;
+	r.family = AF_INET;
+	r.lport = lport;
+	r.rport = rport;
+	inet_pton(AF_INET, "127.0.0.1", r.laddr);
+	inet_pton(AF_INET, "127.0.0.1", r.raddr);
+	r.state.old_state = (__u8)old;
+	r.state.new_state = (__u8)new;
+	return r;
+}
+
+#define ST_MAX 6
+/* A full socket's change; a TIME_WAIT socket's (TCPSTATE_F_TIMEWAIT). */
+#define FULL(e, o, n)	{ e, TCPSTATE_##o, TCPSTATE_##n, false }
+#define TWSOCK(e, o, n)	{ e, TCPSTATE_##o, TCPSTATE_##n, true }
+
+/* A change of the client's (end 0) or the server's (end 1) socket. */
+struct st_change {
+	unsigned int end, old, new;
+	bool tw;
+};
+
+static const struct {
+	const char *name;
+	struct st_change ch[ST_MAX];	/* one a second from T0; new 0 ends the list */
+	unsigned long long idle;	/* after the last change, when exp_expire() runs */
+	unsigned int expired;		/* 0 or 1 */
+} aging[] = {
+	{ "SYN_SENT, no answer, idle past the timeout",
+	  { FULL(0, CLOSE, SYN_SENT) }, TIMEOUT + 1, 1 },
+	{ "SYN_SENT, idle exactly the timeout: not yet",
+	  { FULL(0, CLOSE, SYN_SENT) }, TIMEOUT, 0 },
+	{ "SYN_SENT, idle an hour",
+	  { FULL(0, CLOSE, SYN_SENT) }, 3600 * SEC, 0 },
+	{ "ESTABLISHED, idle three days: kept",
+	  { FULL(0, CLOSE, SYN_SENT), FULL(0, SYN_SENT, ESTABLISHED),
+	    FULL(1, LISTEN, SYN_RECV), FULL(1, SYN_RECV, ESTABLISHED) },
+	  3 * 86400 * SEC, 0 },
+	{ "one end ESTABLISHED, the other's end lost in LAST_ACK: kept",
+	  { FULL(0, SYN_SENT, ESTABLISHED), FULL(1, ESTABLISHED, CLOSE_WAIT),
+	    FULL(1, CLOSE_WAIT, LAST_ACK) }, 3 * 86400 * SEC, 0 },
+	{ "CLOSE_WAIT (the application never closes): kept",
+	  { FULL(1, ESTABLISHED, CLOSE_WAIT) }, 3 * 86400 * SEC, 0 },
+	{ "FIN_WAIT2 of a full socket (half-closed): kept",
+	  { FULL(0, ESTABLISHED, FIN_WAIT1), FULL(0, FIN_WAIT1, FIN_WAIT2) },
+	  3 * 86400 * SEC, 0 },
+	{ "FIN_WAIT1, its end lost",
+	  { FULL(0, ESTABLISHED, FIN_WAIT1) }, TIMEOUT + 1, 1 },
+	{ "LAST_ACK, its end lost",
+	  { FULL(1, ESTABLISHED, CLOSE_WAIT), FULL(1, CLOSE_WAIT, LAST_ACK) },
+	  TIMEOUT + 1, 1 },
+	{ "a TIME_WAIT socket whose end was lost (the full socket closed)",
+	  { FULL(0, FIN_WAIT1, FIN_WAIT2),
+	    TWSOCK(0, FIN_WAIT2, TIME_WAIT), FULL(0, FIN_WAIT2, CLOSE) },
+	  TIMEOUT + 1, 1 },
+	{ "an orphan's FIN_WAIT2 (a TIME_WAIT socket, not a full one)",
+	  { TWSOCK(0, FIN_WAIT1, FIN_WAIT2), FULL(0, FIN_WAIT1, CLOSE) },
+	  TIMEOUT + 1, 1 },
+};
+
+static void test_aging(void)
+{
+	size_t i, j;
+
+	for (i = 0; i < ARRAY_SIZE(aging); i++) {
+		struct exp_metrics m;
+		struct tracker *t;
+		__u64 ts = T0;
+		size_t n;
+		char what[160];
+
+		exp_metrics_init(&m, NULL, 0);
+		t = tracker_new(exp_conn_done, exp_conn_event, &m);
+		for (j = 0; j < ST_MAX && aging[i].ch[j].new; j++) {
+			const struct st_change *c = &aging[i].ch[j];
+			struct tcpstate_rec r;
+
+			ts = T0 + j * SEC;
+			r = c->end ? state_rec(ts, 2, 80, 40000, c->old, c->new, c->tw) :
+				     state_rec(ts, 1, 40000, 80, c->old, c->new, c->tw);
+			exp_add_record(&m, t, &r);
+		}
+		n = exp_expire(&m, t, ts + aging[i].idle, TIMEOUT);
+		snprintf(what, sizeof(what), "aging[%zu] %s", i, aging[i].name);
+		check_int_at(what, __LINE__, aging[i].expired, n);
+		check_int_at(what, __LINE__, aging[i].expired, m.expired);
+		check_int_at(what, __LINE__, 1 - aging[i].expired, m.tracked);
+		check_int_at(what, __LINE__, 1 - aging[i].expired, tracker_live(t));
+		check_int_at(what, __LINE__, 0, m.given_up);
+		/* Never counted as over. */
+		check_int_at(what, __LINE__, 0, m.groups[0].conns);
+		/* Expired or not, the rest goes when the device lets go: given up. */
+		tracker_flush(t);
+		check_int_at(what, __LINE__, 1 - aging[i].expired, m.given_up);
+		check_int_at(what, __LINE__, 0, m.tracked);
+		tracker_free(t);
+	}
+
+	/* Before the clock has run for the timeout, nothing is that old. */
+	{
+		struct exp_metrics m;
+		struct tracker *t;
+		struct tcpstate_rec r = state_rec(1, 1, 40000, 80, TCPSTATE_CLOSE,
+						  TCPSTATE_SYN_SENT, false);
+
+		exp_metrics_init(&m, NULL, 0);
+		t = tracker_new(exp_conn_done, exp_conn_event, &m);
+		exp_add_record(&m, t, &r);
+		CHECK_INT(0, exp_expire(&m, t, TIMEOUT, TIMEOUT));
+		CHECK_INT(1, exp_expire(&m, t, TIMEOUT + 2, TIMEOUT));
+		tracker_free(t);
+	}
+}
+
+/* --max-conns: the oldest is given up past it, and at once when lowered. */
+static void test_max_conns(void)
+{
+	static const struct {
+		unsigned int conns, max, lowered;
+		unsigned int given_up, tracked;		/* after the connections */
+		unsigned int given_up2, tracked2;	/* after lowering the bound */
+	} rows[] = {
+		{ 3, 16384, 16384, 0, 3, 0, 3 },
+		{ 3, 3, 3, 0, 3, 0, 3 },
+		{ 3, 2, 2, 1, 2, 1, 2 },
+		{ 5, 2, 1, 3, 2, 4, 1 },
+		{ 4, 4, 0, 0, 4, 3, 1 },	/* 0 is taken as 1 */
+	};
+	size_t i, j;
+
+	for (i = 0; i < ARRAY_SIZE(rows); i++) {
+		struct exp_metrics m;
+		struct tracker *t;
+		char what[64];
+
+		snprintf(what, sizeof(what), "max_conns row %zu", i);
+		exp_metrics_init(&m, NULL, 0);
+		t = tracker_new(exp_conn_done, exp_conn_event, &m);
+		tracker_set_live_max(t, rows[i].max);
+		for (j = 0; j < rows[i].conns; j++) {
+			struct tcpstate_rec r = state_rec(T0 + j, 10 + j, (__u16)(40000 + j), 80,
+							  TCPSTATE_CLOSE, TCPSTATE_SYN_SENT, false);
+
+			exp_add_record(&m, t, &r);
+		}
+		check_int_at(what, __LINE__, rows[i].given_up, m.given_up);
+		check_int_at(what, __LINE__, rows[i].tracked, m.tracked);
+		tracker_set_live_max(t, rows[i].lowered);
+		check_int_at(what, __LINE__, rows[i].given_up2, m.given_up);
+		check_int_at(what, __LINE__, rows[i].tracked2, m.tracked);
+		check_int_at(what, __LINE__, rows[i].tracked2, tracker_live(t));
+		check_int_at(what, __LINE__, 0, m.expired);
+		tracker_flush(t);
+		tracker_free(t);
+	}
+}
+
 /* --- options --------------------------------------------------------------------- */
 
 static int opts(const char *const *argv, struct exporter_opts *o, char *err)
@@ -493,6 +697,19 @@ static void test_options(void)
 	CHECK_STR("/dev/tcpstate", o.device);
 	CHECK_STR("/proc/net/tcpstate", o.procfile);
 	CHECK_INT(16, o.max_clients);
+	CHECK_INT(16384, o.max_conns);
+	CHECK_INT(7200, o.conn_timeout);
+	CHECK_INT(0, opts((const char *[]){ "exporter", "--max-conns", "5", "--conn-timeout=60",
+					    NULL }, &o, err));
+	CHECK_INT(5, o.max_conns);
+	CHECK_INT(60, o.conn_timeout);
+	CHECK_INT(-1, opts((const char *[]){ "exporter", "--max-conns", "0", NULL }, &o, err));
+	CHECK_STR("--max-conns must be 1 to 1048576, not '0'", err);
+	CHECK_INT(-1, opts((const char *[]){ "exporter", "--max-conns", "1048577", NULL },
+			   &o, err));
+	CHECK_INT(-1, opts((const char *[]){ "exporter", "--conn-timeout", "0", NULL }, &o, err));
+	CHECK_STR("--conn-timeout must be 1 to 2592000 seconds, not '0'", err);
+	CHECK_INT(-1, opts((const char *[]){ "exporter", "--conn-timeout", "1h", NULL }, &o, err));
 	CHECK_INT(0, opts((const char *[]){ "exporter", "--listen", "[::1]:80", "--port=80,443",
 					    "--port", "8080", "--netns", "blue", "-d", "/x",
 					    "--max-clients", "3", NULL }, &o, err));
@@ -522,7 +739,8 @@ static void test_options(void)
 	/* A config file; the command line wins, its lists replace the file's. */
 	{
 		static const char text[] = "# comment\n\nlisten 0.0.0.0:9999\nport 80\n  port 443  \n"
-					   "netns red\nmax-clients 7\n";
+					   "netns red\nmax-clients 7\nmax-conns 100\n"
+					   "conn-timeout 600\n";
 
 		conf = tmp_file("exporter.conf", text, strlen(text), 0644);
 	}
@@ -532,6 +750,8 @@ static void test_options(void)
 	CHECK_INT(443, o.ports[1]);
 	CHECK_STR("red", o.netns[0]);
 	CHECK_INT(7, o.max_clients);
+	CHECK_INT(100, o.max_conns);
+	CHECK_INT(600, o.conn_timeout);
 	CHECK_INT(0, opts((const char *[]){ "exporter", "--port", "22", "--config", conf,
 					    "--listen", "127.0.0.1:1", NULL }, &o, err));
 	CHECK_STR("127.0.0.1:1", o.listen);
@@ -565,8 +785,54 @@ static void check_promtool(const char *what, const char *file, const char *want)
 	free(path);
 }
 
+#define SYSTEMD_ANALYZE "/usr/bin/systemd-analyze"
+
+/*
+ * systemd-analyze verify on contrib's unit, as installed: it checks the
+ * ExecStart binary exists, so this tree's tool stands in for
+ * /usr/sbin/tcpstate; --man=no, as the man page is not installed here.
+ */
+static void check_unit(void)
+{
+	char *src = str_printf("%s/../../contrib/tcpstate-exporter.service", fixtures_dir);
+	char *text = read_file(src, NULL), *unit, *path, *outp, *cmd, *out, *at;
+	size_t n;
+
+	if (access(SYSTEMD_ANALYZE, X_OK) != 0) {
+		printf("test_exporter: %s not installed: the unit not verified\n", SYSTEMD_ANALYZE);
+		free(text);
+		free(src);
+		return;
+	}
+	CHECK(text);
+	at = text ? strstr(text, "ExecStart=/usr/sbin/tcpstate ") : NULL;
+	CHECK(at);
+	if (!at) {
+		free(text);
+		free(src);
+		return;
+	}
+	n = (size_t)(at - text) + strlen("ExecStart=");
+	unit = str_printf("%.*s%s%s", (int)n, text, tool_path,
+			  at + strlen("ExecStart=/usr/sbin/tcpstate"));
+	path = tmp_file("tcpstate-exporter.service", unit, strlen(unit), 0644);
+	outp = tmp_path("systemd-analyze.out");
+	cmd = str_printf("%s verify --man=no '%s' > '%s' 2>&1", SYSTEMD_ANALYZE, path, outp);
+	CHECK_INT(0, system(cmd));
+	out = read_file(outp, NULL);
+	CHECK_STR("", out ? out : "(no output file)");
+	free(out);
+	free(cmd);
+	free(outp);
+	free(path);
+	free(unit);
+	free(text);
+	free(src);
+}
+
 static void test_contrib(void)
 {
+	check_unit();
 	if (access(PROMTOOL, X_OK) != 0) {
 		printf("test_exporter: %s not installed (Debian's prometheus): contrib/ not checked\n",
 		       PROMTOOL);
@@ -584,6 +850,9 @@ void test_exporter(void)
 	test_model_figures();
 	test_exposition();
 	test_own_connections();
+	test_aging();
+	test_max_conns();
+	test_exposition_no_session();
 	test_options();
 	test_contrib();
 }
