@@ -106,6 +106,7 @@ check_eq "make install DESTDIR=: the files" \
 /usr/share/doc/tcpstate/examples/prometheus.yml
 /usr/share/doc/tcpstate/examples/tcpstate-rules.yml
 /usr/share/doc/tcpstate/modprobe.d-tcpstate.conf
+/usr/share/locale/zh_CN/LC_MESSAGES/tcpstate.mo
 /usr/share/man/man4/tcpstate.4
 /usr/share/man/man8/tcpstate.8" \
 	"$(cd "$d" && find . -type f | sed 's|^\.||' | LC_ALL=C sort)"
