@@ -19,7 +19,7 @@ enum explanation {
 	EX_COOKIE_ACCEPTED,
 	EX_FIN_WAIT2, EX_CLOSE_WAIT, EX_LAST_ACK_STATE, EX_TIME_WAIT,
 	EX_CLOSING, EX_SYN_RECV,
-	EX_LOST, EX_RECEIVED_ONLY, EX_RECORDS_LOST,
+	EX_LOST, EX_LOST_ACK, EX_LOST_RST, EX_RECEIVED_ONLY, EX_RECORDS_LOST,
 	EX_NR
 };
 
@@ -59,7 +59,9 @@ static const char *const texts[EX_NR] = {
 	[EX_CLOSING] = N_("CLOSING: the peer's FIN arrived before the ACK of this side's own FIN: both closed at the same time."),
 	[EX_SYN_RECV] = N_("SYN_RECV: the server has answered the SYN; until the ACK comes, the half-open connection is a small request socket in the listener's SYN queue, not a full socket."),
 	[EX_LOST] = N_("Sent, but the receiver's kernel never saw it: lost on the way (or dropped by a filter). TCP notices by a timeout and sends it again."),
-	[EX_RECEIVED_ONLY] = N_("Only the receiver recorded this segment: its sender is outside what was traced, or sent it where the tracing cannot see."),
+	[EX_LOST_ACK] = N_("Sent, but the receiver's kernel never saw it: lost on the way (or dropped by a filter). An ACK alone is not sent again by a timer: the peer, still waiting for it, sends its own segment again, and that is answered with a new ACK."),
+	[EX_LOST_RST] = N_("Sent, but the receiver's kernel never saw it: lost on the way (or dropped by a filter). An RST is never sent again: the other side still believes the connection is open until a segment it sends meets no connection and draws a new RST."),
+	[EX_RECEIVED_ONLY] = N_("Only the receiver recorded this segment: its sender is outside what was traced or sent it where the tracing cannot see; or it is data or a bare ACK, which segments=control records only where it meets no connection."),
 	[EX_RECORDS_LOST] = N_("Records were lost: the module's ring buffer was full and it dropped events, so steps may be missing from this ladder. The gap is the tool's, not TCP's."),
 };
 
@@ -145,6 +147,28 @@ static enum explanation explain_step(const struct model_row *r)
 	return EX_NR;
 }
 
+/*
+ * A lost segment: what happens next depends on what it was. SYN, FIN
+ * and data are resent by their sender's timer; a bare ACK is not (the
+ * peer resends what it wanted acknowledged); an RST never is.
+ */
+static enum explanation explain_lost(const struct model_row *r)
+{
+	switch (r->step_kind) {
+	case STEP_REFUSED:
+	case STEP_RESET:
+		return EX_LOST_RST;
+	case STEP_HS_ACK:
+	case STEP_SIM_OPEN_ACK:
+	case STEP_CLOSE_ACK:
+	case STEP_CLOSE_LAST_ACK:
+	case STEP_SIM_CLOSE_ACK:
+		return EX_LOST_ACK;
+	default:
+		return EX_LOST;
+	}
+}
+
 /* Which explanation row r has; EX_NR: none. */
 static enum explanation explain_any(const struct model *m,
 				    const struct model_row *r)
@@ -153,7 +177,7 @@ static enum explanation explain_any(const struct model *m,
 	case ROW_ARROW:
 		/* What happened to it says more than what it is. */
 		if (r->fate == FATE_LOST)
-			return EX_LOST;
+			return explain_lost(r);
 		if (r->fate == FATE_RECEIVED)
 			return EX_RECEIVED_ONLY;
 		return explain_step(r);

@@ -6,7 +6,9 @@
  * label left in the Chinese ones, the ladder's bars where they belong
  * with wide characters, po/zh_CN.po complete for po/tcpstate.pot and the
  * .pot current with the sources, and the machine-readable outputs the
- * same byte for byte in every locale.
+ * same byte for byte in every locale; the lesson's recorded cases
+ * (tests/fixtures/lessons, make lesson's chapters) explained in both
+ * languages as lesson.sh draws them.
  *
  * Chinese is asked for as a user without a zh_CN locale can: LANGUAGE=
  * zh_CN in C.UTF-8 (gettext ignores LANGUAGE in the C locale only), with
@@ -75,10 +77,10 @@ static char *run_in(const char *const argv[], const char *language)
 	return out;
 }
 
-/* The output is exactly explain/GOLDEN. */
-static void check_explained(const char *golden, const char *out)
+/* The output is exactly DIR/GOLDEN (DIR under tests/fixtures). */
+static void check_golden(const char *dir, const char *golden, const char *out)
 {
-	char *path = str_printf("%s/explain/%s", fixtures_dir, golden);
+	char *path = str_printf("%s/%s/%s", fixtures_dir, dir, golden);
 	char *want = read_file(path, NULL);
 
 	if (!want)
@@ -88,6 +90,12 @@ static void check_explained(const char *golden, const char *out)
 		check_str_at(golden, 0, want, out);
 	free(want);
 	free(path);
+}
+
+/* The output is exactly explain/GOLDEN. */
+static void check_explained(const char *golden, const char *out)
+{
+	check_golden("explain", golden, out);
 }
 
 /*
@@ -192,6 +200,94 @@ static void test_explained_ladders(void)
 		free(names[i]);
 	}
 	free(names);
+}
+
+/*
+ * The lesson's cases (tests/fixtures/lessons: make lesson's traces, one
+ * per chapter of lessons/order, "chapter TAB tag TAB conns options" as
+ * lesson.sh reads build/lesson/order): each explained as lesson.sh draws
+ * it (--no-color --width 0 --explain and the chapter's options), in
+ * English and in Chinese, against TAG.en.ladder and TAG.zh_CN.ladder
+ * (golden.sh); no English left in the Chinese ones; and every
+ * lessons/TAG.jsonl is a chapter (none recorded and left unchecked).
+ */
+static void test_lesson_ladders(void)
+{
+	char *order = str_printf("%s/lessons/order", fixtures_dir);
+	char *text = read_file(order, NULL), *line, *save = NULL;
+	char *dir = str_printf("%s/lessons", fixtures_dir);
+	struct dirent **list;
+	int chapters = 0, recorded = 0, n, i;
+	char seen[1024] = " ";
+
+	if (!text)
+		printf("%s: missing\n", order);
+	CHECK(text);
+	for (line = text ? strtok_r(text, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *tab1 = strchr(line, '\t'), *tab2 = tab1 ? strchr(tab1 + 1, '\t') : NULL;
+		const char *argv[24] = { "tcpstate", "conns", "--no-color", "--width", "0",
+					 "--explain" };
+		char *tag, *opt, *osave = NULL, *file, *en_golden, *zh_golden, *en, *zh;
+		size_t k = 6;
+
+		check_true_at(order, chapters + 1, "chapter TAB tag TAB options", !!tab2);
+		if (!tab2)
+			continue;
+		*tab1 = '\0';
+		*tab2 = '\0';
+		tag = tab1 + 1;
+		chapters++;
+		for (opt = strtok_r(tab2 + 1, " ", &osave); opt && k < ARRAY_SIZE(argv) - 3;
+		     opt = strtok_r(NULL, " ", &osave))
+			argv[k++] = opt;
+		file = str_printf("%s/lessons/%s.jsonl", fixtures_dir, tag);
+		argv[k++] = "-r";
+		argv[k++] = file;
+		argv[k] = NULL;
+		en_golden = str_printf("%s.en.ladder", tag);
+		zh_golden = str_printf("%s.zh_CN.ladder", tag);
+		en = run_in(argv, NULL);
+		zh = run_in(argv, "zh_CN");
+		check_golden("lessons", en_golden, en);
+		check_golden("lessons", zh_golden, zh);
+		check_no_english(zh_golden, zh);
+		check_bars(zh_golden, zh);
+		check_true_at(en_golden, 0, "explained", zh && strcmp(en, zh));
+		if (strlen(seen) + strlen(tag) + 2 < sizeof(seen)) {
+			strcat(seen, tag);
+			strcat(seen, " ");
+		}
+		free(zh);
+		free(en);
+		free(zh_golden);
+		free(en_golden);
+		free(file);
+	}
+	CHECK_INT(6, chapters);
+	n = scandir(dir, &list, NULL, alphasort);
+	CHECK(n > 0);
+	for (i = 0; i < n; i++) {
+		size_t len = strlen(list[i]->d_name);
+
+		if (len > 6 && !strcmp(list[i]->d_name + len - 6, ".jsonl")) {
+			char *word = str_printf(" %.*s ", (int)(len - 6), list[i]->d_name);
+			bool ordered = strstr(seen, word);
+
+			recorded++;
+			if (!ordered)
+				printf("lessons/%s: not in lessons/order\n", list[i]->d_name);
+			check_true_at(list[i]->d_name, 0, "a chapter of lessons/order", ordered);
+			free(word);
+		}
+		free(list[i]);
+	}
+	if (n > 0)
+		free(list);
+	CHECK_INT(chapters, recorded);
+	free(dir);
+	free(text);
+	free(order);
 }
 
 /* The narrow layout and --follow, in Chinese: widths, wrapping, prefixes. */
@@ -469,6 +565,7 @@ void test_i18n(void)
 {
 	test_explain_table();
 	test_explained_ladders();
+	test_lesson_ladders();
 	test_explained_layouts();
 	test_explained_pictures();
 	test_summary();
