@@ -16,7 +16,7 @@ enum explanation {
 	EX_LAST_ACK, EX_LAST_ACK_AGAIN, EX_SIM_FIN, EX_SIM_CLOSE_ACK,
 	EX_REFUSED, EX_RESET, EX_DATA, EX_DATA_AGAIN,
 	EX_TW_END, EX_REQ_END, EX_ACCEPT_QUEUE_FULL, EX_SYN_DROPPED,
-	EX_COOKIE_ACCEPTED,
+	EX_COOKIE_ACCEPTED, EX_TW_SYN, EX_TW_ACK,
 	EX_FIN_WAIT2, EX_CLOSE_WAIT, EX_LAST_ACK_STATE, EX_TIME_WAIT,
 	EX_CLOSING, EX_SYN_RECV,
 	EX_LOST, EX_LOST_ACK, EX_LOST_RST, EX_RECEIVED_ONLY, EX_RECORDS_LOST,
@@ -52,6 +52,8 @@ static const char *const texts[EX_NR] = {
 	[EX_ACCEPT_QUEUE_FULL] = N_("The accept queue (listen()'s backlog) is full: the application does not accept() fast enough. Linux ignores this ACK and keeps the request, so the SYN-ACK will be sent again (tcp_abort_on_overflow 0)."),
 	[EX_SYN_DROPPED] = N_("The accept queue is full, so Linux does not answer this SYN at all; the client sends it again after 1 s, 2 s, ..."),
 	[EX_COOKIE_ACCEPTED] = N_("The ACK carries a valid SYN cookie (ack-1 decodes to this connection): the listener builds the connection now, although it kept nothing for the SYN."),
+	[EX_TW_SYN] = N_("A SYN on the four-tuple of this connection's TIME_WAIT socket: not this connection's handshake. Linux takes it as a new connection only if its sequence number is beyond what this connection received (or its timestamp is newer): TIME_WAIT then ends early and the listener answers. Otherwise it is an old duplicate: TIME_WAIT answers with its last ACK and stays."),
+	[EX_TW_ACK] = N_("TIME_WAIT answers a segment it does not accept (here an old SYN) with its last ACK again, and stays: the old duplicate opens nothing."),
 	[EX_FIN_WAIT2] = N_("FIN_WAIT2: the FIN is acknowledged; this side waits for the other's FIN. If its application has already closed the socket (an orphan), Linux waits at most tcp_fin_timeout (60 s), not forever."),
 	[EX_CLOSE_WAIT] = N_("CLOSE_WAIT: the peer is done sending, this side may still send; it stays here until its application calls close(). That is why the close takes four steps, not three: the ACK of the FIN comes from the kernel at once, this side's FIN only when the application is done."),
 	[EX_LAST_ACK_STATE] = N_("LAST_ACK: this side's FIN is sent; it waits for its ACK, and sends the FIN again if none comes."),
@@ -141,6 +143,10 @@ static enum explanation explain_step(const struct model_row *r)
 		return EX_SYN_DROPPED;
 	case STEP_COOKIE_ACCEPTED:
 		return EX_COOKIE_ACCEPTED;
+	case STEP_TW_SYN:
+		return EX_TW_SYN;
+	case STEP_TW_ACK:
+		return EX_TW_ACK;
 	case STEP_NONE:
 		break;
 	}
@@ -175,7 +181,12 @@ static enum explanation explain_any(const struct model *m,
 {
 	switch (r->kind) {
 	case ROW_ARROW:
-		/* What happened to it says more than what it is. */
+		/*
+		 * What happened to it says more than what it is, except
+		 * at TIME_WAIT, whose own story is the point.
+		 */
+		if (r->step_kind == STEP_TW_SYN || r->step_kind == STEP_TW_ACK)
+			return explain_step(r);
 		if (r->fate == FATE_LOST)
 			return explain_lost(r);
 		if (r->fate == FATE_RECEIVED)

@@ -388,6 +388,8 @@ static void arrow_row(struct model *a, size_t i)
 	row->retrans = out ? out->seg.retrans : in->seg.retrans;
 	row->cookie = out && out->seg.sock == TCPSTATE_SOCK_LISTENER &&
 		      out->seg.tcp_flags & TCPSTATE_TH_SYN;
+	row->to_tw = in && in->seg.sock == TCPSTATE_SOCK_TIMEWAIT;
+	row->from_tw = out && out->seg.sock == TCPSTATE_SOCK_TIMEWAIT;
 	if (out && in)
 		row->fate = FATE_BOTH;
 	else if (!a->traced[out ? 1 - s : s])
@@ -593,6 +595,7 @@ struct step_state {
 	bool ack_given[2];		/* each side's ACK of the other's FIN */
 	unsigned int sim_acks;
 	bool closing;			/* a FIN was sent */
+	bool tw_syn;			/* a SYN met the TIME_WAIT socket */
 };
 
 static void sent_again(struct model_row *r)
@@ -733,6 +736,18 @@ static void label_steps(struct model *a)
 				snprintf(r->step, MODEL_STEP_MAX, "%s", _("reset: RST"));
 				a->rst[s] = true;
 			}
+		} else if (f & TCPSTATE_TH_SYN && !(f & TCPSTATE_TH_ACK) &&
+			   r->to_tw) {
+			/*
+			 * A SYN the four-tuple's TIME_WAIT socket got: not this
+			 * connection's handshake but an old duplicate or the
+			 * next connection's (whose sender is another socket, so
+			 * another connection here). Not a retransmission.
+			 */
+			r->step_kind = STEP_TW_SYN;
+			snprintf(r->step, MODEL_STEP_MAX, "%s", _("SYN at TIME_WAIT"));
+			st.tw_syn = true;
+			continue;
 		} else if (f & TCPSTATE_TH_SYN && !(f & TCPSTATE_TH_ACK)) {
 			if (first_syn == NONE)
 				first_syn = i;
@@ -763,6 +778,10 @@ static void label_steps(struct model *a)
 					a->isn[1 - s] + 1);
 		} else if (f & TCPSTATE_TH_FIN) {
 			step_fin(a, r, &st);
+		} else if (pure_ack(r->seg) && r->from_tw && st.tw_syn) {
+			/* What TIME_WAIT says to a SYN it does not take. */
+			r->step_kind = STEP_TW_ACK;
+			snprintf(r->step, MODEL_STEP_MAX, "%s", _("ACK from TIME_WAIT"));
 		} else if (pure_ack(r->seg)) {
 			step_ack(a, r, &st);
 		} else if (r->seg->len) {
@@ -817,7 +836,7 @@ static void timings(struct model *a)
 				a->t_final[r->col] = r->ts;
 			continue;
 		}
-		if (r->kind != ROW_ARROW)
+		if (r->kind != ROW_ARROW || r->step_kind == STEP_TW_SYN)
 			continue;
 		f = r->seg->tcp_flags;
 		if (f & TCPSTATE_TH_FIN && !a->t_fin)
@@ -853,7 +872,8 @@ static void syn_retries(struct model *a, unsigned int col, bool synack)
 		const struct model_row *r = &a->rows[i];
 		unsigned int f;
 
-		if (r->kind != ROW_ARROW || r->col != col)
+		if (r->kind != ROW_ARROW || r->col != col ||
+		    r->step_kind == STEP_TW_SYN)
 			continue;
 		f = r->seg->tcp_flags;
 		if (!(f & TCPSTATE_TH_SYN) || !(f & TCPSTATE_TH_ACK) != !synack)
@@ -902,7 +922,8 @@ static void anomalies(struct model *a)
 			add_note(a, _("lost: %s's %s at %s never reached %s"),
 				 model_who(a, r->col), r->step[0] ? r->step : _("segment"),
 				 model_reltime(a, r->sent, t), model_who(a, 1 - r->col));
-		recvd += r->fate == FATE_RECEIVED;
+		/* A SYN at TIME_WAIT was another socket's: not a gap. */
+		recvd += r->fate == FATE_RECEIVED && r->step_kind != STEP_TW_SYN;
 	}
 	if (recvd)
 		add_note(a, ngettext("%u segment was recorded only by the receiver",

@@ -78,6 +78,8 @@ enum step {
 	STEP_TW_END,		/* the TIME_WAIT socket's end */
 	STEP_REQ_END,		/* a request socket expired, reset, dropped */
 	STEP_ACCEPT_QUEUE_FULL, STEP_SYN_DROPPED, STEP_COOKIE_ACCEPTED,
+	STEP_TW_SYN,		/* a SYN met this connection's TIME_WAIT socket */
+	STEP_TW_ACK,		/* TIME_WAIT's ACK answering one */
 };
 
 struct model_row {
@@ -93,6 +95,7 @@ struct model_row {
 	bool retrans;
 	bool again;		/* the step's segment sent again (", sent again") */
 	bool cookie;		/* a SYN cookie SYN-ACK (the listener's) */
+	bool to_tw, from_tw;	/* received by, sent by a TIME_WAIT socket */
 	enum step step_kind;
 	char step[MODEL_STEP_MAX];
 	char note[MODEL_NOTE_MAX];
