@@ -16,7 +16,7 @@ enum explanation {
 	EX_LAST_ACK, EX_LAST_ACK_AGAIN, EX_SIM_FIN, EX_SIM_CLOSE_ACK,
 	EX_REFUSED, EX_RESET, EX_DATA, EX_DATA_AGAIN,
 	EX_TW_END, EX_REQ_END, EX_ACCEPT_QUEUE_FULL, EX_SYN_DROPPED,
-	EX_COOKIE_ACCEPTED, EX_TW_SYN, EX_TW_ACK,
+	EX_COOKIE_ACCEPTED, EX_TW_SYN, EX_TW_ACK, EX_OLD_SYN, EX_OLD_SYN_RST,
 	EX_FIN_WAIT2, EX_CLOSE_WAIT, EX_LAST_ACK_STATE, EX_TIME_WAIT,
 	EX_CLOSING, EX_SYN_RECV,
 	EX_LOST, EX_LOST_ACK, EX_LOST_RST, EX_RECEIVED_ONLY, EX_RECORDS_LOST,
@@ -54,6 +54,8 @@ static const char *const texts[EX_NR] = {
 	[EX_COOKIE_ACCEPTED] = N_("The ACK carries a valid SYN cookie (ack-1 decodes to this connection): the listener builds the connection now, although it kept nothing for the SYN."),
 	[EX_TW_SYN] = N_("A SYN on the four-tuple of this connection's TIME_WAIT socket: not this connection's handshake. Linux takes it as a new connection only if its sequence number is beyond what this connection received (or its timestamp is newer): TIME_WAIT then ends early and the listener answers. Otherwise it is an old duplicate: TIME_WAIT answers with its last ACK and stays."),
 	[EX_TW_ACK] = N_("TIME_WAIT answers a segment it does not accept (here an old SYN) with its last ACK again, and stays: the old duplicate opens nothing."),
+	[EX_OLD_SYN] = N_("An old SYN: only the server recorded it, and no socket on the client's side sent it (its kernel answers the SYN-ACK with RST). A duplicate delayed in the network, or a forged one: the server cannot tell it from a new SYN and answers as to any."),
+	[EX_OLD_SYN_RST] = N_("The third step at work: the client's kernel has no connection that asked for this SYN-ACK, so it answers RST, and the server drops its request socket. Nothing opens; with a two-way handshake the old SYN alone would have opened a connection."),
 	[EX_FIN_WAIT2] = N_("FIN_WAIT2: the FIN is acknowledged; this side waits for the other's FIN. If its application has already closed the socket (an orphan), Linux waits at most tcp_fin_timeout (60 s), not forever."),
 	[EX_CLOSE_WAIT] = N_("CLOSE_WAIT: the peer is done sending, this side may still send; it stays here until its application calls close(). That is why the close takes four steps, not three: the ACK of the FIN comes from the kernel at once, this side's FIN only when the application is done."),
 	[EX_LAST_ACK_STATE] = N_("LAST_ACK: this side's FIN is sent; it waits for its ACK, and sends the FIN again if none comes."),
@@ -147,6 +149,10 @@ static enum explanation explain_step(const struct model_row *r)
 		return EX_TW_SYN;
 	case STEP_TW_ACK:
 		return EX_TW_ACK;
+	case STEP_OLD_SYN:
+		return EX_OLD_SYN;
+	case STEP_OLD_SYN_RST:
+		return EX_OLD_SYN_RST;
 	case STEP_NONE:
 		break;
 	}
@@ -185,7 +191,8 @@ static enum explanation explain_any(const struct model *m,
 		 * What happened to it says more than what it is, except
 		 * at TIME_WAIT, whose own story is the point.
 		 */
-		if (r->step_kind == STEP_TW_SYN || r->step_kind == STEP_TW_ACK)
+		if (r->step_kind == STEP_TW_SYN || r->step_kind == STEP_TW_ACK ||
+		    r->step_kind == STEP_OLD_SYN)
 			return explain_step(r);
 		if (r->fate == FATE_LOST)
 			return explain_lost(r);

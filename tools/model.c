@@ -703,6 +703,41 @@ static void step_ack(struct model *a, struct model_row *r, struct step_state *st
 	st->ack_given[s] = true;
 }
 
+/*
+ * Why three steps: a SYN only the server recorded, whose SYN-ACK the
+ * client's kernel answers with an RST from no socket. No socket of the
+ * client sent that SYN (an old duplicate, or forged), and the RST is the
+ * handshake's third step refusing it.
+ */
+static void old_syn(struct model *a)
+{
+	struct model_row *syn = NULL;
+	size_t i;
+
+	if (!a->synack_n[1] || a->sim_open)
+		return;
+	for (i = 0; i < a->nr; i++) {
+		struct model_row *r = &a->rows[i];
+
+		if (r->kind != ROW_ARROW)
+			continue;
+		if (!syn && r->step_kind == STEP_HS_SYN) {
+			if (r->fate != FATE_RECEIVED || r->col != 0)
+				return;
+			syn = r;
+		} else if (syn && r->step_kind == STEP_RESET && r->col == 0 &&
+			   r->sent && r->seg->sock == TCPSTATE_SOCK_NONE) {
+			syn->step_kind = STEP_OLD_SYN;
+			snprintf(syn->step, MODEL_STEP_MAX, "%s",
+				 _("handshake 1/3: old SYN"));
+			r->step_kind = STEP_OLD_SYN_RST;
+			snprintf(r->step, MODEL_STEP_MAX, "%s",
+				 _("RST: not asked for"));
+			return;
+		}
+	}
+}
+
 static void label_steps(struct model *a)
 {
 	struct step_state st = { 0 };
@@ -1125,6 +1160,7 @@ struct model *model_build(const struct conn *c, const struct model_opts *o,
 	numbers(a);
 	build_rows(a);
 	label_steps(a);
+	old_syn(a);
 	timings(a);
 	figures(a);
 	verdicts(a);

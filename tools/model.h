@@ -80,6 +80,8 @@ enum step {
 	STEP_ACCEPT_QUEUE_FULL, STEP_SYN_DROPPED, STEP_COOKIE_ACCEPTED,
 	STEP_TW_SYN,		/* a SYN met this connection's TIME_WAIT socket */
 	STEP_TW_ACK,		/* TIME_WAIT's ACK answering one */
+	STEP_OLD_SYN,		/* a SYN no socket of the client sent */
+	STEP_OLD_SYN_RST,	/* the client kernel's RST to its SYN-ACK */
 };
 
 struct model_row {
