@@ -38,7 +38,7 @@ BUILD := $(CURDIR)/build
 export KDIR KVER BUILD
 
 .PHONY: all module tool deps check unit fuzz vmtest lint demo vm bench bench-tool clean vmtest-late \
-	fault-module matrix vmtest-kernels vmtest-rt vmtest-install vmtest-rt-install \
+	fault-module matrix vmtest-kernels vmtest-rt vmtest-rt-6.1 vmtest-rt-6.12 vmtest-install vmtest-rt-install \
 	debug-kernel kunit vmtest-debug fuzz-kernel vmtest-exporter lesson
 
 all: module tool
@@ -113,11 +113,19 @@ RT_SUBSET := --no-scenarios --only groups_ proc_format ioctl_info scenario_ipv4 
 vmtest-kernels: all
 	bash tests/kernel/check-kernels.sh vm=$(KVER) vm-6.12=$(KVER_612)
 
-# Both RT kernels' subsets, one after the other.
+# Both RT kernels' subsets, one after the other (about 4.5 min each);
+# make check runs them apart: 6.1-rt beside the install test, 6.12-rt in
+# the late lanes.
 vmtest-rt: all
 	CHECK_KERNELS_PARALLEL=1 bash tests/kernel/check-kernels.sh \
 		"vm-6.1-rt=$(KVER_61_RT):$(RT_SUBSET)" \
 		"vm-6.12-rt=$(KVER_612_RT):$(RT_SUBSET)"
+
+vmtest-rt-6.1: all
+	bash tests/kernel/check-kernels.sh "vm-6.1-rt=$(KVER_61_RT):$(RT_SUBSET)"
+
+vmtest-rt-6.12: all
+	bash tests/kernel/check-kernels.sh "vm-6.12-rt=$(KVER_612_RT):$(RT_SUBSET)"
 
 # The packages in the test VM (tests/install/run.sh): make install, dpkg -i
 # (DKMS builds for 6.1), the kernel upgrade (DKMS builds for 6.12, a second
@@ -125,9 +133,9 @@ vmtest-rt: all
 vmtest-install: all deb
 	bash tests/install/run.sh
 
-# make check: the RT subsets beside the install test (two VMs).
+# make check: the 6.1-rt subset beside the install test (two VMs).
 vmtest-rt-install: all deb
-	@{ $(MAKE) vmtest-rt > $(BUILD)/results/vmtest-rt.out 2>&1; \
+	@{ $(MAKE) vmtest-rt-6.1 > $(BUILD)/results/vmtest-rt.out 2>&1; \
 		echo $$? > $(BUILD)/results/vmtest-rt.status; } & \
 	$(MAKE) vmtest-install; st=$$?; wait; \
 	cat $(BUILD)/results/vmtest-rt.out; \
@@ -145,7 +153,7 @@ matrix: all
 # After the debug kernel is built: its suites and the last single-VM ones
 # in two lanes (tests/lanes.sh), as each VM keeps one core busy.
 LATE_LANE_A := vmtest-debug
-LATE_LANE_B := kunit fuzz-kernel vmtest-exporter
+LATE_LANE_B := kunit fuzz-kernel vmtest-exporter vmtest-rt-6.12
 vmtest-late: all debug-kernel
 	bash tests/lanes.sh "$(LATE_LANE_A)" "$(LATE_LANE_B)"
 
