@@ -56,165 +56,27 @@ enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2, EXIT_PARTIAL = 3 };
 /* Bad lines of a saved dump named one by one; the rest are counted. */
 #define BAD_LINES_SHOWN		10
 
-/* The synopsis, also shown after a usage error. */
-static const char usage_text[] =
-"USAGE\n"
-"  tcpstate dump [--json | -T wall|mono|rel] [--ms] [-n COUNT]\n"
-"                [-d DEVICE | -r FILE [--strict]] [FILTER...]\n"
-"  tcpstate conns [-r FILE [--strict] | -d DEVICE] [--summary | --follow]\n"
-"                 [--absolute] [--width COLUMNS] [-T wall|mono|rel]\n"
-"                 [--svg | --html] [-E | --explain] [--no-color | --color]\n"
-"                 [-s STATE] [--close-wait SECONDS] [FILTER...]\n"
-"  tcpstate stats [--json | --dot | --prometheus] [-p PROCFILE]\n"
-"  tcpstate stats --sessions [-d DEVICE]\n"
-"  tcpstate exporter [--listen ADDR:PORT] [--netns NAME|PATH]... [--port PORT[,PORT...]]\n"
-"                    [-d DEVICE] [-p PROCFILE] [--max-clients N] [--max-conns N]\n"
-"                    [--conn-timeout SECONDS] [--config FILE]\n"
-"  tcpstate -h | --help\n"
-"  tcpstate --version\n";
-
-static const char help_intro[] =
-"tcpstate: show what the tcpstate kernel module records: TCP state changes,\n"
-"handshake and teardown segments, request sockets, TIME_WAIT sockets.\n"
-"\n";
-
-static const char help_details[] =
-"\n"
-"COMMANDS\n"
-"  dump    print each event as it happens, until Ctrl-C (or a saved\n"
-"          dump with -r). Records are shown in time order: those of\n"
-"          different CPUs can reach the ring out of order, so each is\n"
-"          held up to 100 ms for a late earlier one.\n"
-"          Needs CAP_NET_ADMIN (root). Each reader of the device is a\n"
-"          session of its own (buffer, filter, losses; up to the module's\n"
-"          max_sessions at once, see stats --sessions). TIME is\n"
-"          CLOCK_MONOTONIC seconds, as in ftrace; PID and COMM are \"-\"\n"
-"          when the event did not happen in a process's context.\n"
-"  conns   draw each connection as a ladder diagram, the way textbooks\n"
-"          draw the three-way handshake and the four-way close: the end\n"
-"          that sent the first SYN on the left, each side's state where it\n"
-"          changes, each segment an arrow with its flags and its numbers\n"
-"          relative to the ISNs x, y and the FINs u, w (the real numbers\n"
-"          next to them), each step labelled; then timings and anomalies.\n"
-"          Live from the device (a connection is drawn once it is over:\n"
-"          both ends closed, TIME_WAIT ended), or from a saved\n"
-"          `dump --json` with -r. Ctrl-C draws what is still open.\n"
-"  stats   print the module's counters for this network namespace.\n"
-"  exporter  serve the counters and per-connection histograms (handshake,\n"
-"          SYN round trip, lifetime, TIME_WAIT, CLOSE_WAIT) to Prometheus\n"
-"          over HTTP (default " EXPORTER_DEFAULT_LISTEN ", /metrics);\n"
-"          `tcpstate exporter --help` for its options. It reads\n"
-"          /dev/tcpstate through a session of its own (CAP_NET_ADMIN) and\n"
-"          keeps serving /proc's counters while no session is free or the\n"
-"          module is not loaded.\n"
-"\n"
-"OPTIONS\n"
-"  --json        dump: one JSON object per line; stats: one JSON object\n"
-"  -T, --time wall|mono|rel\n"
-"                dump: the TIME column in UTC, in CLOCK_MONOTONIC seconds\n"
-"                (the default), or in seconds since the first record; a saved\n"
-"                dump shows wall time from its clock line (dump --json writes\n"
-"                {\"ts\":MONO,\"type\":\"clock\",\"utc_ns\":UTC} first). conns: the\n"
-"                same clock for each connection's \"first event at\", the\n"
-"                summary's START and --follow's wide rows (rel: since the\n"
-"                first record read); ladders count from their first event\n"
-"  --ms          dump: an MS column, as bcc's tcpstates: on a state change,\n"
-"                the milliseconds since the socket's previous one (the time\n"
-"                in the old state; its request, full and TIME_WAIT sockets\n"
-"                count as one); \"-\" for the first one seen\n"
-"  -n COUNT      dump: exit after COUNT events of any kind (state changes,\n"
-"                segments, request events); lost-event notices don't count\n"
-"  -d DEVICE     dump, conns, stats --sessions: read DEVICE instead of\n"
-"                " DEFAULT_DEVICE "\n"
-"  --sessions    stats: who has the device open: each session's process,\n"
-"                scope, buffer, figures and filter (this one included)\n"
-"FILTER (dump, conns): live, the module applies it to this reader's own\n"
-"session; with -r, the same test runs on each record. Lost-record notices\n"
-"always pass. In conns, --pid and --comm select the connections that\n"
-"process took part in (a record of it), drawn whole: most of a\n"
-"connection's records are made in softirq, by no process.\n"
-"  -P, --port PORT[,PORT...]   a local or remote port (up to 16)\n"
-"  -a, --addr ADDR[/PREFIX]    a local or remote address in it (up to 8)\n"
-"  -4, -6                      IPv4 (IPv4-mapped too) or IPv6 only\n"
-"  -N, --netns NAME|INODE      one namespace (ip netns list, or its inode)\n"
-"  --pid PID, --comm COMM      process-context events of it only (softirq\n"
-"                              events belong to no process and do not pass)\n"
-"  --kinds LIST                states,control,segments,requests,timewait or\n"
-"                              all (default: the module parameters')\n"
-"  -p PROCFILE   stats: read PROCFILE instead of " DEFAULT_PROCFILE "\n"
-"  --dot         stats: the TCP state diagram as Graphviz DOT, each edge\n"
-"                labelled with its count (render: dot -Tsvg)\n"
-"  --prometheus  stats: the Prometheus text format (textfile collector)\n"
-"  -r FILE       dump, conns: read a saved `tcpstate dump --json` (- for\n"
-"                stdin), in time order; a bad line is named and skipped\n"
-"                (exit status 3)\n"
-"  --strict      dump, conns with -r: a file with any bad line is refused\n"
-"                whole (exit status 1), nothing shown\n"
-"  --summary     conns: one line per connection: who opened, who closed\n"
-"                first, how it ended, handshake time, lifetime\n"
-"  -f, --follow  conns: draw each connection's steps as they happen\n"
-"  --absolute    conns: the real sequence numbers only, no x, y, u, w\n"
-"  --svg         conns -r: every connection as a picture, one SVG document:\n"
-"                two time lines, slanted arrows from send to receive time,\n"
-"                states, x/y/u/w, TIME_WAIT as a bar, anomalies in red\n"
-"  --html        conns -r: one self-contained page, each connection's\n"
-"                picture and its text ladder\n"
-"  -E, --explain conns: under each step, what it does and why TCP needs it\n"
-"                (RFC 9293, and where Linux differs); --svg and --html show\n"
-"                the same as notes. In the language of LANG, LC_MESSAGES\n"
-"                or LANGUAGE (English, Chinese: zh_CN)\n"
-"  --width COLUMNS\n"
-"                conns: fit ladders in COLUMNS (default: the terminal's\n"
-"                width; none when not on a terminal; 0: no limit): one too\n"
-"                wide is drawn narrow, its real numbers, notes and long step\n"
-"                labels on a line of their own\n"
-"  --no-color    conns: no colours (the default when not on a terminal)\n"
-"  --color       conns: colours even when not on a terminal\n"
-"  -s STATE      conns: only connections where either end reached STATE\n"
-"                (TIME_WAIT, time_wait or ss's time-wait; fin-wait-1, closed);\n"
-"                more than once: any of them\n"
-"  --close-wait SECONDS\n"
-"                conns: call CLOSE_WAIT longer than this (default 1) an\n"
-"                application that did not close its socket\n"
-"  -h, --help    show this help\n"
-"  --version     show the tool's version and record version, and the loaded\n"
-"                module's; warn if they differ\n"
-"\n"
-"DUMP EVENTS (the EVENT column of the text output)\n"
-"  SYN_SENT -> ESTABLISHED                  a state change\n"
-"  FIN_WAIT2 -> TIME_WAIT [timewait]        the TIME_WAIT socket's birth...\n"
-"  TIME_WAIT -> CLOSE [timewait] expired after 60.001s\n"
-"                                           ...and end: why, after how long\n"
-"  in  SYN|ACK seq=N ack=N win=N len=N [full SYN_SENT]\n"
-"                                           a segment received (in) or sent\n"
-"                                           (out), RETRANS if sent again; the\n"
-"                                           socket kind and state it met\n"
-"  request created isn=N peer_isn=N         a request socket (half-open\n"
-"                                           connection) event\n"
-"  *** 5 events lost here (ring buffer full) ***\n"
-"  A value this tool has no name for shows as its field and number, in\n"
-"  JSON too (as a string): dir_7, sock_9, event_42, reason_0, STATE_13.\n"
-"\n"
-"EXAMPLES\n"
-"  sudo tcpstate dump                      follow every TCP event\n"
-"  sudo tcpstate dump --json -n 10         the next 10 events, as JSON lines\n"
-"  sudo tcpstate dump | grep ESTABLISHED   lines arrive as they happen\n"
-"  sudo tcpstate conns -P 80               each connection to or from port 80,\n"
-"                                          drawn once it is over\n"
-"  sudo tcpstate conns --follow            each step as it happens\n"
-"  sudo tcpstate dump --json > f           save now...\n"
-"  tcpstate conns -r f --summary           ...and look later, anywhere\n"
-"  tcpstate conns -r f -s CLOSE_WAIT       the connections that sat in CLOSE_WAIT\n"
-"  tcpstate stats                          the counters, grouped\n"
-"  tcpstate stats --json                   the counters as one JSON object\n"
-"  tcpstate stats --dot | dot -Tsvg > states.svg\n"
-"                                          the state diagram, with the counts\n"
-"  tcpstate stats --prometheus > t && mv t /var/lib/prometheus/node-exporter/tcpstate.prom\n"
-"                                          for node exporter's textfile collector\n"
-"\n"
-"EXIT STATUS\n"
-"  0 success (a closed pipe, as in `dump | head`, is one), 1 runtime\n"
-"  error, 2 usage error, 3 a saved dump had bad lines: the rest was shown\n";
+/*
+ * The synopsis, also shown after a usage error: one message, translated
+ * at print time (the command lines stay as they are).
+ */
+static void print_usage(FILE *f)
+{
+	fputs(_("USAGE\n"
+		"  tcpstate dump [--json | -T wall|mono|rel] [--ms] [-n COUNT]\n"
+		"                [-d DEVICE | -r FILE [--strict]] [FILTER...]\n"
+		"  tcpstate conns [-r FILE [--strict] | -d DEVICE] [--summary | --follow]\n"
+		"                 [--absolute] [--width COLUMNS] [-T wall|mono|rel]\n"
+		"                 [--svg | --html] [-E | --explain] [--no-color | --color]\n"
+		"                 [-s STATE] [--close-wait SECONDS] [FILTER...]\n"
+		"  tcpstate stats [--json | --dot | --prometheus] [-p PROCFILE]\n"
+		"  tcpstate stats --sessions [-d DEVICE]\n"
+		"  tcpstate exporter [--listen ADDR:PORT] [--netns NAME|PATH]... [--port PORT[,PORT...]]\n"
+		"                    [-d DEVICE] [-p PROCFILE] [--max-clients N] [--max-conns N]\n"
+		"                    [--conn-timeout SECONDS] [--config FILE]\n"
+		"  tcpstate -h | --help\n"
+		"  tcpstate --version\n"), f);
+}
 
 /* Long-only options: values past any char. */
 enum {
@@ -316,7 +178,9 @@ static void usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vmessage(fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n%sRun 'tcpstate --help' for more.\n", usage_text);
+	putc('\n', stderr);
+	print_usage(stderr);
+	fputs(_("Run 'tcpstate --help' for more.\n"), stderr);
 	exit(EXIT_USAGE);
 }
 
@@ -349,7 +213,146 @@ static int flush_stdout(void)
 __attribute__((noreturn))
 static void print_help(void)
 {
-	printf("%s%s%s", help_intro, usage_text, help_details);
+	fputs(_("tcpstate: show what the tcpstate kernel module records: TCP state changes,\n"
+		"handshake and teardown segments, request sockets, TIME_WAIT sockets.\n"), stdout);
+	putchar('\n');
+	print_usage(stdout);
+	putchar('\n');
+	fputs(_("COMMANDS\n"), stdout);
+	fputs(_("  dump    print each event as it happens, until Ctrl-C (or a saved\n"
+		"          dump with -r). Records are shown in time order: those of\n"
+		"          different CPUs can reach the ring out of order, so each is\n"
+		"          held up to 100 ms for a late earlier one.\n"
+		"          Needs CAP_NET_ADMIN (root). Each reader of the device is a\n"
+		"          session of its own (buffer, filter, losses; up to the module's\n"
+		"          max_sessions at once, see stats --sessions). TIME is\n"
+		"          CLOCK_MONOTONIC seconds, as in ftrace; PID and COMM are \"-\"\n"
+		"          when the event did not happen in a process's context.\n"), stdout);
+	fputs(_("  conns   draw each connection as a ladder diagram, the way textbooks\n"
+		"          draw the three-way handshake and the four-way close: the end\n"
+		"          that sent the first SYN on the left, each side's state where it\n"
+		"          changes, each segment an arrow with its flags and its numbers\n"
+		"          relative to the ISNs x, y and the FINs u, w (the real numbers\n"
+		"          next to them), each step labelled; then timings and anomalies.\n"
+		"          Live from the device (a connection is drawn once it is over:\n"
+		"          both ends closed, TIME_WAIT ended), or from a saved\n"
+		"          `dump --json` with -r. Ctrl-C draws what is still open.\n"), stdout);
+	fputs(_("  stats   print the module's counters for this network namespace.\n"), stdout);
+	printf(_("  exporter  serve the counters and per-connection histograms (handshake,\n"
+		   "          SYN round trip, lifetime, TIME_WAIT, CLOSE_WAIT) to Prometheus\n"
+		   "          over HTTP (default %s, /metrics);\n"
+		   "          `tcpstate exporter --help` for its options. It reads\n"
+		   "          /dev/tcpstate through a session of its own (CAP_NET_ADMIN) and\n"
+		   "          keeps serving /proc's counters while no session is free or the\n"
+		   "          module is not loaded.\n"), EXPORTER_DEFAULT_LISTEN);
+	putchar('\n');
+	fputs(_("OPTIONS\n"), stdout);
+	fputs(_("  --json        dump: one JSON object per line; stats: one JSON object\n"), stdout);
+	fputs(_("  -T, --time wall|mono|rel\n"
+		"                dump: the TIME column in UTC, in CLOCK_MONOTONIC seconds\n"
+		"                (the default), or in seconds since the first record; a saved\n"
+		"                dump shows wall time from its clock line (dump --json writes\n"
+		"                {\"ts\":MONO,\"type\":\"clock\",\"utc_ns\":UTC} first). conns: the\n"
+		"                same clock for each connection's \"first event at\", the\n"
+		"                summary's START and --follow's wide rows (rel: since the\n"
+		"                first record read); ladders count from their first event\n"), stdout);
+	fputs(_("  --ms          dump: an MS column, as bcc's tcpstates: on a state change,\n"
+		"                the milliseconds since the socket's previous one (the time\n"
+		"                in the old state; its request, full and TIME_WAIT sockets\n"
+		"                count as one); \"-\" for the first one seen\n"), stdout);
+	fputs(_("  -n COUNT      dump: exit after COUNT events of any kind (state changes,\n"
+		"                segments, request events); lost-event notices don't count\n"), stdout);
+	printf(_("  -d DEVICE     dump, conns, stats --sessions: read DEVICE instead of\n"
+		   "                %s\n"), DEFAULT_DEVICE);
+	fputs(_("  --sessions    stats: who has the device open: each session's process,\n"
+		"                scope, buffer, figures and filter (this one included)\n"), stdout);
+	fputs(_("FILTER (dump, conns): live, the module applies it to this reader's own\n"
+		"session; with -r, the same test runs on each record. Lost-record notices\n"
+		"always pass. In conns, --pid and --comm select the connections that\n"
+		"process took part in (a record of it), drawn whole: most of a\n"
+		"connection's records are made in softirq, by no process.\n"), stdout);
+	fputs(_("  -P, --port PORT[,PORT...]   a local or remote port (up to 16)\n"), stdout);
+	fputs(_("  -a, --addr ADDR[/PREFIX]    a local or remote address in it (up to 8)\n"), stdout);
+	fputs(_("  -4, -6                      IPv4 (IPv4-mapped too) or IPv6 only\n"), stdout);
+	fputs(_("  -N, --netns NAME|INODE      one namespace (ip netns list, or its inode)\n"), stdout);
+	fputs(_("  --pid PID, --comm COMM      process-context events of it only (softirq\n"
+		"                              events belong to no process and do not pass)\n"), stdout);
+	fputs(_("  --kinds LIST                states,control,segments,requests,timewait or\n"
+		"                              all (default: the module parameters')\n"), stdout);
+	printf(_("  -p PROCFILE   stats: read PROCFILE instead of %s\n"), DEFAULT_PROCFILE);
+	fputs(_("  --dot         stats: the TCP state diagram as Graphviz DOT, each edge\n"
+		"                labelled with its count (render: dot -Tsvg)\n"), stdout);
+	fputs(_("  --prometheus  stats: the Prometheus text format (textfile collector)\n"), stdout);
+	fputs(_("  -r FILE       dump, conns: read a saved `tcpstate dump --json` (- for\n"
+		"                stdin), in time order; a bad line is named and skipped\n"
+		"                (exit status 3)\n"), stdout);
+	fputs(_("  --strict      dump, conns with -r: a file with any bad line is refused\n"
+		"                whole (exit status 1), nothing shown\n"), stdout);
+	fputs(_("  --summary     conns: one line per connection: who opened, who closed\n"
+		"                first, how it ended, handshake time, lifetime\n"), stdout);
+	fputs(_("  -f, --follow  conns: draw each connection's steps as they happen\n"), stdout);
+	fputs(_("  --absolute    conns: the real sequence numbers only, no x, y, u, w\n"), stdout);
+	fputs(_("  --svg         conns -r: every connection as a picture, one SVG document:\n"
+		"                two time lines, slanted arrows from send to receive time,\n"
+		"                states, x/y/u/w, TIME_WAIT as a bar, anomalies in red\n"), stdout);
+	fputs(_("  --html        conns -r: one self-contained page, each connection's\n"
+		"                picture and its text ladder\n"), stdout);
+	fputs(_("  -E, --explain conns: under each step, what it does and why TCP needs it\n"
+		"                (RFC 9293, and where Linux differs); --svg and --html show\n"
+		"                the same as notes. In the language of LANG, LC_MESSAGES\n"
+		"                or LANGUAGE (English, Chinese: zh_CN)\n"), stdout);
+	fputs(_("  --width COLUMNS\n"
+		"                conns: fit ladders in COLUMNS (default: the terminal's\n"
+		"                width; none when not on a terminal; 0: no limit): one too\n"
+		"                wide is drawn narrow, its real numbers, notes and long step\n"
+		"                labels on a line of their own\n"), stdout);
+	fputs(_("  --no-color    conns: no colours (the default when not on a terminal)\n"), stdout);
+	fputs(_("  --color       conns: colours even when not on a terminal\n"), stdout);
+	fputs(_("  -s STATE      conns: only connections where either end reached STATE\n"
+		"                (TIME_WAIT, time_wait or ss's time-wait; fin-wait-1, closed);\n"
+		"                more than once: any of them\n"), stdout);
+	fputs(_("  --close-wait SECONDS\n"
+		"                conns: call CLOSE_WAIT longer than this (default 1) an\n"
+		"                application that did not close its socket\n"), stdout);
+	fputs(_("  -h, --help    show this help\n"), stdout);
+	fputs(_("  --version     show the tool's version and record version, and the loaded\n"
+		"                module's; warn if they differ\n"), stdout);
+	putchar('\n');
+	fputs(_("DUMP EVENTS (the EVENT column of the text output)\n"
+		"  SYN_SENT -> ESTABLISHED                  a state change\n"
+		"  FIN_WAIT2 -> TIME_WAIT [timewait]        the TIME_WAIT socket's birth...\n"
+		"  TIME_WAIT -> CLOSE [timewait] expired after 60.001s\n"
+		"                                           ...and end: why, after how long\n"
+		"  in  SYN|ACK seq=N ack=N win=N len=N [full SYN_SENT]\n"
+		"                                           a segment received (in) or sent\n"
+		"                                           (out), RETRANS if sent again; the\n"
+		"                                           socket kind and state it met\n"
+		"  request created isn=N peer_isn=N         a request socket (half-open\n"
+		"                                           connection) event\n"
+		"  *** 5 events lost here (ring buffer full) ***\n"
+		"  A value this tool has no name for shows as its field and number, in\n"
+		"  JSON too (as a string): dir_7, sock_9, event_42, reason_0, STATE_13.\n"), stdout);
+	putchar('\n');
+	fputs(_("EXAMPLES\n"
+		"  sudo tcpstate dump                      follow every TCP event\n"
+		"  sudo tcpstate dump --json -n 10         the next 10 events, as JSON lines\n"
+		"  sudo tcpstate dump | grep ESTABLISHED   lines arrive as they happen\n"
+		"  sudo tcpstate conns -P 80               each connection to or from port 80,\n"
+		"                                          drawn once it is over\n"
+		"  sudo tcpstate conns --follow            each step as it happens\n"
+		"  sudo tcpstate dump --json > f           save now...\n"
+		"  tcpstate conns -r f --summary           ...and look later, anywhere\n"
+		"  tcpstate conns -r f -s CLOSE_WAIT       the connections that sat in CLOSE_WAIT\n"
+		"  tcpstate stats                          the counters, grouped\n"
+		"  tcpstate stats --json                   the counters as one JSON object\n"
+		"  tcpstate stats --dot | dot -Tsvg > states.svg\n"
+		"                                          the state diagram, with the counts\n"
+		"  tcpstate stats --prometheus > t && mv t /var/lib/prometheus/node-exporter/tcpstate.prom\n"
+		"                                          for node exporter's textfile collector\n"), stdout);
+	putchar('\n');
+	fputs(_("EXIT STATUS\n"
+		"  0 success (a closed pipe, as in `dump | head`, is one), 1 runtime\n"
+		"  error, 2 usage error, 3 a saved dump had bad lines: the rest was shown\n"), stdout);
 	exit(flush_stdout());
 }
 
@@ -364,14 +367,14 @@ static int next_option(int argc, char *argv[], const char *shortopts,
 		print_help();
 	case ':':
 		if (optopt >= OPT_JSON)
-			usage_error("option '%s' needs an argument",
+			usage_error(_("option '%s' needs an argument"),
 				    argv[optind - 1]);
-		usage_error("option '-%c' needs an argument", optopt);
+		usage_error(_("option '-%c' needs an argument"), optopt);
 	case '?':
 		/* optopt is 0 for an unknown long option, its value for a misused one. */
 		if (optopt > 0 && optopt < OPT_JSON)
-			usage_error("unrecognized option '-%c'", optopt);
-		usage_error("unrecognized option '%s'", argv[optind - 1]);
+			usage_error(_("unrecognized option '-%c'"), optopt);
+		usage_error(_("unrecognized option '%s'"), argv[optind - 1]);
 	}
 	return opt;
 }
@@ -379,7 +382,7 @@ static int next_option(int argc, char *argv[], const char *shortopts,
 static void no_more_args(int argc, char *argv[])
 {
 	if (optind < argc)
-		usage_error("unexpected argument '%s'", argv[optind]);
+		usage_error(_("unexpected argument '%s'"), argv[optind]);
 }
 
 /* Explains a failed open of path (errno) in terms of the module. */
@@ -775,7 +778,7 @@ static enum time_mode parse_time(const char *arg)
 	if (!strcmp(arg, "rel"))
 		return TIME_REL;
 	if (strcmp(arg, "wall"))
-		usage_error("-T must be wall (UTC), mono (CLOCK_MONOTONIC seconds) or rel (seconds since the first record), not '%s'",
+		usage_error(_("-T must be wall (UTC), mono (CLOCK_MONOTONIC seconds) or rel (seconds since the first record), not '%s'"),
 			    arg);
 	return TIME_WALL;
 }
@@ -808,7 +811,7 @@ static void parse_dump_args(int argc, char *argv[], struct dump_opts *o)
 			break;
 		case 'n':
 			if (!parse_u64(optarg, &o->count) || o->count == 0)
-				usage_error("-n COUNT must be a positive integer, not '%s'",
+				usage_error(_("-n COUNT must be a positive integer, not '%s'"),
 					    optarg);
 			break;
 		case 'd':
@@ -818,13 +821,13 @@ static void parse_dump_args(int argc, char *argv[], struct dump_opts *o)
 	}
 	no_more_args(argc, argv);
 	if (o->file && o->device)
-		usage_error("-r FILE and -d DEVICE do not go together");
+		usage_error(_("-r FILE and -d DEVICE do not go together"));
 	if (o->strict && !o->file)
-		usage_error("--strict is about a saved dump: it needs -r FILE");
+		usage_error(_("--strict is about a saved dump: it needs -r FILE"));
 	if (o->ms && o->json)
-		usage_error("--ms is a column of the text: JSON has every \"ts\" to compute it");
+		usage_error(_("--ms is a column of the text: JSON has every \"ts\" to compute it"));
 	if (o->time_set && o->json)
-		usage_error("-T is for text: JSON has \"ts\" (CLOCK_MONOTONIC ns) and starts with a clock line mapping it to UTC");
+		usage_error(_("-T is for text: JSON has \"ts\" (CLOCK_MONOTONIC ns) and starts with a clock line mapping it to UTC"));
 }
 
 /* dump -r: a saved dump as dump prints the device, in time order. */
@@ -934,7 +937,7 @@ static int cmd_stats(int argc, char *argv[])
 		case OPT_DOT:
 		case OPT_PROMETHEUS:
 			if (format && strcmp(format, name) != 0)
-				usage_error("%s and %s do not go together", format, name);
+				usage_error(_("%s and %s do not go together"), format, name);
 			format = name;
 			print = opt == OPT_JSON ? stats_print_json :
 				opt == OPT_DOT ? stats_print_dot : stats_print_prometheus;
@@ -947,11 +950,11 @@ static int cmd_stats(int argc, char *argv[])
 	no_more_args(argc, argv);
 	if (sessions) {
 		if (format)
-			usage_error("--sessions is a table of its own: not with %s", format);
+			usage_error(_("--sessions is a table of its own: not with %s"), format);
 		return stats_sessions(device ? device : DEFAULT_DEVICE);
 	}
 	if (device)
-		usage_error("-d DEVICE is for --sessions");
+		usage_error(_("-d DEVICE is for --sessions"));
 
 	in = fopen(path, "re");
 	if (!in)
@@ -1008,7 +1011,7 @@ struct conns_run {
 static size_t count_filter(size_t *nr, const char *opt, const char *arg)
 {
 	if (*nr == FILTER_MAX)
-		usage_error("%s given more than %d times ('%s')", opt, FILTER_MAX,
+		usage_error(_("%s given more than %d times ('%s')"), opt, FILTER_MAX,
 			    arg);
 	return (*nr)++;
 }
@@ -1098,20 +1101,20 @@ static void parse_conns_args(int argc, char *argv[], struct conns_opts *o)
 			break;
 		case OPT_WIDTH:
 			if (!parse_u64(optarg, &v) || (v != 0 && v < 40) || v > 1000)
-				usage_error("--width COLUMNS must be 40 to 1000, or 0 for no limit, not '%s'",
+				usage_error(_("--width COLUMNS must be 40 to 1000, or 0 for no limit, not '%s'"),
 					    optarg);
 			o->lo.width = (unsigned int)v;
 			o->width_set = true;
 			break;
 		case OPT_CLOSE_WAIT:
 			if (!parse_seconds(optarg, &o->lo.close_wait_ns))
-				usage_error("--close-wait SECONDS must be a number of seconds, not '%s'",
+				usage_error(_("--close-wait SECONDS must be a number of seconds, not '%s'"),
 					    optarg);
 			break;
 		case 's':
 			v = tcp_state_from_user(optarg);
 			if (!v)
-				usage_error("-s STATE must be a TCP state (LISTEN, SYN_SENT, SYN_RECV, ESTABLISHED, FIN_WAIT1, FIN_WAIT2, CLOSING, TIME_WAIT, CLOSE_WAIT, LAST_ACK, CLOSE; any case, or as ss writes them: time-wait, fin-wait-1, closed), not '%s'",
+				usage_error(_("-s STATE must be a TCP state (LISTEN, SYN_SENT, SYN_RECV, ESTABLISHED, FIN_WAIT1, FIN_WAIT2, CLOSING, TIME_WAIT, CLOSE_WAIT, LAST_ACK, CLOSE; any case, or as ss writes them: time-wait, fin-wait-1, closed), not '%s'"),
 					    optarg);
 			o->states[count_filter(&o->nr_states, "-s", optarg)] =
 				(unsigned int)v;
@@ -1131,17 +1134,17 @@ static void parse_conns_args(int argc, char *argv[], struct conns_opts *o)
 	o->rf.any = o->rf.kinds_set || o->rf.f.family || o->rf.f.netns ||
 		    o->rf.f.nr_ports || o->rf.f.nr_addrs;
 	if (o->file && o->device)
-		usage_error("-r FILE and -d DEVICE do not go together");
+		usage_error(_("-r FILE and -d DEVICE do not go together"));
 	if (o->strict && !o->file)
-		usage_error("--strict is about a saved dump: it needs -r FILE");
+		usage_error(_("--strict is about a saved dump: it needs -r FILE"));
 	if ((o->svg || o->html) && !o->file)
-		usage_error("--svg and --html draw a saved dump: they need -r FILE");
+		usage_error(_("--svg and --html draw a saved dump: they need -r FILE"));
 	if ((o->svg || o->html) && (o->summary || o->follow || o->svg == o->html))
-		usage_error("--svg, --html, --summary and --follow do not go together");
+		usage_error(_("--svg, --html, --summary and --follow do not go together"));
 	if (o->summary && o->lo.explain)
-		usage_error("--explain explains each step of a ladder; --summary draws none");
+		usage_error(_("--explain explains each step of a ladder; --summary draws none"));
 	if (o->summary && o->follow)
-		usage_error("--follow draws ladders as they happen; --summary prints one line per connection once it is over");
+		usage_error(_("--follow draws ladders as they happen; --summary prints one line per connection once it is over"));
 }
 
 /* --pid, --comm: some record of c was made by that process. */
@@ -1426,7 +1429,7 @@ int main(int argc, char *argv[])
 	i18n_init();
 
 	if (!cmd)
-		usage_error("no command given");
+		usage_error(_("no command given"));
 	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0)
 		print_help();
 	if (strcmp(cmd, "--version") == 0) {
@@ -1442,6 +1445,6 @@ int main(int argc, char *argv[])
 	if (strcmp(cmd, "exporter") == 0)
 		return cmd_exporter(argc - 1, argv + 1, tcpstate_tool_version);
 	if (cmd[0] == '-')
-		usage_error("unrecognized option '%s'", cmd);
-	usage_error("unknown command '%s'", cmd);
+		usage_error(_("unrecognized option '%s'"), cmd);
+	usage_error(_("unknown command '%s'"), cmd);
 }

@@ -561,6 +561,117 @@ static void test_machine_outputs(void)
 	free(rec);
 }
 
+/*
+ * English lines of --help that stay the same in Chinese by design: the
+ * synopsis (checked apart), option names alone on their line, commands
+ * of the examples alone on theirs, and dump's lines (never translated).
+ */
+static const char *const help_kept[] = {
+	"  -T, --time wall|mono|rel",
+	"  --width COLUMNS",
+	"  --close-wait SECONDS",
+	"  TIME_WAIT -> CLOSE [timewait] expired after 60.001s",
+	"  in  SYN|ACK seq=N ack=N win=N len=N [full SYN_SENT]",
+	"  *** 5 events lost here (ring buffer full) ***",
+	"  tcpstate stats --dot | dot -Tsvg > states.svg",
+	"  tcpstate stats --prometheus > t && mv t /var/lib/prometheus/node-exporter/tcpstate.prom",
+};
+
+static bool help_line_kept(const char *line)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(help_kept); i++)
+		if (!strcmp(line, help_kept[i]))
+			return true;
+	return false;
+}
+
+/* Whether the text has line as one of its lines. */
+static bool has_line(const char *text, const char *line)
+{
+	size_t len = strlen(line);
+	const char *p = text;
+
+	while ((p = strstr(p, line))) {
+		if ((p == text || p[-1] == '\n') && (p[len] == '\n' || !p[len]))
+			return true;
+		p++;
+	}
+	return false;
+}
+
+/*
+ * tcpstate --help: the English one exactly help.en.txt (the text before
+ * it was translatable), the Chinese one help.zh_CN.txt, and none of the
+ * English lines outside the synopsis and help_kept left in the Chinese
+ * one; a usage error in Chinese: its message, the synopsis's heading and
+ * the closing hint translated, the same exit status; in English as it was.
+ */
+static void test_help(void)
+{
+	const struct run_opts zh_opts = in_language("zh_CN", NULL);
+	char *en = run_in(ARGV("--help", NULL), NULL);
+	char *zh = run_in(ARGV("--help", NULL), "zh_CN");
+	char *copy, *line, *save = NULL;
+	bool in_usage = false;
+	struct run r;
+	int lines = 0;
+
+	check_golden(".", "help.en.txt", en);
+	check_golden(".", "help.zh_CN.txt", zh);
+	CHECK_CONTAINS("\n用法\n  tcpstate dump [--json", zh);
+	CHECK_CONTAINS("三次握手", zh);
+	copy = strdup(en);
+	for (line = strtok_r(copy, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (!strcmp(line, "USAGE"))
+			in_usage = true;
+		else if (in_usage && strncmp(line, "  ", 2))
+			in_usage = false;
+		/* Nothing to translate: a name alone (a path). */
+		if (in_usage || help_line_kept(line) ||
+		    !strchr(line + strspn(line, " "), ' '))
+			continue;
+		lines++;
+		if (has_line(zh, line))
+			printf("--help (zh_CN): untranslated: \"%s\"\n", line);
+		check_true_at("--help (zh_CN)", lines, "translated", !has_line(zh, line));
+	}
+	CHECK(lines > 100);
+	free(copy);
+	free(zh);
+	free(en);
+
+	run_with(&r, ARGV("dump", "-n", "x", NULL), &plain);
+	CHECK_INT(2, r.status);
+	CHECK_STR("", r.out);
+	CHECK(!strncmp(r.err, "tcpstate: -n COUNT must be a positive integer, not 'x'\n\nUSAGE\n  tcpstate dump ",
+		       strlen("tcpstate: -n COUNT must be a positive integer, not 'x'\n\nUSAGE\n  tcpstate dump ")));
+	CHECK_CONTAINS("  tcpstate --version\nRun 'tcpstate --help' for more.\n", r.err);
+	run_free(&r);
+	run_with(&r, ARGV("dump", "-n", "x", NULL), &zh_opts);
+	CHECK_INT(2, r.status);
+	CHECK_STR("", r.out);
+	CHECK(!strncmp(r.err, "tcpstate: -n COUNT 必须是正整数，而不是 'x'\n\n用法\n  tcpstate dump ",
+		       strlen("tcpstate: -n COUNT 必须是正整数，而不是 'x'\n\n用法\n  tcpstate dump ")));
+	CHECK_CONTAINS("  tcpstate --version\n运行 'tcpstate --help' 查看更多信息。\n", r.err);
+	run_free(&r);
+	run_with(&r, ARGV("dump", "--bogus", NULL), &zh_opts);
+	CHECK_INT(2, r.status);
+	CHECK(!strncmp(r.err, "tcpstate: 无法识别的选项 '--bogus'\n", strlen("tcpstate: 无法识别的选项 '--bogus'\n")));
+	run_free(&r);
+	run_with(&r, ARGV("frob", NULL), &zh_opts);
+	CHECK_INT(2, r.status);
+	CHECK(!strncmp(r.err, "tcpstate: 未知命令 'frob'\n", strlen("tcpstate: 未知命令 'frob'\n")));
+	run_free(&r);
+	run_with(&r, ARGV("conns", "--svg", "--summary", NULL), &zh_opts);
+	CHECK_INT(2, r.status);
+	CHECK(!strncmp(r.err, "tcpstate: --svg 和 --html 绘制保存的 dump：需要 -r FILE\n",
+		       strlen("tcpstate: --svg 和 --html 绘制保存的 dump：需要 -r FILE\n")));
+	run_free(&r);
+}
+
 void test_i18n(void)
 {
 	test_explain_table();
@@ -571,5 +682,6 @@ void test_i18n(void)
 	test_summary();
 	test_explain_usage();
 	test_catalogs();
+	test_help();
 	test_machine_outputs();
 }
