@@ -251,6 +251,21 @@ static int apply_opt(struct exporter_opts *o, const char *opt, const char *v,
 			 strlen(opt) == 1 ? "-" : "--", opt);
 }
 
+/* The options apply_opt() knows, so an unknown one is named as such. */
+static bool known_opt(const char *opt)
+{
+	static const char *const names[] = {
+		"listen", "netns", "port", "device", "d", "proc", "p",
+		"max-clients", "max-conns", "conn-timeout", "config", "help",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(opt, names[i]))
+			return true;
+	return false;
+}
+
 static bool takes_value(const char *opt)
 {
 	return strcmp(opt, "help") != 0 && strcmp(opt, "h") != 0;
@@ -341,7 +356,7 @@ static int parse_argv(int argc, char *const argv[], struct exporter_opts *o,
 		} else {
 			return opt_error(err, errlen, "unexpected argument '%s'", a);
 		}
-		if (strlen(opt) == 1 && strcmp(opt, "d") && strcmp(opt, "p"))
+		if (!known_opt(opt))
 			return opt_error(err, errlen, "unrecognized option '%s'", a);
 		if (!v) {
 			if (i + 1 >= argc)

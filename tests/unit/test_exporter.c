@@ -735,6 +735,11 @@ static void test_options(void)
 	CHECK_STR("unexpected argument 'extra'", err);
 	CHECK_INT(-1, opts((const char *[]){ "exporter", "--port", NULL }, &o, err));
 	CHECK_STR("option '--port' needs an argument", err);
+	/* An unknown option last on the line is unknown, not short of a value. */
+	CHECK_INT(-1, opts((const char *[]){ "exporter", "--frob", NULL }, &o, err));
+	CHECK_STR("unrecognized option '--frob'", err);
+	CHECK_INT(-1, opts((const char *[]){ "exporter", "-x", NULL }, &o, err));
+	CHECK_STR("unrecognized option '-x'", err);
 
 	/* A config file; the command line wins, its lists replace the file's. */
 	{
