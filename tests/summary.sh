@@ -21,11 +21,12 @@ if [[ -r $results/times ]]; then
 	echo "time per target (s):" $(awk '{ printf "%s=%d ", $1, $2; if ($1 !~ /^lane:/) t += $2 } END { printf "total=%d", t }' "$results/times")
 fi
 # What failed, from the outputs kept in $results (the lanes' <target>.out,
-# the kernels' <name>.log): CI shows the end of the log, where the
-# suites' own lines may be far above. At most 40 lines.
+# the kernels' <name>.log): failed tests, vm.sh's verdicts, the suites'
+# summary notes. CI shows the end of the log, where the suites' own lines
+# may be far above. At most 40 lines.
 if ((failed > 0)); then
 	echo "failures seen in $results (first 40 lines):"
-	grep -a -H -E '^[[:space:]]*(not ok|FAIL)([[:space:]]|$)' \
+	grep -a -H -E '^[[:space:]]*(not ok|FAIL)([[:space:]]|$)|: FAILED|<-- ' \
 		"$results"/*.out "$results"/*.log 2>/dev/null |
 		sed "s|^$results/||" | cut -c1-300 | head -n 40 || true
 fi
