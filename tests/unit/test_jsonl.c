@@ -376,19 +376,32 @@ static void test_round_trip_records(void)
 
 /*
  * A clock line (dump's first, {"ts":MONO,"type":"clock","utc_ns":UTC}; no
- * record: jsonl_read() takes it), exactly as dump prints it.
+ * record): the reader takes it as one, and format_json_clock() prints its
+ * values back exactly.
  */
 static bool is_clock_line(const char *line, size_t len)
 {
-	unsigned long long mono, utc;
-	char again[128];
+	FILE *in = fmemopen((void *)line, len, "r");
+	struct jsonl_reader r;
+	struct tcpstate_rec rec;
+	char err[JSONL_ERR_MAX], *again;
+	struct capture c;
+	bool clock;
 
-	if (sscanf(line, "{\"ts\":%llu,\"type\":\"clock\",\"utc_ns\":%llu}", &mono,
-		   &utc) != 2)
+	/* Not taken as a clock line, it fails jsonl_parse() instead. */
+	if (!in)
 		return false;
-	snprintf(again, sizeof(again), "{\"ts\":%llu,\"type\":\"clock\",\"utc_ns\":%llu}",
-		 mono, utc);
-	return strlen(again) == len && !strncmp(again, line, len);
+	jsonl_init(&r, in, "clock line");
+	clock = jsonl_read(&r, &rec, err, sizeof(err)) == 0 && r.has_clock;
+	if (clock) {
+		format_json_clock(capture_begin(&c), r.clock_mono, r.clock_utc);
+		again = capture_end(&c);
+		clock = strlen(again) == len + 1 && !strncmp(again, line, len);
+		free(again);
+	}
+	jsonl_free(&r);
+	fclose(in);
+	return clock;
 }
 
 /*
