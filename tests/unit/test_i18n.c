@@ -602,6 +602,24 @@ static bool has_line(const char *text, const char *line)
 }
 
 /*
+ * A usage error under opts: exit status 2, nothing on stdout, stderr
+ * starting with prefix and, if given, containing tail.
+ */
+static void usage_error_in(const struct run_opts *opts, const char *const argv[],
+			   const char *prefix, const char *tail)
+{
+	struct run r;
+
+	run_with(&r, argv, opts);
+	CHECK_INT(2, r.status);
+	CHECK_STR("", r.out);
+	CHECK_PREFIX(prefix, r.err);
+	if (tail)
+		CHECK_CONTAINS(tail, r.err);
+	run_free(&r);
+}
+
+/*
  * tcpstate --help: the English one exactly help.en.txt (the text before
  * it was translatable), the Chinese one help.zh_CN.txt, and none of the
  * English lines outside the synopsis and help_kept left in the Chinese
@@ -615,7 +633,6 @@ static void test_help(void)
 	char *zh = run_in(ARGV("--help", NULL), "zh_CN");
 	char *copy, *line, *save = NULL;
 	bool in_usage = false;
-	struct run r;
 	int lines = 0;
 
 	check_golden(".", "help.en.txt", en);
@@ -643,33 +660,17 @@ static void test_help(void)
 	free(zh);
 	free(en);
 
-	run_with(&r, ARGV("dump", "-n", "x", NULL), &plain);
-	CHECK_INT(2, r.status);
-	CHECK_STR("", r.out);
-	CHECK(!strncmp(r.err, "tcpstate: -n COUNT must be a positive integer, not 'x'\n\nUSAGE\n  tcpstate dump ",
-		       strlen("tcpstate: -n COUNT must be a positive integer, not 'x'\n\nUSAGE\n  tcpstate dump ")));
-	CHECK_CONTAINS("  tcpstate --version\nRun 'tcpstate --help' for more.\n", r.err);
-	run_free(&r);
-	run_with(&r, ARGV("dump", "-n", "x", NULL), &zh_opts);
-	CHECK_INT(2, r.status);
-	CHECK_STR("", r.out);
-	CHECK(!strncmp(r.err, "tcpstate: -n COUNT 必须是正整数，而不是 'x'\n\n用法\n  tcpstate dump ",
-		       strlen("tcpstate: -n COUNT 必须是正整数，而不是 'x'\n\n用法\n  tcpstate dump ")));
-	CHECK_CONTAINS("  tcpstate --version\n运行 'tcpstate --help' 查看更多信息。\n", r.err);
-	run_free(&r);
-	run_with(&r, ARGV("dump", "--bogus", NULL), &zh_opts);
-	CHECK_INT(2, r.status);
-	CHECK(!strncmp(r.err, "tcpstate: 无法识别的选项 '--bogus'\n", strlen("tcpstate: 无法识别的选项 '--bogus'\n")));
-	run_free(&r);
-	run_with(&r, ARGV("frob", NULL), &zh_opts);
-	CHECK_INT(2, r.status);
-	CHECK(!strncmp(r.err, "tcpstate: 未知命令 'frob'\n", strlen("tcpstate: 未知命令 'frob'\n")));
-	run_free(&r);
-	run_with(&r, ARGV("conns", "--svg", "--summary", NULL), &zh_opts);
-	CHECK_INT(2, r.status);
-	CHECK(!strncmp(r.err, "tcpstate: --svg 和 --html 绘制保存的 dump：需要 -r FILE\n",
-		       strlen("tcpstate: --svg 和 --html 绘制保存的 dump：需要 -r FILE\n")));
-	run_free(&r);
+	usage_error_in(&plain, ARGV("dump", "-n", "x", NULL),
+		       "tcpstate: -n COUNT must be a positive integer, not 'x'\n\nUSAGE\n  tcpstate dump ",
+		       "  tcpstate --version\nRun 'tcpstate --help' for more.\n");
+	usage_error_in(&zh_opts, ARGV("dump", "-n", "x", NULL),
+		       "tcpstate: -n COUNT 必须是正整数，而不是 'x'\n\n用法\n  tcpstate dump ",
+		       "  tcpstate --version\n运行 'tcpstate --help' 查看更多信息。\n");
+	usage_error_in(&zh_opts, ARGV("dump", "--bogus", NULL),
+		       "tcpstate: 无法识别的选项 '--bogus'\n", NULL);
+	usage_error_in(&zh_opts, ARGV("frob", NULL), "tcpstate: 未知命令 'frob'\n", NULL);
+	usage_error_in(&zh_opts, ARGV("conns", "--svg", "--summary", NULL),
+		       "tcpstate: --svg 和 --html 绘制保存的 dump：需要 -r FILE\n", NULL);
 }
 
 void test_i18n(void)
