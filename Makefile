@@ -116,16 +116,17 @@ vmtest-kernels: all
 # Both RT kernels' subsets, one after the other (about 4.5 min each);
 # make check runs them apart: 6.1-rt beside the install test, 6.12-rt in
 # the late lanes.
+RT_61 := vm-6.1-rt=$(KVER_61_RT):$(RT_SUBSET)
+RT_612 := vm-6.12-rt=$(KVER_612_RT):$(RT_SUBSET)
+
 vmtest-rt: all
-	CHECK_KERNELS_PARALLEL=1 bash tests/kernel/check-kernels.sh \
-		"vm-6.1-rt=$(KVER_61_RT):$(RT_SUBSET)" \
-		"vm-6.12-rt=$(KVER_612_RT):$(RT_SUBSET)"
+	CHECK_KERNELS_PARALLEL=1 bash tests/kernel/check-kernels.sh "$(RT_61)" "$(RT_612)"
 
 vmtest-rt-6.1: all
-	bash tests/kernel/check-kernels.sh "vm-6.1-rt=$(KVER_61_RT):$(RT_SUBSET)"
+	bash tests/kernel/check-kernels.sh "$(RT_61)"
 
 vmtest-rt-6.12: all
-	bash tests/kernel/check-kernels.sh "vm-6.12-rt=$(KVER_612_RT):$(RT_SUBSET)"
+	bash tests/kernel/check-kernels.sh "$(RT_612)"
 
 # The packages in the test VM (tests/install/run.sh): make install, dpkg -i
 # (DKMS builds for 6.1), the kernel upgrade (DKMS builds for 6.12, a second
