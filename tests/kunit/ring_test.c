@@ -901,6 +901,12 @@ struct nested {
 };
 
 #define NESTED_MAX	2000U		/* per interrupt source */
+/*
+ * The task writes at most this many records per record of the slower
+ * interrupt source: at most 40 * 51 + 2 * NESTED_MAX records in all,
+ * well inside the test's 8192-slot ring, so nothing is dropped.
+ */
+#define NESTED_TASK_PER_IRQ	40U
 
 static void nested_write(struct nested *n, unsigned int src)
 {
@@ -950,6 +956,7 @@ static void ring_nested_producers_task_softirq_hardirq(struct kunit *test)
 	unsigned long deadline = jiffies + 20 * HZ;
 	u32 next[SRC_NR] = {}, between[SRC_NR] = {}, bad = 0, src, seq;
 	u64 tail, head, pos, first_task = 0, last_task = 0;
+	unsigned long spins = 0;
 	struct nested *n;
 
 	n = kunit_kzalloc(test, sizeof(*n), GFP_KERNEL);
@@ -965,14 +972,24 @@ static void ring_nested_producers_task_softirq_hardirq(struct kunit *test)
 		      HRTIMER_MODE_REL_PINNED_HARD);
 	hrtimer_start(&n->soft, ns_to_ktime(150 * NSEC_PER_USEC),
 		      HRTIMER_MODE_REL_PINNED_SOFT);
-	while (n->seq[SRC_TASK] < 4000 &&
-	       (READ_ONCE(n->seq[SRC_HARDIRQ]) < 50 || READ_ONCE(n->seq[SRC_SOFTIRQ]) < 50) &&
+	while ((READ_ONCE(n->seq[SRC_HARDIRQ]) < 50 || READ_ONCE(n->seq[SRC_SOFTIRQ]) < 50) &&
 	       time_before(jiffies, deadline)) {
-		nested_write(n, SRC_TASK);
-		/* Let the softirq run: it is not preempting a task in a loop. */
-		if (!(n->seq[SRC_TASK] % 16)) {
+		/*
+		 * Paced to the slower interrupt source: once softirqs have
+		 * been handed to ksoftirqd (a slow host's long interrupt is
+		 * enough), the soft timer runs only when the scheduler
+		 * gives ksoftirqd the CPU, a few times in 60 ms, and an
+		 * unpaced task wrote its 4000 records while it ran 11 times.
+		 * Pacing also bounds what the ring must hold.
+		 */
+		if (n->seq[SRC_TASK] < NESTED_TASK_PER_IRQ *
+		    (1 + min(READ_ONCE(n->seq[SRC_HARDIRQ]), READ_ONCE(n->seq[SRC_SOFTIRQ]))))
+			nested_write(n, SRC_TASK);
+		/* Let the softirq run here, or in ksoftirqd. */
+		if (!(++spins % 16)) {
 			local_bh_disable();
 			local_bh_enable();
+			cond_resched();
 		}
 	}
 	WRITE_ONCE(n->stop, true);
