@@ -57,6 +57,7 @@ MY_PID = os.getpid()
 MY_COMM = open("/proc/self/comm").read().strip()
 NETNS = "t1"
 SCENARIOS = True       # --no-scenarios: only the integration tests
+README_TEXT = True     # --no-readme-text: the scenarios without sc_readme_text
 AF = {"ipv4": socket.AF_INET, "ipv6": socket.AF_INET6}
 NCPU = os.cpu_count()
 # Transitions the kernel can make without tcp_set_state() (README, "Hook
@@ -1558,7 +1559,7 @@ def build(runner):
     add("flood_stalled_reader", test_flood_stalled_reader, loaded)
     # e. issue 3 scenarios (tests/scenarios/suite.py)
     if SCENARIOS:
-        sc_suite.build(runner, MODE)
+        sc_suite.build(runner, MODE, readme_text=README_TEXT)
     # f. the hardening issue's regression tests (hardening.py)
     hardening.build(runner, MODE, loaded, unloaded)
     # g. the kernels issue's probe groups (groups.py)
@@ -1575,10 +1576,13 @@ def main():
     ap.add_argument("--hook", choices=("tracepoint", "kprobe"), required=True)
     ap.add_argument("--only", nargs="*", help="run tests whose name contains one of these")
     ap.add_argument("--no-scenarios", action="store_true", help="skip tests/scenarios")
+    ap.add_argument("--no-readme-text", action="store_true",
+                    help="skip sc_readme_text (the README's text, from Debian's kernels)")
     args = ap.parse_args()
     MODE = args.hook
-    global SCENARIOS
+    global SCENARIOS, README_TEXT
     SCENARIOS = not args.no_scenarios
+    README_TEXT = not args.no_readme_text
     os.chdir(tcpst.ROOT)
     os.makedirs(tcpst.OUT, exist_ok=True)
     runner = Runner()
