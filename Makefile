@@ -10,6 +10,10 @@
 #   make lint       checkpatch --strict and sparse on module/
 #   make readme-images  docs/conns-lost-syn.svg and .png, the README's picture
 #   make bench      tracing cost next to ftrace, BCC tcpstates, bpftrace
+#   make bench-kmod the in-kernel micro-benchmarks only: the rings at 1/2/4/8
+#                   producing CPUs, the TIME_WAIT table's interrupts-off time
+#   make bench-tool the tool's ns/record on the host, per output mode
+#   make bench-tw   200000 TIME_WAIT sockets alive, every birth and end checked
 #   make kunit      the KUnit suites on the debug kernel (SUITE=tcpstate_ring
 #                   for one suite, SUITE='tcpstate_ring.ring_wrap*' for cases)
 #   make vmtest-debug  the VM suite on the debug kernel (KASAN, lockdep, ...)
@@ -37,7 +41,7 @@ endif
 BUILD := $(CURDIR)/build
 export KDIR KVER BUILD
 
-.PHONY: all module tool deps check unit fuzz vmtest lint demo vm bench bench-tool clean vmtest-late \
+.PHONY: all module tool deps check unit fuzz vmtest lint demo vm bench bench-tool bench-kmod bench-tw clean vmtest-late \
 	fault-module matrix vmtest-kernels vmtest-rt vmtest-rt-6.1 vmtest-rt-6.12 vmtest-install vmtest-rt-install \
 	debug-kernel kunit vmtest-debug fuzz-kernel vmtest-exporter lesson
 
@@ -200,6 +204,22 @@ bench: deps
 	$(MAKE) all
 	bash tests/bench/run.sh
 	$(MAKE) bench-tool
+
+# Only the in-kernel micro-benchmarks: the rings (1, 2, 4, 8 producing
+# CPUs in one boot with 8 vCPUs: tcpstate's ring, the per-CPU prototype,
+# the kernel's ring_buffer) and the TIME_WAIT table (tcpstate_twbench, ns
+# per call with interrupts off at each table fill, in a boot of its own
+# with the -icount clock). A few minutes.
+bench-kmod: deps
+	$(MAKE) all
+	BENCH_PART=kmod bash tests/bench/run.sh
+
+# Only TIME_WAIT at scale (tests/bench/tw.py): BENCH_TW_N (200000)
+# TIME_WAIT sockets alive at once, each birth and end recorded with its
+# duration or "unknown" as time_wait_untracked counts. -icount clock.
+bench-tw: deps
+	$(MAKE) all
+	BENCH_PART=tw BENCH_KMOD= bash tests/bench/run.sh
 
 # The tool's own ns/record on the host (tests/bench/tool.py): every mode
 # over a generated stream of BENCH_RECORDS records, against the tool before

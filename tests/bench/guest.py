@@ -440,8 +440,8 @@ def main():
     kmod = os.environ.get("BENCH_KMOD")
     if kmod and part != "runs":
         log("in-kernel micro-benchmarks")
-        out = sh("bash %s/tests/bench/kmod/guest.sh %s" % (ROOT, kmod),
-                 check=False)
+        out = sh("bash %s/tests/bench/kmod/guest.sh %s %s" % (
+            ROOT, kmod, os.environ.get("BENCH_KMOD_WHICH", "all")), check=False)
         sys.stdout.write(out)
         with open(os.path.join(OUT, "kmod.txt"), "w") as f:
             f.write(out)

@@ -12,6 +12,13 @@
  *                            (SO_LINGER 0: RST, no TIME_WAIT)
  *   loadgen bulk MB [C]      C connections (default 2) each send MB MiB,
  *                            64 KiB per write, the server discards
+ *   loadgen timewait N [A]   N connections, one after the other, from A
+ *                            client addresses (127.0.1.1 .. 127.0.1.A,
+ *                            default 4) in turn; the client closes first
+ *                            and keeps the TIME_WAIT, so N of them are
+ *                            alive at once if N fit in the 4-tuples and
+ *                            the 60 s TIME_WAIT (tcp_tw_reuse=0 and a
+ *                            wide ip_local_port_range: the caller's job)
  *
  * Prints one line: "loadgen MODE conns=N bytes=N secs=S" (wall time of
  * the work itself, not of the set-up). Exit 0, or 1 with a message.
@@ -22,6 +29,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,6 +141,42 @@ static long churn(long n)
 		if (read(fd, buf, 1) != 0)
 			die("read eof");
 		close(fd);
+	}
+	return n;
+}
+
+/*
+ * timewait: connect from the next client address, accept, the client
+ * closes, the server reads the end and closes. All in this thread, in
+ * that order: no backlog to overflow, nothing left open behind.
+ */
+static long timewait(long n, long addrs)
+{
+	struct sockaddr_in from = { .sin_family = AF_INET };
+	int one = 1, c, s;
+	char byte;
+	long i;
+
+	for (i = 0; i < n; i++) {
+		c = socket(AF_INET, SOCK_STREAM, 0);
+		if (c < 0)
+			die("socket");
+		/* The port is chosen at connect(), for the whole 4-tuple. */
+		if (setsockopt(c, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one,
+			       sizeof(one)))
+			die("IP_BIND_ADDRESS_NO_PORT");
+		from.sin_addr.s_addr = htonl(0x7f000101 + i % addrs);
+		if (bind(c, (struct sockaddr *)&from, sizeof(from)))
+			die("bind");
+		if (connect(c, (struct sockaddr *)&addr, sizeof(addr)))
+			die("connect");
+		s = accept(lfd, NULL, NULL);
+		if (s < 0)
+			die("accept");
+		close(c);
+		if (read(s, &byte, 1) != 0)
+			die("read eof");
+		close(s);
 	}
 	return n;
 }
@@ -253,7 +297,8 @@ static long bulk(long mb)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: loadgen churn N | synburst N [BURST] | bulk MB [CONNS]\n");
+	fprintf(stderr, "usage: loadgen churn N | synburst N [BURST] | bulk MB [CONNS] |\n"
+		"               timewait N [ADDRS]\n");
 	exit(2);
 }
 
@@ -261,6 +306,7 @@ int main(int argc, char **argv)
 {
 	void *(*server)(void *) = NULL;
 	long n, arg2, conns = 0, bytes = 0;
+	bool tw = false;
 	pthread_t srv;
 	double t0, t1;
 
@@ -277,18 +323,26 @@ int main(int argc, char **argv)
 		server = accept_server;
 	else if (!strcmp(argv[1], "bulk"))
 		server = bulk_server;
+	else if (!strcmp(argv[1], "timewait"))
+		tw = true;	/* its own server, in line */
 	else
+		usage();
+	if (tw && argc == 3)
+		arg2 = 4;
+	if (tw && (arg2 < 1 || arg2 > 254))
 		usage();
 	bulk_conns = arg2 ? arg2 : 2;
 	if (server == bulk_server && bulk_conns > 64)
 		usage();
 
 	listener();
-	if (pthread_create(&srv, NULL, server, NULL))
+	if (server && pthread_create(&srv, NULL, server, NULL))
 		die("pthread_create");
 
 	t0 = now();
-	if (server == churn_server) {
+	if (tw) {
+		conns = timewait(n, arg2);
+	} else if (server == churn_server) {
 		conns = churn(n);
 		bytes = 2 * MSG_LEN * conns;
 	} else if (server == accept_server) {

@@ -3,6 +3,7 @@
 """Turn one `make bench` VM run into the results table.
 
   report.py RESULTS_DIR [MARKDOWN_OUT]
+  report.py --kmod KMOD_TXT      the micro-benchmarks' tables alone
 
 RESULTS_DIR holds runs.jsonl, facts.json and kmod.txt (tests/bench/guest.py).
 Every run's time is divided by the "none" time of the same workload at
@@ -175,7 +176,143 @@ def checks(out, facts):
     return res
 
 
+KMOD_DESIGN = {
+    "tcpstate_ringbench": "module/ring.c: one ring, spinlock (today's design)",
+    "tcpstate_ringbench_pcpu": "prototype: a ring per CPU, no lock",
+    "tcpstate_ringbench_krb": "prototype: the kernel's ring_buffer API (per CPU)",
+}
+
+
+def kmod_table(kmod):
+    """ns/event per design and producing CPUs, from the modules' lines:
+    '<module>: <what>: cpus=N recorded|dropped events=E stored=S ns/event=X ...'."""
+    cells, cpus_seen = {}, set()
+    for line in kmod.splitlines():
+        w = line.split()
+        if not w or not w[0].endswith(":") or "cpus=" not in line:
+            continue
+        kv = dict(x.split("=", 1) for x in w if "=" in x)
+        try:
+            n, ns = int(kv["cpus"]), int(kv["ns/event"])
+        except (KeyError, ValueError):
+            continue
+        kind = "recorded" if " recorded " in line else "dropped"
+        cells[(w[0][:-1], kind, n)] = ns
+        cpus_seen.add(n)
+    if not cells:
+        return []
+    cpus = sorted(cpus_seen)
+    out = ["| ring | event | " + " | ".join("%d CPU%s" % (c, "s" if c > 1 else "")
+                                            for c in cpus) + " |",
+           "|---|---|" + "---|" * len(cpus)]
+    for mod in KMOD_DESIGN:
+        for kind in ("recorded", "dropped"):
+            if not any((mod, kind, c) in cells for c in cpus):
+                continue
+            out.append("| %s | %s | %s |" % (KMOD_DESIGN[mod], kind, " | ".join(
+                str(cells.get((mod, kind, c), "-")) for c in cpus)))
+    return out
+
+
+TW_OPS = ("add", "update", "hint", "remove", "remove_miss")
+TW_COOKIES = {"seq": "sequential (spread over the table)",
+              "same": "all in one full bucket (every way scanned)"}
+TW_TARGET_NS = 10000
+
+
+def twtable_table(kmod):
+    """TIME_WAIT table (tcpstate_twbench): ns per call with interrupts off
+    around it, mean / p99.9 / max, per cookie pattern and table fill, from
+    'tcpstate_twbench: cookies=C fill=F used=U op=O n=N ok=K mean_ns=M
+    min_ns=m p99_ns=P p999_ns=Q max_ns=X over10us=V'. Column "empty" is
+    the control: the same timing around no call. Under it the ring_write
+    lines, the table's counters and the 10 µs check."""
+    cells, rows, ring, counters = {}, [], [], None
+    for line in kmod.splitlines():
+        w = line.split()
+        if not w or w[0] != "tcpstate_twbench:":
+            continue
+        kv = dict(x.split("=", 1) for x in w if "=" in x)
+        try:
+            if "cookies" in kv:
+                row = (kv["cookies"], kv["fill"])
+                if row not in rows:
+                    rows.append(row)
+                cells[row + (kv["op"],)] = kv
+                cells.setdefault(row + ("used",), kv["used"])
+            elif kv.get("op", "").startswith("ring_"):
+                ring.append(kv)
+            elif w[1:2] == ["table"]:
+                counters = kv
+        except KeyError:
+            continue
+    if not rows:
+        return []
+
+    def cell(kv):
+        return "%s / %s / %s" % (kv["mean_ns"], kv.get("p999_ns", "?"),
+                                 kv["max_ns"])
+
+    ops = TW_OPS + ("empty",)
+    out = ["| cookies | fill | used | " + " | ".join(ops) + " |",
+           "|---|---|---|" + "---|" * len(ops)]
+    worst, over, calls = None, 0, 0
+    ctl_max, ctl_over, ctl_calls = 0, 0, 0
+    for row in rows:
+        out_cells = []
+        for op in ops:
+            kv = cells.get(row + (op,))
+            if not kv or not int(kv["n"]):
+                out_cells.append("-")
+                continue
+            out_cells.append(cell(kv))
+            if op == "empty":
+                ctl_max = max(ctl_max, int(kv["max_ns"]))
+                ctl_over += int(kv.get("over10us", 0))
+                ctl_calls += int(kv["n"])
+                continue
+            over += int(kv.get("over10us", 0))
+            calls += int(kv["n"])
+            if worst is None or int(kv["max_ns"]) > int(worst[0]):
+                worst = (kv["max_ns"], row, op)
+        out.append("| %s | %s | %s | %s |" % (
+            TW_COOKIES.get(row[0], row[0]), row[1], cells[row + ("used",)],
+            " | ".join(out_cells)))
+    out.append("")
+    out.append("ns per call, mean / p99.9 / max, with interrupts off around "
+               "it (the bucket lock's irqsave section and two clock reads); "
+               "empty: the two clock reads alone.")
+    for kv in ring:
+        out.append("tcpstate_ring_write(), %s: %s ns (n=%s, stored %s)." % (
+            "room" if kv["op"] == "ring_write" else "ring full",
+            cell(kv), kv["n"], kv["ok"]))
+    if counters:
+        out.append("Table at the end: capacity %s, used %s, untracked %s, "
+                   "reclaimed %s." % (counters.get("capacity"),
+                                      counters.get("used"),
+                                      counters.get("untracked"),
+                                      counters.get("reclaimed")))
+    if worst:
+        out.append("%s: longest table call with interrupts off %s ns "
+                   "(cookies=%s fill=%s op=%s), target under %d ns at any "
+                   "fill; %d of %d calls over it (empty control: max %d ns, "
+                   "%d of %d over)." % (
+                       "MET" if int(worst[0]) < TW_TARGET_NS else "NOT MET",
+                       worst[0], worst[1][0], worst[1][1], worst[2],
+                       TW_TARGET_NS, over, calls, ctl_max, ctl_over,
+                       ctl_calls))
+    return out
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--kmod":
+        with open(sys.argv[2]) as f:
+            kmod = f.read()
+        out = kmod_table(kmod)
+        tw = twtable_table(kmod)
+        if out and tw:
+            out.append("")
+        print("\n".join(out + tw))
+        return 0
     d = sys.argv[1]
     md_out = sys.argv[2] if len(sys.argv) > 2 else None
     runs, facts, kmod = load(d)
@@ -197,6 +334,15 @@ def main():
     if kmod:
         lines.append("### In-kernel micro-benchmark (ns per event)")
         lines.append("")
+        lines += kmod_table(kmod)
+        lines.append("")
+        tw = twtable_table(kmod)
+        if tw:
+            lines.append("### TIME_WAIT table: ns per call with interrupts "
+                         "off (tcpstate_twbench)")
+            lines.append("")
+            lines += tw
+            lines.append("")
         lines.append("```")
         lines += kmod.rstrip().splitlines()
         lines.append("```")

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * tcpstate_ringbench: ns per event of tcpstate_ring_write() (module/ring.c,
- * compiled in unchanged), from 1 and from 2 producing CPUs at once; the
- * same loop over the prototypes in ring_*.c (bench_ring.h), one module each.
+ * compiled in unchanged), from 1, 2, 4 and 8 producing CPUs at once (as
+ * many of these as are online); the same loop over the prototypes in
+ * ring_*.c (bench_ring.h), one module each.
  *
  * Each producer is a kthread bound to its CPU that writes @batch records
  * per round into a ring with room for all of them (nothing dropped), then
@@ -21,6 +22,7 @@
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/sched.h>
+#include <linux/slab.h>
 
 #include "bench_ring.h"
 
@@ -31,6 +33,9 @@ MODULE_PARM_DESC(events, "events per producer (default 200000)");
 static unsigned int batch = 4096;
 module_param(batch, uint, 0444);
 MODULE_PARM_DESC(batch, "events per producer per round (default 4096)");
+
+/* The most producing CPUs timed: 1, 2, 4, ... up to this. */
+#define MAX_PRODUCERS	8
 
 struct producer {
 	void *ring;
@@ -71,16 +76,22 @@ static int producer_fn(void *arg)
 
 static int run(unsigned int nr_cpus, bool drop)
 {
-	struct producer prod[2] = {};
-	struct task_struct *task[2] = {};
+	struct task_struct *task[MAX_PRODUCERS] = {};
+	struct producer *prod;
 	void *ring;
 	unsigned int i, cpu, rounds, per = batch;
 	u64 total = 0, ns = 0, stored = 0;
 	int ret = 0;
 
+	/* Off the stack: eight producers' completions are too big for it. */
+	prod = kcalloc(nr_cpus, sizeof(*prod), GFP_KERNEL);
+	if (!prod)
+		return -ENOMEM;
 	ring = bench_ring_create(roundup_pow_of_two(batch * nr_cpus + 2));
-	if (IS_ERR(ring))
+	if (IS_ERR(ring)) {
+		kfree(prod);
 		return PTR_ERR(ring);
+	}
 
 	cpu = cpumask_first(cpu_online_mask);
 	for (i = 0; i < nr_cpus; i++) {
@@ -137,16 +148,25 @@ out:
 		kthread_stop(task[i]);
 	}
 	bench_ring_destroy(ring);
+	kfree(prod);
 	return ret;
 }
 
 static int __init ringbench_init(void)
 {
-	unsigned int n = min(num_online_cpus(), 2U);
+	unsigned int n = min_t(unsigned int, num_online_cpus(), MAX_PRODUCERS);
+	unsigned int cpus;
+	bool drop = false;
 
-	if (run(1, false) || (n > 1 && run(2, false)) || run(1, true) ||
-	    (n > 1 && run(2, true)))
-		pr_err("failed\n");
+	do {
+		for (cpus = 1; cpus <= n; cpus *= 2) {
+			if (run(cpus, drop)) {
+				pr_err("failed\n");
+				return -EAGAIN;
+			}
+		}
+		drop = !drop;
+	} while (drop);
 	return -EAGAIN;
 }
 
