@@ -26,6 +26,7 @@
 #include "exporter.h"
 #include "format.h"
 #include "http.h"
+#include "i18n.h"
 #include "model.h"
 #include "names.h"
 #include "order.h"
@@ -36,38 +37,45 @@
 
 /* --- options ----------------------------------------------------------------- */
 
-static const char exporter_usage[] =
-"USAGE\n"
-"  tcpstate exporter [--listen ADDR:PORT] [--netns NAME|PATH]... [--port PORT[,PORT...]]\n"
-"                    [-d DEVICE] [-p PROCFILE] [--max-clients N] [--max-conns N]\n"
-"                    [--conn-timeout SECONDS] [--config FILE]\n"
-"\n"
-"Serves /metrics (Prometheus text 0.0.4, or OpenMetrics 1.0.0 when the\n"
-"Accept header asks for it), / and /healthz on ADDR:PORT (default "
-EXPORTER_DEFAULT_LISTEN ").\n"
-"  --listen ADDR:PORT   where to listen; [::1]:9757 for IPv6; 0.0.0.0:9757\n"
-"                       for every address (say so explicitly)\n"
-"  --netns NAME|PATH    also read /proc/net/tcpstate of this namespace: a\n"
-"                       name of `ip netns` (/run/netns/NAME) or a path such as\n"
-"                       /proc/PID/ns/net (needs CAP_SYS_ADMIN to enter it)\n"
-"  --port LIST          per-connection figures by this list of server ports,\n"
-"                       the rest as port=\"other\" (at most 16 ports)\n"
-"  -d DEVICE            read DEVICE instead of /dev/tcpstate\n"
-"  -p PROCFILE          the own namespace's counters from PROCFILE instead of\n"
-"                       /proc/net/tcpstate\n"
-"  --max-clients N      HTTP clients served at once (default 16, 1-1024); more\n"
-"                       wait in the listen backlog\n"
-"  --max-conns N        connections kept for their figures at once (default\n"
-"                       16384, 1-1048576); past it the oldest is given up\n"
-"  --conn-timeout SECONDS  a connection without an event for this long is aged\n"
-"                       out (default 7200, 1-2592000), unless an end of it is\n"
-"                       ESTABLISHED, CLOSE_WAIT or FIN_WAIT2\n"
-"  --config FILE        options from FILE, one \"option value\" per line\n"
-"                       (\"port 80,443\"); re-read with the command line on SIGHUP\n"
-"Signals: SIGTERM/SIGINT exit 0; SIGHUP re-reads the options; SIGUSR1 closes\n"
-"its session of /dev/tcpstate until the module is reloaded (an open session\n"
-"keeps the module from being unloaded) or the next SIGUSR1. The exporter\n"
-"reads its own session (CAP_NET_ADMIN), beside any other reader.\n";
+/*
+ * The synopsis and the options, translated at print time (the command
+ * line and the option names stay as they are); the default address is
+ * an argument, so that the message is one string for xgettext.
+ */
+static void print_usage(FILE *f)
+{
+	fputs(_("USAGE\n"
+		"  tcpstate exporter [--listen ADDR:PORT] [--netns NAME|PATH]... [--port PORT[,PORT...]]\n"
+		"                    [-d DEVICE] [-p PROCFILE] [--max-clients N] [--max-conns N]\n"
+		"                    [--conn-timeout SECONDS] [--config FILE]\n"), f);
+	fprintf(f, _("\n"
+		     "Serves /metrics (Prometheus text 0.0.4, or OpenMetrics 1.0.0 when the\n"
+		     "Accept header asks for it), / and /healthz on ADDR:PORT (default %s).\n"),
+		EXPORTER_DEFAULT_LISTEN);
+	fputs(_("  --listen ADDR:PORT   where to listen; [::1]:9757 for IPv6; 0.0.0.0:9757\n"
+		"                       for every address (say so explicitly)\n"), f);
+	fputs(_("  --netns NAME|PATH    also read /proc/net/tcpstate of this namespace: a\n"
+		"                       name of `ip netns` (/run/netns/NAME) or a path such as\n"
+		"                       /proc/PID/ns/net (needs CAP_SYS_ADMIN to enter it)\n"), f);
+	fputs(_("  --port LIST          per-connection figures by this list of server ports,\n"
+		"                       the rest as port=\"other\" (at most 16 ports)\n"), f);
+	fputs(_("  -d DEVICE            read DEVICE instead of /dev/tcpstate\n"), f);
+	fputs(_("  -p PROCFILE          the own namespace's counters from PROCFILE instead of\n"
+		"                       /proc/net/tcpstate\n"), f);
+	fputs(_("  --max-clients N      HTTP clients served at once (default 16, 1-1024); more\n"
+		"                       wait in the listen backlog\n"), f);
+	fputs(_("  --max-conns N        connections kept for their figures at once (default\n"
+		"                       16384, 1-1048576); past it the oldest is given up\n"), f);
+	fputs(_("  --conn-timeout SECONDS  a connection without an event for this long is aged\n"
+		"                       out (default 7200, 1-2592000), unless an end of it is\n"
+		"                       ESTABLISHED, CLOSE_WAIT or FIN_WAIT2\n"), f);
+	fputs(_("  --config FILE        options from FILE, one \"option value\" per line\n"
+		"                       (\"port 80,443\"); re-read with the command line on SIGHUP\n"), f);
+	fputs(_("Signals: SIGTERM/SIGINT exit 0; SIGHUP re-reads the options; SIGUSR1 closes\n"
+		"its session of /dev/tcpstate until the module is reloaded (an open session\n"
+		"keeps the module from being unloaded) or the next SIGUSR1. The exporter\n"
+		"reads its own session (CAP_NET_ADMIN), beside any other reader.\n"), f);
+}
 
 __attribute__((format(printf, 3, 4)))
 static int opt_error(char *err, size_t errlen, const char *fmt, ...)
@@ -84,7 +92,7 @@ static int set_str(char *dst, size_t size, const char *opt, const char *v,
 		   char *err, size_t errlen)
 {
 	if (!v[0] || strlen(v) >= size)
-		return opt_error(err, errlen, "%s needs a value of 1 to %zu characters", opt,
+		return opt_error(err, errlen, _("%s needs a value of 1 to %zu characters"), opt,
 				 size - 1);
 	strcpy(dst, v);
 	return 0;
@@ -156,13 +164,13 @@ static int add_ports(struct exporter_opts *o, const char *v, char *err,
 				port = 0;
 		}
 		if (port == 0 || port > 65535)
-			return opt_error(err, errlen, "--port must be a port (1-65535) or a list of them (80,443), not '%s'",
+			return opt_error(err, errlen, _("--port must be a port (1-65535) or a list of them (80,443), not '%s'"),
 					 v);
 		for (i = 0; i < o->nr_ports && o->ports[i] != port; i++)
 			;
 		if (i == o->nr_ports) {
 			if (o->nr_ports == EXPORTER_PORTS_MAX)
-				return opt_error(err, errlen, "--port: at most %d ports (each is a label value of every per-connection series)",
+				return opt_error(err, errlen, _("--port: at most %d ports (each is a label value of every per-connection series)"),
 						 EXPORTER_PORTS_MAX);
 			o->ports[o->nr_ports++] = (unsigned int)port;
 		}
@@ -189,13 +197,13 @@ static int apply_opt(struct exporter_opts *o, const char *opt, const char *v,
 		return 0;
 	}
 	if (!v)
-		return opt_error(err, errlen, "option '%s' needs a value", opt);
+		return opt_error(err, errlen, _("option '%s' needs a value"), opt);
 	if (!strcmp(opt, "listen")) {
 		struct sockaddr_storage ss;
 		socklen_t len;
 
 		if (parse_listen(v, &ss, &len))
-			return opt_error(err, errlen, "--listen must be ADDR:PORT or [ADDR6]:PORT (127.0.0.1:9757, [::1]:9757), not '%s'",
+			return opt_error(err, errlen, _("--listen must be ADDR:PORT or [ADDR6]:PORT (127.0.0.1:9757, [::1]:9757), not '%s'"),
 					 v);
 		return set_str(o->listen, sizeof(o->listen), "--listen", v, err, errlen);
 	}
@@ -205,25 +213,25 @@ static int apply_opt(struct exporter_opts *o, const char *opt, const char *v,
 		return set_str(o->procfile, sizeof(o->procfile), "-p", v, err, errlen);
 	if (!strcmp(opt, "config")) {
 		if (!cmdline)
-			return opt_error(err, errlen, "config: a config file cannot name another");
+			return opt_error(err, errlen, _("config: a config file cannot name another"));
 		return set_str(o->config, sizeof(o->config), "--config", v, err, errlen);
 	}
 	if (!strcmp(opt, "max-clients")) {
 		if (!parse_u64(v, &n) || n < 1 || n > 1024)
-			return opt_error(err, errlen, "--max-clients must be 1 to 1024, not '%s'", v);
+			return opt_error(err, errlen, _("--max-clients must be 1 to 1024, not '%s'"), v);
 		o->max_clients = (unsigned int)n;
 		return 0;
 	}
 	if (!strcmp(opt, "max-conns")) {
 		if (!parse_u64(v, &n) || n < 1 || n > EXPORTER_MAX_CONNS_MAX)
-			return opt_error(err, errlen, "--max-conns must be 1 to %d, not '%s'",
+			return opt_error(err, errlen, _("--max-conns must be 1 to %d, not '%s'"),
 					 EXPORTER_MAX_CONNS_MAX, v);
 		o->max_conns = (unsigned int)n;
 		return 0;
 	}
 	if (!strcmp(opt, "conn-timeout")) {
 		if (!parse_u64(v, &n) || n < 1 || n > EXPORTER_CONN_TIMEOUT_MAX)
-			return opt_error(err, errlen, "--conn-timeout must be 1 to %d seconds, not '%s'",
+			return opt_error(err, errlen, _("--conn-timeout must be 1 to %d seconds, not '%s'"),
 					 EXPORTER_CONN_TIMEOUT_MAX, v);
 		o->conn_timeout = (unsigned int)n;
 		return 0;
@@ -241,13 +249,13 @@ static int apply_opt(struct exporter_opts *o, const char *opt, const char *v,
 			reset->netns = true;
 		}
 		if (o->nr_netns == EXPORTER_NETNS_MAX)
-			return opt_error(err, errlen, "--netns given more than %d times",
+			return opt_error(err, errlen, _("--netns given more than %d times"),
 					 EXPORTER_NETNS_MAX);
 		if (!strchr(v, '/') && (!strcmp(v, ".") || !strcmp(v, "..")))
-			return opt_error(err, errlen, "--netns: '%s' is not a namespace name", v);
+			return opt_error(err, errlen, _("--netns: '%s' is not a namespace name"), v);
 		return set_str(o->netns[o->nr_netns++], PATH_MAX, "--netns", v, err, errlen);
 	}
-	return opt_error(err, errlen, "unrecognized option '%s%s'",
+	return opt_error(err, errlen, _("unrecognized option '%s%s'"),
 			 strlen(opt) == 1 ? "-" : "--", opt);
 }
 
@@ -281,13 +289,13 @@ static int read_config(struct exporter_opts *o, const char *path, char *err,
 	int rc = 0;
 
 	if (!f)
-		return opt_error(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		return opt_error(err, errlen, _("cannot open %s: %s"), path, strerror(errno));
 	while (rc == 0 && fgets(line, sizeof(line), f)) {
 		char *p = line, *opt, *v, *end;
 
 		lineno++;
 		if (!strchr(line, '\n') && !feof(f)) {
-			rc = opt_error(err, errlen, "%s:%u: line too long", path, lineno);
+			rc = opt_error(err, errlen, _("%s:%u: line too long"), path, lineno);
 			break;
 		}
 		p[strcspn(p, "\n")] = '\0';
@@ -307,7 +315,7 @@ static int read_config(struct exporter_opts *o, const char *path, char *err,
 			v = *p ? p : NULL;
 		}
 		if (!strcmp(opt, "help") || (v && !takes_value(opt))) {
-			rc = opt_error(err, errlen, "%s:%u: '%s' is not an option of a config file",
+			rc = opt_error(err, errlen, _("%s:%u: '%s' is not an option of a config file"),
 				       path, lineno, opt);
 			break;
 		}
@@ -315,11 +323,11 @@ static int read_config(struct exporter_opts *o, const char *path, char *err,
 			char msg[EXPORTER_ERR_MAX];
 
 			snprintf(msg, sizeof(msg), "%s", err);
-			rc = opt_error(err, errlen, "%s:%u: %s", path, lineno, msg);
+			rc = opt_error(err, errlen, _("%s:%u: %s"), path, lineno, msg);
 		}
 	}
 	if (rc == 0 && ferror(f))
-		rc = opt_error(err, errlen, "reading %s: %s", path, strerror(errno));
+		rc = opt_error(err, errlen, _("reading %s: %s"), path, strerror(errno));
 	fclose(f);
 	return rc;
 }
@@ -348,19 +356,19 @@ static int parse_argv(int argc, char *const argv[], struct exporter_opts *o,
 			eq = strchr(a + 2, '=');
 			n = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
 			if (n >= sizeof(opt))
-				return opt_error(err, errlen, "unrecognized option '%s'", a);
+				return opt_error(err, errlen, _("unrecognized option '%s'"), a);
 			memcpy(opt, a + 2, n);
 			opt[n] = '\0';
 			if (eq)
 				v = eq + 1;
 		} else {
-			return opt_error(err, errlen, "unexpected argument '%s'", a);
+			return opt_error(err, errlen, _("unexpected argument '%s'"), a);
 		}
 		if (!known_opt(opt))
-			return opt_error(err, errlen, "unrecognized option '%s'", a);
+			return opt_error(err, errlen, _("unrecognized option '%s'"), a);
 		if (!v) {
 			if (i + 1 >= argc)
-				return opt_error(err, errlen, "option '%s' needs an argument", a);
+				return opt_error(err, errlen, _("option '%s' needs an argument"), a);
 			v = argv[++i];
 		}
 		if (config_only != !strcmp(opt, "config"))
@@ -1017,7 +1025,7 @@ static void source_detach(struct exp_source *s, const char *why)
 	/* What was read goes in; what is open can never be finished now. */
 	source_release(s, true);
 	tracker_flush(s->t);
-	logmsg("let go of %s: %s", s->path, why);
+	logmsg(_("let go of %s: %s"), s->path, why);
 }
 
 static void source_attach(struct exp_source *s, unsigned long long now)
@@ -1034,7 +1042,7 @@ static void source_attach(struct exp_source *s, unsigned long long now)
 
 		s->busy = e == EBUSY;
 		if (e != s->last_errno)
-			logmsg("cannot read %s: %s%s", s->path, strerror(e),
+			logmsg(_("cannot read %s: %s%s"), s->path, strerror(e),
 			       e == EBUSY ? " (the module's max_sessions sessions are open; retrying every second)" :
 			       e == ENOENT ? " (module not loaded; retrying every second)" :
 			       e == EPERM || e == EACCES ? " (needs CAP_NET_ADMIN)" : "");
@@ -1045,7 +1053,7 @@ static void source_attach(struct exp_source *s, unsigned long long now)
 	if (ioctl(fd, TCPSTATE_IOC_INFO, &info) < 0 ||
 	    info_validate(&info, err, sizeof(err))) {
 		if (s->last_errno != -1)
-			logmsg("%s: not a usable tcpstate device", s->path);
+			logmsg(_("%s: not a usable tcpstate device"), s->path);
 		s->last_errno = -1;
 		close(fd);
 		return;
@@ -1059,7 +1067,7 @@ static void source_attach(struct exp_source *s, unsigned long long now)
 	 */
 	s->filtered = ioctl(fd, TCPSTATE_IOC_SET_FILTER, &f) == 0;
 	if (!s->filtered)
-		logmsg("%s: TCPSTATE_IOC_SET_FILTER: %s; reading with the module's default filter",
+		logmsg(_("%s: TCPSTATE_IOC_SET_FILTER: %s; reading with the module's default filter"),
 		       s->path, strerror(errno));
 	s->fd = fd;
 	s->state = DEV_ATTACHED;
@@ -1067,7 +1075,7 @@ static void source_attach(struct exp_source *s, unsigned long long now)
 	s->attaches++;
 	s->cur_recorded = 0;
 	s->cur_dropped = 0;
-	logmsg("reading a session of %s (ring of %u records, %s)", s->path, info.nr_records,
+	logmsg(_("reading a session of %s (ring of %u records, %s)"), s->path, info.nr_records,
 	       info.netns ? "this namespace only" : "every namespace");
 }
 
@@ -1154,7 +1162,7 @@ static int open_netns_proc(const struct exp_ns *n, int self_fd,
 		e = errno;
 		if (setns(self_fd, CLONE_NEWNET) != 0) {
 			/* Staying in the wrong namespace would mislabel everything. */
-			logmsg("cannot return to the own network namespace: %s", strerror(errno));
+			logmsg(_("cannot return to the own network namespace: %s"), strerror(errno));
 			exit(1);
 		}
 		errno = e;
@@ -1285,7 +1293,7 @@ static void setup_namespaces(struct exporter *x)
 			snprintf(n->name, sizeof(n->name), "%.63s", spec);
 		/* Not there yet: watched anyway (tcpstate_netns_up 0 until it is). */
 		if (stat(n->path, &st) != 0) {
-			logmsg("--netns %s: %s: %s", spec, n->path, strerror(errno));
+			logmsg(_("--netns %s: %s: %s"), spec, n->path, strerror(errno));
 		} else {
 			n->inum = (unsigned long)st.st_ino;
 			if (strchr(spec, '/'))
@@ -1322,7 +1330,7 @@ static void sample_namespaces(struct exporter *x, struct exp_netns_sample *s)
 		s[i].inum = n->inum;
 		if (n->procfd < 0) {
 			if (!n->warned && errno != ENOENT)
-				logmsg("--netns %s: cannot open its /proc/net/tcpstate: %s",
+				logmsg(_("--netns %s: cannot open its /proc/net/tcpstate: %s"),
 				       n->spec, strerror(errno));
 			n->warned = true;
 			continue;
@@ -1519,20 +1527,20 @@ static void reload(struct exporter *x)
 	bool same_ports;
 
 	if (exporter_parse_args(x->argc, x->argv, &o, err, sizeof(err))) {
-		logmsg("SIGHUP: %s; keeping the options in use", err);
+		logmsg(_("SIGHUP: %s; keeping the options in use"), err);
 		return;
 	}
 	if (strcmp(o.listen, x->o.listen)) {
 		int fd = open_listen(o.listen);
 
 		if (fd < 0) {
-			logmsg("SIGHUP: cannot listen on %s: %s; keeping %s", o.listen,
+			logmsg(_("SIGHUP: cannot listen on %s: %s; keeping %s"), o.listen,
 			       strerror(errno), x->o.listen);
 			strcpy(o.listen, x->o.listen);
 		} else {
 			close(x->listen_fd);
 			x->listen_fd = fd;
-			logmsg("listening on %s", o.listen);
+			logmsg(_("listening on %s"), o.listen);
 		}
 	}
 	if (o.max_clients < x->nr_clients)
@@ -1557,7 +1565,7 @@ static void reload(struct exporter *x)
 	tracker_set_live_max(x->src.t, o.max_conns);
 	setup_namespaces(x);
 	set_self(x);
-	logmsg("SIGHUP: options read again");
+	logmsg(_("SIGHUP: options read again"));
 }
 
 /* The next time something is due: a held record, a client, a retry. */
@@ -1595,7 +1603,7 @@ static int run(struct exporter *x, const sigset_t *wait_mask)
 			if (x->src.held_off) {
 				x->src.held_off = false;
 				x->src.next_try = 0;
-				logmsg("SIGUSR1: reading the device again");
+				logmsg(_("SIGUSR1: reading the device again"));
 			} else {
 				x->src.held_off = true;
 				x->src.saw_unloaded = false;
@@ -1609,7 +1617,7 @@ static int run(struct exporter *x, const sigset_t *wait_mask)
 			else if (x->src.saw_unloaded) {
 				x->src.held_off = false;
 				x->src.next_try = 0;
-				logmsg("the module was reloaded: reading the device again");
+				logmsg(_("the module was reloaded: reading the device again"));
 			}
 		}
 		if (x->src.state == DEV_DETACHED && !x->src.held_off && now >= x->src.next_try)
@@ -1643,7 +1651,7 @@ static int run(struct exporter *x, const sigset_t *wait_mask)
 		ts.tv_nsec = (long)(ms % 1000) * 1000000L;
 		rc = ppoll(pfd, n, &ts, wait_mask);
 		if (rc < 0 && errno != EINTR) {
-			logmsg("ppoll: %s", strerror(errno));
+			logmsg(_("ppoll: %s"), strerror(errno));
 			free(pfd);
 			return 1;
 		}
@@ -1698,12 +1706,13 @@ int cmd_exporter(int argc, char *argv[], const char *version)
 	int rc;
 
 	if (exporter_parse_args(argc, argv, &x->o, err, sizeof(err))) {
-		fprintf(stderr, "tcpstate: %s\n\n%s", err, exporter_usage);
+		fprintf(stderr, "tcpstate: %s\n\n", err);
+		print_usage(stderr);
 		free(x);
 		return 2;
 	}
 	if (x->o.help) {
-		fputs(exporter_usage, stdout);
+		print_usage(stdout);
 		free(x);
 		return fflush(stdout) ? 1 : 0;
 	}
@@ -1712,14 +1721,14 @@ int cmd_exporter(int argc, char *argv[], const char *version)
 	x->version = version;
 	x->self_ns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (x->self_ns < 0) {
-		fprintf(stderr, "tcpstate: cannot open /proc/thread-self/ns/net: %s\n",
+		fprintf(stderr, _("tcpstate: cannot open /proc/thread-self/ns/net: %s\n"),
 			strerror(errno));
 		free(x);
 		return 1;
 	}
 	x->listen_fd = open_listen(x->o.listen);
 	if (x->listen_fd < 0) {
-		fprintf(stderr, "tcpstate: cannot listen on %s: %s\n", x->o.listen,
+		fprintf(stderr, _("tcpstate: cannot listen on %s: %s\n"), x->o.listen,
 			strerror(errno));
 		close(x->self_ns);
 		free(x);
@@ -1752,11 +1761,11 @@ int cmd_exporter(int argc, char *argv[], const char *version)
 	sigdelset(&wait_mask, SIGINT);
 	sigdelset(&wait_mask, SIGHUP);
 	sigdelset(&wait_mask, SIGUSR1);
-	logmsg("listening on %s", x->o.listen);
+	logmsg(_("listening on %s"), x->o.listen);
 
 	rc = run(x, &wait_mask);
 
-	logmsg("exiting");
+	logmsg(_("exiting"));
 	for (i = x->nr_clients; i-- > 0;)
 		drop_client(x, i);
 	if (x->src.state == DEV_ATTACHED)

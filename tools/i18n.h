@@ -4,9 +4,10 @@
  * a terminal.
  *
  * Only what people read is translated: the ladders, their labels, notes,
- * timings and explanations. Machine-readable output (dump's lines and
- * --json, stats --json/--prometheus/--dot, the exporter) never goes
- * through _(), and i18n_init() sets only LC_MESSAGES and LC_CTYPE, never
+ * timings and explanations, --help, errors and the exporter's log lines.
+ * Machine-readable output (dump's lines and --json, stats
+ * --json/--prometheus/--dot, the exporter's /metrics) never goes through
+ * _(), and i18n_init() sets only LC_MESSAGES and LC_CTYPE, never
  * LC_NUMERIC: a number prints the same in every language.
  */
 #ifndef TCPSTATE_TOOL_I18N_H

@@ -673,6 +673,52 @@ static void test_help(void)
 		       "tcpstate: --svg 和 --html 绘制保存的 dump：需要 -r FILE\n", NULL);
 }
 
+/*
+ * tcpstate exporter --help: the English one exactly exporter-help.en.txt
+ * (the text before it was translatable), the Chinese one
+ * exporter-help.zh_CN.txt, with every English line but the synopsis's
+ * translated; its option errors in Chinese, the same exit status.
+ */
+static void test_exporter_help(void)
+{
+	const struct run_opts zh_opts = in_language("zh_CN", NULL);
+	char *en = run_in(ARGV("exporter", "--help", NULL), NULL);
+	char *zh = run_in(ARGV("exporter", "--help", NULL), "zh_CN");
+	char *copy, *line, *save = NULL;
+	int lines = 0;
+
+	check_golden(".", "exporter-help.en.txt", en);
+	check_golden(".", "exporter-help.zh_CN.txt", zh);
+	CHECK_CONTAINS("用法\n  tcpstate exporter [--listen", zh);
+	copy = strdup(en);
+	for (line = strtok_r(copy, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		/* The synopsis: command lines, as they are typed. */
+		if (strstr(line, "tcpstate exporter") || strstr(line, "[-d DEVICE]") ||
+		    strstr(line, "[--conn-timeout"))
+			continue;
+		lines++;
+		if (has_line(zh, line))
+			printf("exporter --help (zh_CN): untranslated: \"%s\"\n", line);
+		check_true_at("exporter --help (zh_CN)", lines, "translated", !has_line(zh, line));
+	}
+	CHECK(lines > 20);
+	free(copy);
+	free(zh);
+	free(en);
+
+	usage_error_in(&plain, ARGV("exporter", "--max-clients", "0", NULL),
+		       "tcpstate: --max-clients must be 1 to 1024, not '0'\n\nUSAGE\n  tcpstate exporter ",
+		       "reads its own session (CAP_NET_ADMIN), beside any other reader.\n");
+	usage_error_in(&zh_opts, ARGV("exporter", "--max-clients", "0", NULL),
+		       "tcpstate: --max-clients 必须是 1 到 1024，而不是 '0'\n\n用法\n  tcpstate exporter ",
+		       "与其他读取者并存。\n");
+	usage_error_in(&zh_opts, ARGV("exporter", "--bogus", NULL),
+		       "tcpstate: 无法识别的选项 '--bogus'\n", NULL);
+	usage_error_in(&zh_opts, ARGV("exporter", "--port", "0", NULL),
+		       "tcpstate: --port 必须是端口（1-65535）或端口列表（80,443），而不是 '0'\n", NULL);
+}
+
 void test_i18n(void)
 {
 	test_explain_table();
@@ -684,5 +730,6 @@ void test_i18n(void)
 	test_explain_usage();
 	test_catalogs();
 	test_help();
+	test_exporter_help();
 	test_machine_outputs();
 }
