@@ -23,8 +23,15 @@ struct key {
 	struct endpoint a, b;
 };
 
+/*
+ * A slot holds the key's hash, not the key: 16 bytes, not 72, so that the
+ * table of a few thousand open connections stays in the cache (looking a
+ * record's connection up was a cache miss or two per record). The key is
+ * told from the connection itself, whose tuple and cookies never change
+ * once indexed (key_is()).
+ */
 struct slot {
-	struct key key;
+	__u64 tag;		/* key_hash(), its low bit the key's kind */
 	struct conn *conn;	/* NULL: empty; TOMBSTONE: removed */
 };
 
@@ -41,7 +48,7 @@ struct index {
 struct pending {
 	__u32 netns;
 	__u64 cookie;
-	struct conn_event *ev;
+	struct tcpstate_rec *rec;	/* whole: the first gives the tuple */
 	size_t nr;
 };
 
@@ -131,13 +138,31 @@ static size_t key_hash(const struct key *k)
 	return (size_t)(h ^ h >> 32);
 }
 
-/* The slot holding k, or the empty one where it would go. */
-static struct slot *index_find(const struct index *ix, const struct key *k)
+static __u64 key_tag(const struct key *k)
+{
+	return ((__u64)key_hash(k) & ~1ULL) | (k->kind == KEY_COOKIE);
+}
+
+/* Whether k is c's: its tuple, or one of its ends' cookie. */
+static bool key_is(const struct conn *c, const struct key *k)
+{
+	if (c->netns != k->netns)
+		return false;
+	if (k->kind == KEY_COOKIE)
+		return c->end[0].cookie == k->cookie || c->end[1].cookie == k->cookie;
+	/* A tuple key has its endpoints in order: either of c's. */
+	return (endpoint_equal(&c->ep[0], &k->a) && endpoint_equal(&c->ep[1], &k->b)) ||
+	       (endpoint_equal(&c->ep[0], &k->b) && endpoint_equal(&c->ep[1], &k->a));
+}
+
+/* The slot holding k (tag: key_tag(k)), or the empty one where it would go. */
+static struct slot *index_find(const struct index *ix, const struct key *k,
+			       __u64 tag)
 {
 	struct slot *tomb = NULL;
 	size_t i, mask = ix->cap - 1;
 
-	for (i = key_hash(k) & mask;; i = (i + 1) & mask) {
+	for (i = (size_t)tag & mask;; i = (i + 1) & mask) {
 		struct slot *s = &ix->slots[i];
 
 		if (!s->conn)
@@ -145,7 +170,7 @@ static struct slot *index_find(const struct index *ix, const struct key *k)
 		if (s->conn == TOMBSTONE) {
 			if (!tomb)
 				tomb = s;
-		} else if (memcmp(&s->key, k, sizeof(*k)) == 0) {
+		} else if (s->tag == tag && key_is(s->conn, k)) {
 			return s;
 		}
 	}
@@ -167,11 +192,15 @@ static void index_grow(struct index *ix)
 	ix->used = 0;
 	for (i = 0; i < old.cap; i++) {
 		struct slot *s = &old.slots[i];
+		size_t j, mask = ix->cap - 1;
 
-		if (s->conn && s->conn != TOMBSTONE) {
-			*index_find(ix, &s->key) = *s;
-			ix->used++;
-		}
+		if (!s->conn || s->conn == TOMBSTONE)
+			continue;
+		/* Each key is there once: the first empty slot is its. */
+		for (j = (size_t)s->tag & mask; ix->slots[j].conn; j = (j + 1) & mask)
+			;
+		ix->slots[j] = *s;
+		ix->used++;
 	}
 	free(old.slots);
 }
@@ -182,35 +211,44 @@ static struct conn *index_get(const struct index *ix, const struct key *k)
 
 	if (!ix->cap)
 		return NULL;
-	s = index_find(ix, k);
+	s = index_find(ix, k, key_tag(k));
 	return s->conn == TOMBSTONE ? NULL : s->conn;
 }
 
 static void index_put(struct index *ix, const struct key *k, struct conn *c)
 {
 	struct slot *s;
+	__u64 tag;
 
 	/* At most half full, tombstones included: probes stay short. */
 	if ((ix->used + 1) * 2 > ix->cap)
 		index_grow(ix);
-	s = index_find(ix, k);
+	tag = key_tag(k);
+	s = index_find(ix, k, tag);
 	if (!s->conn)
 		ix->used++;
-	s->key = *k;
+	if (k->kind == KEY_TUPLE) {
+		if (s->conn && s->conn != TOMBSTONE)
+			s->conn->tuple_owner = false;
+		c->tuple_owner = true;
+	}
+	s->tag = tag;
 	s->conn = c;
 }
 
 /* Removes k if it still points at c (a newer connection may own it). */
-static void index_del(struct index *ix, const struct key *k,
-		      const struct conn *c)
+static void index_del(struct index *ix, const struct key *k, struct conn *c)
 {
 	struct slot *s;
 
 	if (!ix->cap)
 		return;
-	s = index_find(ix, k);
-	if (s->conn == c)
-		s->conn = TOMBSTONE;
+	s = index_find(ix, k, key_tag(k));
+	if (s->conn != c)
+		return;
+	s->conn = TOMBSTONE;
+	if (k->kind == KEY_TUPLE)
+		c->tuple_owner = false;
 }
 
 /* --- connections ------------------------------------------------------- */
@@ -312,14 +350,25 @@ static bool essential(const struct tcpstate_rec *rec)
 static void append(struct conn *c, const struct tcpstate_rec *rec,
 		   unsigned int e)
 {
+	struct conn_event *ev;
+	size_t i;
+
+	static_assert(sizeof(ev->rec.comm) == sizeof(rec->comm) &&
+		      sizeof(ev->rec.__raw) == sizeof(rec->__raw) &&
+		      sizeof(*ev) == 64,
+		      "a conn_rec holds a record's comm and union, in 64 bytes");
 	if (c->nr >= CONN_EVENTS_MAX && !essential(rec)) {
 		c->elided++;
 		return;
 	}
-	size_t i;
 
+	/*
+	 * From 8, not 32: connections wait whole until complete, a capture's
+	 * worth of them at once, and most have fewer than 16 events; the
+	 * memory never used was still a page fault to map.
+	 */
 	if (c->nr == c->cap) {
-		c->cap = c->cap ? 2 * c->cap : 32;
+		c->cap = c->cap ? 2 * c->cap : 8;
 		c->ev = xrealloc(c->ev, c->cap, sizeof(*c->ev));
 	}
 	/*
@@ -330,8 +379,14 @@ static void append(struct conn *c, const struct tcpstate_rec *rec,
 	for (i = c->nr; i > 0 && c->ev[i - 1].rec.ts_ns > rec->ts_ns; i--)
 		;
 	memmove(&c->ev[i + 1], &c->ev[i], (c->nr - i) * sizeof(*c->ev));
-	c->ev[i].rec = *rec;
-	c->ev[i].end = e;
+	ev = &c->ev[i];
+	ev->rec.ts_ns = rec->ts_ns;
+	ev->rec.type = rec->type;
+	ev->rec.flags = rec->flags;
+	ev->rec.pid = rec->pid;
+	memcpy(ev->rec.comm, rec->comm, sizeof(ev->rec.comm));
+	memcpy(ev->rec.__raw, rec->__raw, sizeof(ev->rec.__raw));
+	ev->rec.end = (__u8)e;
 	c->nr++;
 }
 
@@ -418,7 +473,7 @@ static struct pending *find_pending(struct tracker *t, __u32 netns,
 
 static void drop_pending(struct tracker *t, struct pending *p)
 {
-	free(p->ev);
+	free(p->rec);
 	*p = t->pending[--t->nr_pending];
 }
 
@@ -438,7 +493,7 @@ static void adopt_pending(struct tracker *t, struct conn *c,
 	size_t i;
 
 	for (i = 0; i < p->nr; i++)
-		add_event(t, c, &p->ev[i].rec, e);
+		add_event(t, c, &p->rec[i], e);
 	drop_pending(t, p);
 }
 
@@ -448,8 +503,8 @@ static void pending_alone(struct tracker *t, struct pending *p)
 	struct endpoint local, remote;
 	struct conn *c;
 
-	endpoint_of(&p->ev[0].rec, true, &local);
-	endpoint_of(&p->ev[0].rec, false, &remote);
+	endpoint_of(&p->rec[0], true, &local);
+	endpoint_of(&p->rec[0], false, &remote);
 	c = new_conn(t, p->netns, &local, &remote);
 	set_cookie(t, c, 0, p->cookie);
 	adopt_pending(t, c, p, 0);
@@ -471,10 +526,8 @@ static void add_pending(struct tracker *t, const struct tcpstate_rec *rec)
 		p = &t->pending[t->nr_pending++];
 		*p = (struct pending){ .netns = rec->netns, .cookie = rec->cookie };
 	}
-	p->ev = xrealloc(p->ev, p->nr + 1, sizeof(*p->ev));
-	p->ev[p->nr].rec = *rec;
-	p->ev[p->nr].end = 0;
-	p->nr++;
+	p->rec = xrealloc(p->rec, p->nr + 1, sizeof(*p->rec));
+	p->rec[p->nr++] = *rec;
 	/* connect() failed before choosing a port: nothing more will come. */
 	if (rec->type == TCPSTATE_REC_STATE &&
 	    rec->state.new_state == TCPSTATE_CLOSE)
@@ -541,7 +594,12 @@ void tracker_add(struct tracker *t, const struct tcpstate_rec *rec)
 		finish(t, c);
 		return;
 	}
-	/* The tuple's index entry belongs to its newest connection. */
+	/*
+	 * The tuple's index entry belongs to its newest connection. Mostly
+	 * it is c's already: then no look-up (tuple_owner says so).
+	 */
+	if (c->tuple_owner)
+		return;
 	tuple_key(&k, c->netns, &c->ep[0], &c->ep[1]);
 	c2 = index_get(&t->index, &k);
 	if (c2 != c && (!c2 || c2->id < c->id))
@@ -599,7 +657,7 @@ void tracker_free(struct tracker *t)
 		free(c);
 	}
 	for (i = 0; i < t->nr_pending; i++)
-		free(t->pending[i].ev);
+		free(t->pending[i].rec);
 	free(t->index.slots);
 	free(t);
 }

@@ -48,9 +48,31 @@ struct endpoint {
 	__u16 port;
 };
 
+/*
+ * What a connection keeps of a record: all the model and the views read,
+ * by the record's own field names, and which end recorded it. Not the
+ * tuple, the cookie, the netns or the CPU, which the connection has (ep,
+ * end[].cookie, netns) or nobody reads: 64 bytes, not 136 (the record
+ * and its end). A capture's open connections are all kept whole, and
+ * each page of them cost a page fault.
+ */
+struct conn_rec {
+	__u64 ts_ns;
+	__u8 type;		/* enum tcpstate_rec_type (rec_validate()d) */
+	__u8 end;		/* which of conn->ep recorded it: its local end */
+	__u16 flags;		/* TCPSTATE_F_* */
+	__u32 pid;		/* as the record's */
+	char comm[16];		/* as the record's */
+	union {			/* as the record's, by type */
+		struct tcpstate_state state;
+		struct tcpstate_segment seg;
+		struct tcpstate_request req;
+		__u8 __raw[32];
+	};
+};
+
 struct conn_event {
-	struct tcpstate_rec rec;
-	unsigned int end;	/* which of conn->ep recorded it: its local end */
+	struct conn_rec rec;
 };
 
 struct conn_end {
@@ -75,6 +97,7 @@ struct conn {
 	bool complete;		/* ended, and no socket left */
 	/* The tracker's. */
 	struct conn *prev, *next;
+	bool tuple_owner;	/* the tuple's index entry is this one */
 	size_t shown;		/* the caller's: rows printed so far (--follow) */
 };
 

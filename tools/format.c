@@ -599,8 +599,7 @@ const char *time_str(const struct time_fmt *t, unsigned long long ts,
 		break;
 	}
 	/* Seconds.microseconds, the way ftrace shows CLOCK_MONOTONIC. */
-	snprintf(buf, TIME_STR_MAX, "%llu.%06llu", ts / NSEC_PER_SEC,
-		 ts % NSEC_PER_SEC / NSEC_PER_USEC);
+	usec_str(ts, buf);
 	return buf;
 }
 

@@ -4,11 +4,43 @@
  */
 #include <locale.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
 
 #include "i18n.h"
+
+/*
+ * The translations looked up so far, by msgid's address (open addressing,
+ * linear probing). The tool has a few hundred msgids: past three quarters
+ * full, a msgid is looked up each time instead, as before.
+ */
+#define I18N_CACHE_SIZE	2048
+
+static struct {
+	const char *msgid, *text;
+} i18n_cache[I18N_CACHE_SIZE];
+static size_t i18n_cached;
+
+const char *i18n_gettext(const char *msgid)
+{
+	size_t i = (size_t)(((uintptr_t)msgid >> 3) * 0x9e3779b97f4a7c15ULL >> 40) &
+		   (I18N_CACHE_SIZE - 1);
+
+	for (;; i = (i + 1) & (I18N_CACHE_SIZE - 1)) {
+		if (i18n_cache[i].msgid == msgid)
+			return i18n_cache[i].text;
+		if (!i18n_cache[i].msgid)
+			break;
+	}
+	if (i18n_cached >= I18N_CACHE_SIZE / 4 * 3)
+		return gettext(msgid);
+	i18n_cache[i].msgid = msgid;
+	i18n_cache[i].text = gettext(msgid);
+	i18n_cached++;
+	return i18n_cache[i].text;
+}
 
 void i18n_init(void)
 {
@@ -24,6 +56,9 @@ void i18n_init(void)
 	setlocale(LC_MESSAGES, "");
 	bindtextdomain(I18N_DOMAIN, dir && *dir ? dir : TCPSTATE_LOCALEDIR);
 	textdomain(I18N_DOMAIN);
+	/* What was looked up before was another language's. */
+	memset(i18n_cache, 0, sizeof(i18n_cache));
+	i18n_cached = 0;
 }
 
 /* The next character of s (n bytes left): its length and its columns. */
@@ -49,11 +84,22 @@ static size_t next_char(const char *s, size_t n, mbstate_t *ps, int *cols,
 
 int text_width(const char *s)
 {
+	const unsigned char *a = (const unsigned char *)s;
 	mbstate_t ps;
-	size_t n = strlen(s), len;
+	size_t n, len;
 	int width = 0, cols;
 	wchar_t wc;
 
+	/*
+	 * ASCII, a column a byte in every locale's character set: no
+	 * mbrtowc() and wcwidth() a character, which the ladders paid for
+	 * each cell of each row.
+	 */
+	while (*a && *a < 0x80)
+		a++;
+	if (!*a)
+		return (int)(a - (const unsigned char *)s);
+	n = strlen(s);
 	memset(&ps, 0, sizeof(ps));
 	while (n) {
 		len = next_char(s, n, &ps, &cols, &wc);

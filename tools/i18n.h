@@ -16,7 +16,13 @@
 #include <libintl.h>
 #include <stddef.h>
 
-#define _(s)	gettext(s)
+/*
+ * gettext() takes a lock and walks its catalogs on every call; the ladders
+ * translate a dozen labels per record, so each msgid's translation is
+ * looked up once (i18n_gettext()). Only for msgids at a fixed address: a
+ * string literal or a static table's entry, never a buffer.
+ */
+#define _(s)	i18n_gettext(s)
 /* Marks a string for xgettext where it cannot be translated yet (tables). */
 #define N_(s)	(s)
 
@@ -34,6 +40,13 @@
  * $TCPSTATE_LOCALEDIR or TCPSTATE_LOCALEDIR.
  */
 void i18n_init(void);
+
+/*
+ * gettext(msgid), remembered by msgid's address: the language and the
+ * catalogs do not change after i18n_init(), which forgets what it knew.
+ */
+__attribute__((format_arg(1)))
+const char *i18n_gettext(const char *msgid);
 
 /*
  * Columns s takes on a terminal: a CJK character two, a combining one

@@ -4,6 +4,7 @@
  * followed step by step, and the summary line. Widths come from the
  * content; every figure and verdict comes from the model.
  */
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "ladder.h"
 #include "model.h"
 #include "names.h"
+#include "outbuf.h"
 #include "states.h"
 #include "util.h"
 
@@ -33,8 +35,10 @@ static const char *duration(__u64 ns, char buf[DURATION_MAX])
 static struct model *build(const struct conn *c, const struct ladder_opts *o,
 			   bool live)
 {
+	/* Following, the footer (figures, notes) waits for the end. */
 	struct model_opts mo = {
 		.absolute = o->absolute, .close_wait_ns = o->close_wait_ns,
+		.rows_only = live,
 	};
 
 	return model_build(c, &mo, live);
@@ -86,12 +90,23 @@ static const char *arrow_label(const struct model *a, const struct model_row *r,
 static const char *abs_label(const struct model *a, const struct model_row *r,
 			     char buf[LABEL_MAX])
 {
+	char *p = buf;
+
+	static_assert(sizeof("seq=4294967295 ack=4294967295") <= LABEL_MAX,
+		      "room for both numbers");
 	buf[0] = '\0';
 	if (r->kind != ROW_ARROW || a->o.absolute)
 		return buf;
-	snprintf(buf, LABEL_MAX, "seq=%u", r->seg->seq);
-	if (r->seg->tcp_flags & TCPSTATE_TH_ACK)
-		sappend(buf, LABEL_MAX, " ack=%u", r->seg->ack);
+	/* By hand, not snprintf(): measured and drawn, each arrow. */
+	memcpy(p, "seq=", 4);
+	p += 4;
+	p += u64_str(r->seg->seq, p);
+	if (r->seg->tcp_flags & TCPSTATE_TH_ACK) {
+		memcpy(p, " ack=", 5);
+		p += 5;
+		p += u64_str(r->seg->ack, p);
+	}
+	*p = '\0';
 	return buf;
 }
 
@@ -110,21 +125,35 @@ static void draw_arrow(char *buf, int width, const char *label, bool right,
 		int gap = fill - 4 > 0 ? fill - 4 : 0;
 
 		if (right) {
-			i += sprintf(buf + i, "%c%c%s%c%c%c", line, line, label,
-				     line, line, 'X');
+			buf[i++] = line;
+			buf[i++] = line;
+			memcpy(buf + i, label, (size_t)len);
+			i += len;
+			buf[i++] = line;
+			buf[i++] = line;
+			buf[i++] = 'X';
 			for (k = 0; k < gap; k++)
 				buf[i++] = ' ';
 		} else {
 			for (k = 0; k < gap; k++)
 				buf[i++] = ' ';
-			i += sprintf(buf + i, "X%c%c%s%c%c", line, line, label,
-				     line, line);
+			buf[i++] = 'X';
+			buf[i++] = line;
+			buf[i++] = line;
+			memcpy(buf + i, label, (size_t)len);
+			i += len;
+			buf[i++] = line;
+			buf[i++] = line;
 		}
 		buf[i] = '\0';
 		return;
 	}
+	/* By hand, not sprintf(): every arrow, every ladder. */
 	if (right) {
-		i += sprintf(buf + i, "%c%c%s", line, line, label);
+		buf[i++] = line;
+		buf[i++] = line;
+		memcpy(buf + i, label, (size_t)len);
+		i += len;
 		for (k = 0; k < fill - 1; k++)
 			buf[i++] = line;
 		buf[i++] = '>';
@@ -132,31 +161,52 @@ static void draw_arrow(char *buf, int width, const char *label, bool right,
 		buf[i++] = '<';
 		for (k = 0; k < fill - 1; k++)
 			buf[i++] = line;
-		i += sprintf(buf + i, "%s%c%c", label, line, line);
+		memcpy(buf + i, label, (size_t)len);
+		i += len;
+		buf[i++] = line;
+		buf[i++] = line;
 	}
 	buf[i] = '\0';
 }
 
-static void put_pad(FILE *out, int n)
+/*
+ * The lines are built in an outbuf (outbuf.h), each handed to stdio in
+ * one piece: --follow prints a row per record, and stdio's locking and
+ * printf's parsing per cell cost more than the rest of the row.
+ */
+#define LINE_BUF	2048
+
+static void put_pad(struct outbuf *b, int n)
 {
-	while (n-- > 0)
-		putc(' ', out);
+	if (n > 0)
+		ob_spaces(b, (size_t)n);
 }
 
 /* s padded to width (left-aligned, or right-aligned), in colour if set. */
-static void cell(FILE *out, const char *s, int width, bool right_align,
+static void cell(struct outbuf *b, const char *s, int width, bool right_align,
 		 const char *color)
 {
 	int pad = width - text_width(s);
 
 	if (right_align)
-		put_pad(out, pad);
-	if (color && *s)
-		fprintf(out, "%s%s%s", color, s, ANSI_OFF);
-	else
-		fputs(s, out);
+		put_pad(b, pad);
+	if (color && *s) {
+		ob_str(b, color);
+		ob_str(b, s);
+		ob_lit(b, ANSI_OFF);
+	} else {
+		ob_str(b, s);
+	}
 	if (!right_align)
-		put_pad(out, pad);
+		put_pad(b, pad);
+}
+
+/* "#ID ", following. */
+static void ob_id(struct outbuf *b, unsigned long id)
+{
+	ob_char(b, '#');
+	ob_u64(b, id);
+	ob_char(b, ' ');
 }
 
 static const char *maybe(const struct layout *l, const char *color)
@@ -188,11 +238,10 @@ static void row_states(const struct model *a, const struct model_row *r,
 	if (r->kind == ROW_INIT) {
 		for (col = 0; col < 2; col++)
 			if (a->init[col])
-				snprintf(st[col], NAME_LABEL_MAX, "%s",
+				copy_str(st[col], NAME_LABEL_MAX,
 					 tcp_state_label(a->init[col], buf));
 	} else if (r->kind == ROW_STATE) {
-		snprintf(st[r->col], NAME_LABEL_MAX, "%s",
-			 tcp_state_label(r->state, buf));
+		copy_str(st[r->col], NAME_LABEL_MAX, tcp_state_label(r->state, buf));
 	}
 }
 
@@ -210,7 +259,10 @@ static void wrapped(FILE *out, const char *prefix, const char *text,
 {
 	int room = (int)width - text_width(prefix) - 2, first = 1;
 	const char *p = text;
+	char line[LINE_BUF];
+	struct outbuf ob, *b = &ob;
 
+	ob_init(b, out, line, sizeof(line));
 	while (*p) {
 		int avail = first ? room : room - indent, n = (int)strlen(p);
 
@@ -226,13 +278,23 @@ static void wrapped(FILE *out, const char *prefix, const char *text,
 		 */
 		while (p[n] && p[n] != ' ' && n > 1 && p[n - 1] == ' ')
 			n--;
-		fprintf(out, "%s  %*s%s%.*s%s\n", prefix, first ? 0 : indent, "",
-			color ? color : "", n, p, color ? ANSI_OFF : "");
+		/* "%s  %*s%s%.*s%s\n" */
+		ob_str(b, prefix);
+		ob_lit(b, "  ");
+		if (!first && indent > 0)
+			ob_spaces(b, (size_t)indent);
+		if (color)
+			ob_str(b, color);
+		ob_mem(b, p, (size_t)n);
+		if (color)
+			ob_lit(b, ANSI_OFF);
+		ob_char(b, '\n');
 		p += n;
 		while (*p == ' ')
 			p++;
 		first = 0;
 	}
+	ob_flush(b);
 }
 
 /*
@@ -268,36 +330,40 @@ static void row_line(FILE *out, const struct model *a, const struct model_row *r
 	const char *bad = maybe(l, ANSI_BAD);
 	const char *note_color = r->bad ? bad : NULL;
 	bool note_below = false;
-	char pad[256];
+	char pad[256], line[LINE_BUF];
+	struct outbuf ob, *b = &ob;
 	int trail;
 
+	ob_init(b, out, line, sizeof(line));
 	if (l->follow)
-		fprintf(out, "#%lu ", a->c->id);
+		ob_id(b, a->c->id);
 	row_time(a, r, l, t);
-	cell(out, t, l->time, true, NULL);
-	fputs("  ", out);
+	cell(b, t, l->time, true, NULL);
+	ob_lit(b, "  ");
 	row_states(a, r, st);
-	cell(out, st[0], l->lstate, true, maybe(l, ansi_col[0]));
-	fputs(" |", out);
+	cell(b, st[0], l->lstate, true, maybe(l, ansi_col[0]));
+	ob_lit(b, " |");
 	if (r->kind == ROW_ARROW) {
 		draw_arrow(arrow, l->arrow, arrow_label(a, r, label), r->col == 0,
 			   r->fate);
-		cell(out, arrow, l->arrow, false,
+		cell(b, arrow, l->arrow, false,
 		     r->fate == FATE_LOST ? bad : maybe(l, ansi_col[r->col]));
 	} else {
-		put_pad(out, l->arrow);
+		put_pad(b, l->arrow);
 	}
-	putc('|', out);
+	ob_char(b, '|');
 	/* Trailing blanks are left out. */
 	trail = r->step[0] || r->note[0] || (r->kind == ROW_ARROW && !a->o.absolute);
 	if (!trail && !st[1][0]) {
-		putc('\n', out);
+		ob_char(b, '\n');
+		ob_flush(b);
 		return;
 	}
-	putc(' ', out);
-	cell(out, st[1], trail ? l->rstate : 0, false, maybe(l, ansi_col[1]));
+	ob_char(b, ' ');
+	cell(b, st[1], trail ? l->rstate : 0, false, maybe(l, ansi_col[1]));
 	if (!trail) {
-		putc('\n', out);
+		ob_char(b, '\n');
+		ob_flush(b);
 		return;
 	}
 	abs_label(a, r, abs);
@@ -317,24 +383,26 @@ static void row_line(FILE *out, const struct model *a, const struct model_row *r
 			snprintf(pad, sizeof(pad), "#%lu%*s", a->c->id,
 				 step_at - 2 - (plen - 1), "");
 	}
-	fputs("  ", out);
-	cell(out, r->step, (r->note[0] && !note_below) || abs[0] ? l->step : 0,
+	ob_lit(b, "  ");
+	cell(b, r->step, (r->note[0] && !note_below) || abs[0] ? l->step : 0,
 	     false, r->kind == ROW_NOTE ? note_color : maybe(l, ANSI_BOLD));
 	if (abs[0]) {
-		fputs("  ", out);
-		cell(out, abs, r->note[0] && !note_below ? l->abs : 0, false,
+		ob_lit(b, "  ");
+		cell(b, abs, r->note[0] && !note_below ? l->abs : 0, false,
 		     maybe(l, ANSI_DIM));
 	}
 	if (note_below) {
-		putc('\n', out);
+		ob_char(b, '\n');
+		ob_flush(b);
 		wrapped(out, pad, r->note, l->width, 0, note_color);
 		return;
 	}
 	if (r->note[0]) {
-		fputs("  ", out);
-		cell(out, r->note, 0, false, note_color);
+		ob_lit(b, "  ");
+		cell(b, r->note, 0, false, note_color);
 	}
-	putc('\n', out);
+	ob_char(b, '\n');
+	ob_flush(b);
 }
 
 /* A row, and with --explain what it means, from under the left bar. */
@@ -407,6 +475,8 @@ static void print_header(FILE *out, const struct model *a, const struct layout *
 	/* Following, the rows' clock is -T's: UTC says so, as dump's does. */
 	const char *time = l->follow && clock_of(l->o)->mode == TIME_WALL ?
 			   _("TIME (UTC)") : _("TIME");
+	char line[LINE_BUF];
+	struct outbuf ob, *b = &ob;
 	int k;
 
 	if (l->follow)
@@ -417,28 +487,38 @@ static void print_header(FILE *out, const struct model *a, const struct layout *
 		endpoint_str(&c->ep[1 - a->left], ep1));
 	fprintf(out, "%s  netns %u, %s\n", l->color ? ANSI_OFF : "", c->netns,
 		ladder_when(l->o, a->t0, when));
+	ob_init(b, out, line, sizeof(line));
 	for (k = 0; k < 3; k++) {
 		if (l->follow)
-			fprintf(out, "#%lu ", c->id);
-		cell(out, k == 0 ? time : "", l->time, true, NULL);
-		fputs("  ", out);
-		cell(out, lines[0][k], l->lstate, true, maybe(l, ansi_col[0]));
-		fputs(" |", out);
-		put_pad(out, l->arrow);
-		putc('|', out);
+			ob_id(b, c->id);
+		cell(b, k == 0 ? time : "", l->time, true, NULL);
+		ob_lit(b, "  ");
+		cell(b, lines[0][k], l->lstate, true, maybe(l, ansi_col[0]));
+		ob_lit(b, " |");
+		put_pad(b, l->arrow);
+		ob_char(b, '|');
 		if (lines[1][k][0])
-			putc(' ', out);
-		cell(out, lines[1][k], 0, false, maybe(l, ansi_col[1]));
-		putc('\n', out);
+			ob_char(b, ' ');
+		cell(b, lines[1][k], 0, false, maybe(l, ansi_col[1]));
+		ob_char(b, '\n');
 	}
+	ob_flush(b);
 }
 
 /* "label   rest": label padded to 22 columns (its display width), rest. */
 static void labelled(char *text, size_t size, const char *label,
 		     const char *rest)
 {
-	snprintf(text, size, "%s%*s %s", label,
-		 max_int(22 - text_width(label), 0), "", rest);
+	int pad = max_int(22 - text_width(label), 0);
+	size_t n;
+
+	/* "%s%*s %s" by hand: a few per ladder, each ladder's footer. */
+	copy_str(text, size, label);
+	n = strlen(text);
+	while (pad-- >= 0 && n + 1 < size)
+		text[n++] = ' ';
+	text[n] = '\0';
+	append_str(text, size, rest);
 }
 
 static void print_footer(FILE *out, const struct model *a, const char *prefix,
@@ -584,7 +664,8 @@ static void narrow_header(FILE *out, const struct model *a,
 			  const struct narrow *n)
 {
 	char ep[ENDPOINT_STR_MAX], ep1[ENDPOINT_STR_MAX], when[LADDER_WHEN_MAX];
-	char lines[2][3][64];
+	char lines[2][3][64], line[LINE_BUF];
+	struct outbuf ob, *b = &ob;
 	const struct conn *c = a->c;
 	bool color = n->color;
 	unsigned int col;
@@ -602,14 +683,18 @@ static void narrow_header(FILE *out, const struct model *a,
 			color ? ansi_col[col] : "", lines[col][0], lines[col][1],
 			lines[col][2][0] ? "  " : "", lines[col][2],
 			color ? ANSI_OFF : "");
-	fputs(n->prefix, out);
-	cell(out, _("TIME"), n->time, true, NULL);
-	fputs("  ", out);
-	cell(out, model_side_name(a, 0), n->lstate, true,
+	ob_init(b, out, line, sizeof(line));
+	ob_str(b, n->prefix);
+	cell(b, _("TIME"), n->time, true, NULL);
+	ob_lit(b, "  ");
+	cell(b, model_side_name(a, 0), n->lstate, true,
 	     color ? ansi_col[0] : NULL);
-	fputs(" |", out);
-	put_pad(out, n->arrow);
-	fprintf(out, "| %s\n", model_side_name(a, 1));
+	ob_lit(b, " |");
+	put_pad(b, n->arrow);
+	ob_lit(b, "| ");
+	ob_str(b, model_side_name(a, 1));
+	ob_char(b, '\n');
+	ob_flush(b);
 }
 
 static void narrow_row(FILE *out, const struct model *a,
@@ -620,16 +705,19 @@ static void narrow_row(FILE *out, const struct model *a,
 	struct layout l = { .color = n->color };
 	const char *step = r->step;
 	bool color = n->color, step_below = false;
+	char line[LINE_BUF];
+	struct outbuf ob, *b = &ob;
 	int used;
 
 	more[0] = '\0';
-	fputs(n->prefix, out);
+	ob_init(b, out, line, sizeof(line));
+	ob_str(b, n->prefix);
 	row_time(a, r, &l, t);
-	cell(out, t, n->time, true, NULL);
-	fputs("  ", out);
+	cell(b, t, n->time, true, NULL);
+	ob_lit(b, "  ");
 	row_states(a, r, st);
-	cell(out, st[0], n->lstate, true, maybe(&l, ansi_col[0]));
-	fputs(" |", out);
+	cell(b, st[0], n->lstate, true, maybe(&l, ansi_col[0]));
+	ob_lit(b, " |");
 	if (r->kind == ROW_ARROW) {
 		char flags[TCP_FLAGS_MAX];
 
@@ -641,25 +729,31 @@ static void narrow_row(FILE *out, const struct model *a,
 			snprintf(label, sizeof(label), "%s", flags[0] ? flags : "-");
 		}
 		draw_arrow(arrow, n->arrow, label, r->col == 0, r->fate);
-		cell(out, arrow, n->arrow, false,
+		cell(b, arrow, n->arrow, false,
 		     r->fate == FATE_LOST ? maybe(&l, ANSI_BAD) :
 		     maybe(&l, ansi_col[r->col]));
 	} else {
-		put_pad(out, n->arrow);
+		put_pad(b, n->arrow);
 	}
-	putc('|', out);
+	ob_char(b, '|');
 	used = n->plen + n->left_w + n->arrow + 1;
 	if (st[1][0]) {
-		fprintf(out, " %s%s%s", color ? ansi_col[1] : "", st[1],
-			color ? ANSI_OFF : "");
+		ob_char(b, ' ');
+		ob_str(b, color ? ansi_col[1] : "");
+		ob_str(b, st[1]);
+		ob_str(b, color ? ANSI_OFF : "");
 		used += 1 + text_width(st[1]);
 	}
-	if (step[0] && used + 2 + text_width(step) <= (int)n->width)
-		fprintf(out, "%s%s%s%s", st[1][0] ? "  " : " ",
-			color ? ANSI_BOLD : "", step, color ? ANSI_OFF : "");
-	else if (step[0])
+	if (step[0] && used + 2 + text_width(step) <= (int)n->width) {
+		ob_str(b, st[1][0] ? "  " : " ");
+		ob_str(b, color ? ANSI_BOLD : "");
+		ob_str(b, step);
+		ob_str(b, color ? ANSI_OFF : "");
+	} else if (step[0]) {
 		step_below = true;
-	putc('\n', out);
+	}
+	ob_char(b, '\n');
+	ob_flush(b);
 	/* The line below: a step that did not fit, numbers, note. */
 	if (step_below)
 		snprintf(more + strlen(more), sizeof(more) - strlen(more),
@@ -772,11 +866,12 @@ static bool follow_narrow(const struct model *a, const struct ladder_opts *o,
 			  const struct layout *l, char lines[2][3][64])
 {
 	char ep0[ENDPOINT_STR_MAX], ep1[ENDPOINT_STR_MAX], when[LADDER_WHEN_MAX];
-	int plen = snprintf(NULL, 0, "#%lu ", a->c->id), need, k;
 	char head[2 * ENDPOINT_STR_MAX + LADDER_WHEN_MAX + 64];
+	int plen, need, k;
 
 	if (!o->width)
 		return false;
+	plen = snprintf(NULL, 0, "#%lu ", a->c->id);
 	need = plen + l->time + 2 + l->lstate + 2 + l->arrow + 2 + l->rstate +
 	       2 + l->step + 2 + l->abs;
 	snprintf(head, sizeof(head), _("connection %lu: %s -> %s"), a->c->id,
@@ -805,7 +900,9 @@ void ladder_follow(FILE *out, const struct conn *c, const struct ladder_opts *o,
 	size_t i, upto = done ? a->nr : a->hold;
 	bool narrow;
 
-	side_lines(a, lines);
+	/* Only the heading and the width check read them: not per record. */
+	if (*printed == 0 || o->width)
+		side_lines(a, lines);
 	narrow = follow_narrow(a, o, &l, lines);
 	if (o->explain)
 		l.explain = explain_width(120, o->width);
@@ -861,15 +958,19 @@ static int start_width(const struct ladder_opts *o)
 static void summary_line(FILE *out, const struct ladder_opts *o,
 			 const char *const v[SUM_COLS])
 {
+	char line[LINE_BUF];
+	struct outbuf ob, *b = &ob;
 	int i, w;
 
+	ob_init(b, out, line, sizeof(line));
 	for (i = 0; i < SUM_COLS; i++) {
 		w = i ? sum_width[i] : -start_width(o);
 		if (i)
-			putc(' ', out);
-		cell(out, v[i], w < 0 ? -w : w, w > 0, NULL);
+			ob_char(b, ' ');
+		cell(b, v[i], w < 0 ? -w : w, w > 0, NULL);
 	}
-	putc('\n', out);
+	ob_char(b, '\n');
+	ob_flush(b);
 }
 
 void summary_header(FILE *out, const struct ladder_opts *o)

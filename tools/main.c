@@ -1150,7 +1150,7 @@ static void parse_conns_args(int argc, char *argv[], struct conns_opts *o)
 /* --pid, --comm: some record of c was made by that process. */
 static bool process_match(const struct conns_opts *o, const struct conn *c)
 {
-	const struct tcpstate_rec *r;
+	const struct conn_rec *r;
 	size_t i;
 
 	if (!o->pid && !o->comm[0])
@@ -1409,6 +1409,8 @@ static int cmd_conns(int argc, char *argv[])
 	return rc;
 }
 
+static char stdout_buf[STDOUT_BUFFER];
+
 int main(int argc, char *argv[])
 {
 	const char *cmd = argv[1];
@@ -1422,10 +1424,12 @@ int main(int argc, char *argv[])
 	 * makes a write() per 128 KiB rather than per 4 KiB, for a dump of
 	 * thousands of records a second. The live readers still flush after
 	 * every batch read (read_device()), so lines arrive as they happen.
-	 * A terminal keeps its line buffering.
+	 * A terminal keeps its line buffering. The buffer is given: glibc
+	 * ignores the size without one and takes st_blksize (4 KiB for a
+	 * pipe or /dev/null), a write() per 4 KiB of ladders.
 	 */
 	if (!isatty(STDOUT_FILENO))
-		setvbuf(stdout, NULL, _IOFBF, STDOUT_BUFFER);
+		setvbuf(stdout, stdout_buf, _IOFBF, sizeof(stdout_buf));
 	i18n_init();
 
 	if (!cmd)

@@ -8,6 +8,7 @@
  * arrow, (4) each arrow's step in the textbook's terms, (5) figures,
  * verdicts and anomalies.
  */
+#include <assert.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -46,12 +47,12 @@ const char *model_who(const struct model *a, unsigned int col)
 	return col ? _("the server") : _("the client");
 }
 
-static const struct tcpstate_rec *ev_rec(const struct model *a, size_t i)
+static const struct conn_rec *ev_rec(const struct model *a, size_t i)
 {
 	return &a->c->ev[i].rec;
 }
 
-static bool is_seg(const struct tcpstate_rec *r)
+static bool is_seg(const struct conn_rec *r)
 {
 	return r->type == TCPSTATE_REC_SEGMENT;
 }
@@ -59,7 +60,7 @@ static bool is_seg(const struct tcpstate_rec *r)
 /* The column that sent a segment record: its end if out, else the other. */
 static unsigned int sender_col(const struct model *a, size_t i)
 {
-	unsigned int col = col_of(a, a->c->ev[i].end);
+	unsigned int col = col_of(a, a->c->ev[i].rec.end);
 
 	return ev_rec(a, i)->seg.dir == TCPSTATE_DIR_OUT ? col : 1 - col;
 }
@@ -92,8 +93,8 @@ const char *model_reltime(const struct model *a, __u64 ts, char buf[32])
 {
 	__u64 d = ts >= a->t0 ? ts - a->t0 : 0;
 
-	snprintf(buf, 32, "%llu.%06llu", (unsigned long long)(d / NSEC_PER_SEC),
-		 (unsigned long long)(d % NSEC_PER_SEC / NSEC_PER_USEC));
+	static_assert(USEC_STR_MAX <= 32, "room for any time");
+	usec_str(d, buf);
 	return buf;
 }
 
@@ -105,24 +106,24 @@ static unsigned int client_end(const struct conn *c)
 	size_t i;
 
 	for (i = 0; i < c->nr; i++) {
-		const struct tcpstate_rec *r = &c->ev[i].rec;
+		const struct conn_rec *r = &c->ev[i].rec;
 
 		if (is_seg(r) && r->seg.tcp_flags & TCPSTATE_TH_SYN &&
 		    !(r->seg.tcp_flags & TCPSTATE_TH_ACK))
-			return r->seg.dir == TCPSTATE_DIR_OUT ? c->ev[i].end
-							     : 1 - c->ev[i].end;
+			return r->seg.dir == TCPSTATE_DIR_OUT ? c->ev[i].rec.end
+							     : 1 - c->ev[i].rec.end;
 	}
 	for (i = 0; i < c->nr; i++) {
-		const struct tcpstate_rec *r = &c->ev[i].rec;
+		const struct conn_rec *r = &c->ev[i].rec;
 
 		if (r->type == TCPSTATE_REC_STATE &&
 		    r->state.new_state == TCPSTATE_SYN_SENT)
-			return c->ev[i].end;
+			return c->ev[i].rec.end;
 		if (r->type == TCPSTATE_REC_REQUEST ||
 		    (is_seg(r) && r->seg.sock == TCPSTATE_SOCK_LISTENER) ||
 		    (r->type == TCPSTATE_REC_STATE &&
 		     r->state.old_state == TCPSTATE_LISTEN))
-			return 1 - c->ev[i].end;
+			return 1 - c->ev[i].rec.end;
 	}
 	return 0;
 }
@@ -138,9 +139,9 @@ static void sides(struct model *a)
 	for (e = 0; e < 2; e++)
 		a->traced[col_of(a, e)] = c->end[e].seen;
 	for (i = 0; i < c->nr; i++) {
-		const struct tcpstate_rec *r = &c->ev[i].rec;
+		const struct conn_rec *r = &c->ev[i].rec;
 
-		if (col_of(a, c->ev[i].end) != 1)
+		if (col_of(a, c->ev[i].rec.end) != 1)
 			continue;
 		if (r->type == TCPSTATE_REC_REQUEST ||
 		    (is_seg(r) && (r->seg.sock == TCPSTATE_SOCK_LISTENER ||
@@ -168,9 +169,9 @@ static void sides(struct model *a)
 		if (col && listener)
 			continue;
 		for (i = 0; i < c->nr; i++) {
-			const struct tcpstate_rec *r = &c->ev[i].rec;
+			const struct conn_rec *r = &c->ev[i].rec;
 
-			if (c->ev[i].end == e && r->type == TCPSTATE_REC_STATE &&
+			if (c->ev[i].rec.end == e && r->type == TCPSTATE_REC_STATE &&
 			    !(r->flags & TCPSTATE_F_TIMEWAIT)) {
 				a->init[col] = r->state.old_state;
 				break;
@@ -183,8 +184,8 @@ static void sides(struct model *a)
 
 /* --- 2. one arrow per segment -------------------------------------------- */
 
-static bool same_segment(const struct tcpstate_rec *x,
-			 const struct tcpstate_rec *y)
+static bool same_segment(const struct conn_rec *x,
+			 const struct conn_rec *y)
 {
 	return x->seg.tcp_flags == y->seg.tcp_flags && x->seg.seq == y->seg.seq &&
 	       x->seg.ack == y->seg.ack && x->seg.len == y->seg.len;
@@ -193,9 +194,9 @@ static bool same_segment(const struct tcpstate_rec *x,
 /* Whether event j is an unmatched "out" of end e that is segment i. */
 static bool candidate(const struct model *a, size_t i, size_t j, unsigned int e)
 {
-	const struct tcpstate_rec *r = ev_rec(a, j);
+	const struct conn_rec *r = ev_rec(a, j);
 
-	return a->match[j] == NONE && a->c->ev[j].end == e && is_seg(r) &&
+	return a->match[j] == NONE && a->c->ev[j].rec.end == e && is_seg(r) &&
 	       r->seg.dir == TCPSTATE_DIR_OUT && same_segment(ev_rec(a, i), r);
 }
 
@@ -209,12 +210,15 @@ static void match_segments(struct model *a)
 	const struct conn *c = a->c;
 	size_t i, j;
 
-	a->match = xcalloc(c->nr, sizeof(*a->match));
+	if (c->nr > a->match_cap) {
+		a->match_cap = c->nr;
+		a->match = xrealloc(a->match, a->match_cap, sizeof(*a->match));
+	}
 	for (i = 0; i < c->nr; i++)
 		a->match[i] = NONE;
 	for (i = 0; i < c->nr; i++) {
-		const struct tcpstate_rec *r = ev_rec(a, i);
-		unsigned int other = 1 - c->ev[i].end;
+		const struct conn_rec *r = ev_rec(a, i);
+		unsigned int other = 1 - c->ev[i].rec.end;
 
 		if (!is_seg(r) || r->seg.dir != TCPSTATE_DIR_IN)
 			continue;
@@ -240,7 +244,7 @@ static void numbers(struct model *a)
 
 	a->closer = -1;
 	for (i = 0; i < a->c->nr; i++) {
-		const struct tcpstate_rec *r = ev_rec(a, i);
+		const struct conn_rec *r = ev_rec(a, i);
 		unsigned int s;
 
 		if (!is_seg(r))
@@ -290,29 +294,56 @@ const char *model_rel(const struct model *a, const struct model_row *r,
 			best = v - a->fin[col];
 		}
 	}
-	if (!sym)
-		snprintf(buf, 32, "%u", v);
-	else if (best)
-		snprintf(buf, 32, "%s+%u", sym, best);
-	else
-		snprintf(buf, 32, "%s", sym);
+	/* By hand, not snprintf(): a ladder shows two of these a row. */
+	if (!sym) {
+		buf[u64_str(v, buf)] = '\0';
+	} else {
+		buf[0] = sym[0];
+		if (best) {
+			buf[1] = '+';
+			buf[2 + u64_str(best, buf + 2)] = '\0';
+		} else {
+			buf[1] = '\0';
+		}
+	}
 	return buf;
 }
 
 const char *model_arrow_label(const struct model *a, const struct model_row *r,
 			      char buf[MODEL_LABEL_MAX])
 {
-	char flags[TCP_FLAGS_MAX], n[32];
+	/* Room for the longest label whole: cut to buf's size at the end. */
+	char flags[TCP_FLAGS_MAX], n[32], all[TCP_FLAGS_MAX + 3 * 40];
 	const struct tcpstate_segment *seg = r->seg;
+	char *p = all;
+	size_t k;
 
+	/* By hand, not snprintf(): every arrow's label, measured and drawn. */
 	tcp_flags_string(seg->tcp_flags, flags);
-	snprintf(buf, MODEL_LABEL_MAX, "%s seq=%s", flags[0] ? flags : "-",
-		 model_rel(a, r, r->col, seg->seq, n));
-	if (seg->tcp_flags & TCPSTATE_TH_ACK)
-		sappend(buf, MODEL_LABEL_MAX, " ack=%s",
-			model_rel(a, r, 1 - r->col, seg->ack, n));
-	if (seg->len)
-		sappend(buf, MODEL_LABEL_MAX, " len=%u", seg->len);
+	k = flags[0] ? strlen(flags) : 1;
+	memcpy(p, flags[0] ? flags : "-", k);
+	p += k;
+	memcpy(p, " seq=", 5);
+	p += 5;
+	model_rel(a, r, r->col, seg->seq, n);
+	k = strlen(n);
+	memcpy(p, n, k);
+	p += k;
+	if (seg->tcp_flags & TCPSTATE_TH_ACK) {
+		memcpy(p, " ack=", 5);
+		p += 5;
+		model_rel(a, r, 1 - r->col, seg->ack, n);
+		k = strlen(n);
+		memcpy(p, n, k);
+		p += k;
+	}
+	if (seg->len) {
+		memcpy(p, " len=", 5);
+		p += 5;
+		p += u64_str(seg->len, p);
+	}
+	*p = '\0';
+	copy_str(buf, MODEL_LABEL_MAX, all);
 	return buf;
 }
 
@@ -328,7 +359,11 @@ static struct model_row *new_row(struct model *a, enum row_kind kind, unsigned i
 		a->rows = xrealloc(a->rows, a->cap, sizeof(*a->rows));
 	}
 	r = &a->rows[a->nr++];
-	memset(r, 0, sizeof(*r));
+	/* Not the 240 bytes of text: --follow makes every row per record. */
+	memset(r, 0, offsetof(struct model_row, step));
+	r->step[0] = '\0';
+	r->note[0] = '\0';
+	r->bad = false;
 	r->kind = kind;
 	r->col = col;
 	r->ts = ts;
@@ -367,7 +402,7 @@ static bool receiver_records(const struct model *a, const struct tcpstate_segmen
 
 static void arrow_row(struct model *a, size_t i)
 {
-	const struct tcpstate_rec *r = ev_rec(a, i), *out = NULL, *in = NULL;
+	const struct conn_rec *r = ev_rec(a, i), *out = NULL, *in = NULL;
 	unsigned int s = sender_col(a, i);
 	struct model_row *row;
 
@@ -402,7 +437,7 @@ static void arrow_row(struct model *a, size_t i)
 }
 
 static void request_row(struct model *a, unsigned int col,
-			const struct tcpstate_rec *r, unsigned int *disp)
+			const struct conn_rec *r, unsigned int *disp)
 {
 	static const char *const ended[] = {
 		[TCPSTATE_REQ_EXPIRED] = N_("request expired"),
@@ -426,7 +461,7 @@ static void request_row(struct model *a, unsigned int col,
 	case TCPSTATE_REQ_DROPPED:
 		row = state_row(a, col, r->ts_ns, TCPSTATE_CLOSE, disp);
 		row->step_kind = STEP_REQ_END;
-		snprintf(row->step, MODEL_STEP_MAX, "%s", _(ended[req->event]));
+		copy_str(row->step, MODEL_STEP_MAX, _(ended[req->event]));
 		if (req->event == TCPSTATE_REQ_EXPIRED)
 			snprintf(row->note, MODEL_NOTE_MAX,
 				 ngettext("no ACK after %u SYN-ACK retransmission",
@@ -438,17 +473,15 @@ static void request_row(struct model *a, unsigned int col,
 	case TCPSTATE_REQ_ACCEPT_QUEUE_FULL:
 		row = new_row(a, ROW_NOTE, col, r->ts_ns);
 		row->step_kind = STEP_ACCEPT_QUEUE_FULL;
-		snprintf(row->step, MODEL_STEP_MAX, "%s", _("accept queue full"));
-		snprintf(row->note, MODEL_NOTE_MAX, "%s",
-			 _("the ACK is ignored, the request stays"));
+		copy_str(row->step, MODEL_STEP_MAX, _("accept queue full"));
+		copy_str(row->note, MODEL_NOTE_MAX, _("the ACK is ignored, the request stays"));
 		row->bad = true;
 		break;
 	case TCPSTATE_REQ_SYN_DROPPED:
 		row = new_row(a, ROW_NOTE, col, r->ts_ns);
 		row->step_kind = STEP_SYN_DROPPED;
-		snprintf(row->step, MODEL_STEP_MAX, "%s", _("SYN dropped"));
-		snprintf(row->note, MODEL_NOTE_MAX, "%s",
-			 _("the accept queue is full"));
+		copy_str(row->step, MODEL_STEP_MAX, _("SYN dropped"));
+		copy_str(row->note, MODEL_NOTE_MAX, _("the accept queue is full"));
 		row->bad = true;
 		break;
 	case TCPSTATE_REQ_SYNCOOKIE_SENT:
@@ -457,15 +490,15 @@ static void request_row(struct model *a, unsigned int col,
 	case TCPSTATE_REQ_SYNCOOKIE_ACCEPTED:
 		row = new_row(a, ROW_NOTE, col, r->ts_ns);
 		row->step_kind = STEP_COOKIE_ACCEPTED;
-		snprintf(row->step, MODEL_STEP_MAX, "%s", _("SYN cookie accepted"));
-		snprintf(row->note, MODEL_NOTE_MAX, "%s",
+		copy_str(row->step, MODEL_STEP_MAX, _("SYN cookie accepted"));
+		copy_str(row->note, MODEL_NOTE_MAX,
 			 _("the ACK carries a valid cookie: a child socket is made"));
 		break;
 	}
 }
 
 static void tw_end_row(struct model *a, unsigned int col,
-		       const struct tcpstate_rec *r, unsigned int *disp)
+		       const struct conn_rec *r, unsigned int *disp)
 {
 	char reason[NAME_LABEL_MAX], d[DURATION_MAX];
 	struct model_row *row;
@@ -481,9 +514,8 @@ static void tw_end_row(struct model *a, unsigned int col,
 	row = state_row(a, col, r->ts_ns, TCPSTATE_CLOSE, disp);
 	row->tw_end = true;
 	row->step_kind = STEP_TW_END;
-	snprintf(row->step, MODEL_STEP_MAX, "%s", _("TIME_WAIT ends"));
-	snprintf(row->note, MODEL_NOTE_MAX, "%s",
-		 name_label(&tw_reason_names, r->state.reason, reason));
+	copy_str(row->step, MODEL_STEP_MAX, _("TIME_WAIT ends"));
+	copy_str(row->note, MODEL_NOTE_MAX, name_label(&tw_reason_names, r->state.reason, reason));
 	if (a->fig.tw_life[col])
 		sappend(row->note, MODEL_NOTE_MAX, _(" after %s"),
 			duration(a->fig.tw_life[col], d));
@@ -498,8 +530,8 @@ static void build_rows(struct model *a)
 
 	new_row(a, ROW_INIT, 0, a->t0);
 	for (i = 0; i < c->nr; i++) {
-		const struct tcpstate_rec *r = ev_rec(a, i);
-		unsigned int col = col_of(a, c->ev[i].end);
+		const struct conn_rec *r = ev_rec(a, i);
+		unsigned int col = col_of(a, c->ev[i].rec.end);
 		unsigned int new_state = r->state.new_state;
 
 		switch (r->type) {
@@ -601,7 +633,7 @@ struct step_state {
 static void sent_again(struct model_row *r)
 {
 	r->again = true;
-	sappend(r->step, MODEL_STEP_MAX, "%s", _(", sent again"));
+	append_str(r->step, MODEL_STEP_MAX, _(", sent again"));
 }
 
 static void again(struct model_row *r, unsigned int n)
@@ -640,13 +672,12 @@ static void step_fin(struct model *a, struct model_row *r, struct step_state *st
 		break;
 	case CLOSE_COMBINED:
 		r->step_kind = closer ? STEP_CLOSE_FIN : STEP_CLOSE_FIN_ACK;
-		snprintf(r->step, MODEL_STEP_MAX, "%s", closer ? _("close 1/3") :
+		copy_str(r->step, MODEL_STEP_MAX, closer ? _("close 1/3") :
 			 _("close 2/3: FIN and ACK combined"));
 		break;
 	default:
 		r->step_kind = closer ? STEP_CLOSE_FIN : STEP_CLOSE_FIN2;
-		snprintf(r->step, MODEL_STEP_MAX, "%s",
-			 closer ? _("close 1/4") : _("close 3/4"));
+		copy_str(r->step, MODEL_STEP_MAX, closer ? _("close 1/4") : _("close 3/4"));
 		break;
 	}
 	if (!first)
@@ -668,7 +699,7 @@ static void step_ack(struct model *a, struct model_row *r, struct step_state *st
 	if (!st->closing && !a->sim_open && s == 0 && a->synack_n[1] &&
 	    a->has_isn[1] && seg->seq == a->isn[0] + 1) {
 		r->step_kind = STEP_HS_ACK;
-		snprintf(r->step, MODEL_STEP_MAX, "%s", _("handshake 3/3"));
+		copy_str(r->step, MODEL_STEP_MAX, _("handshake 3/3"));
 		again(r, ++st->hs_ack);
 		if (st->hs_ack == 1 && seg->ack != a->isn[1] + 1)
 			bad_ack(a, r, _("the handshake's ACK"), 1, a->isn[1] + 1);
@@ -677,7 +708,7 @@ static void step_ack(struct model *a, struct model_row *r, struct step_state *st
 	if (!st->closing && a->sim_open && a->has_isn[o] &&
 	    seg->ack == a->isn[o] + 1) {
 		r->step_kind = STEP_SIM_OPEN_ACK;
-		snprintf(r->step, MODEL_STEP_MAX, "%s", _("simultaneous open: ACK"));
+		copy_str(r->step, MODEL_STEP_MAX, _("simultaneous open: ACK"));
 		return;
 	}
 	if (!acks_fin(a, o, seg->ack))
@@ -690,11 +721,11 @@ static void step_ack(struct model *a, struct model_row *r, struct step_state *st
 			 2 + st->sim_acks);
 	} else if (closer) {
 		r->step_kind = STEP_CLOSE_LAST_ACK;
-		snprintf(r->step, MODEL_STEP_MAX, "%s", a->close == CLOSE_COMBINED ?
+		copy_str(r->step, MODEL_STEP_MAX, a->close == CLOSE_COMBINED ?
 			 _("close 3/3") : _("close 4/4"));
 	} else {
 		r->step_kind = STEP_CLOSE_ACK;
-		snprintf(r->step, MODEL_STEP_MAX, "%s", _("close 2/4"));
+		copy_str(r->step, MODEL_STEP_MAX, _("close 2/4"));
 	}
 	if (st->ack_given[s])
 		sent_again(r);
@@ -728,11 +759,9 @@ static void old_syn(struct model *a)
 		} else if (syn && r->step_kind == STEP_RESET && r->col == 0 &&
 			   r->sent && r->seg->sock == TCPSTATE_SOCK_NONE) {
 			syn->step_kind = STEP_OLD_SYN;
-			snprintf(syn->step, MODEL_STEP_MAX, "%s",
-				 _("handshake 1/3: old SYN"));
+			copy_str(syn->step, MODEL_STEP_MAX, _("handshake 1/3: old SYN"));
 			r->step_kind = STEP_OLD_SYN_RST;
-			snprintf(r->step, MODEL_STEP_MAX, "%s",
-				 _("RST: not asked for"));
+			copy_str(r->step, MODEL_STEP_MAX, _("RST: not asked for"));
 			return;
 		}
 	}
@@ -764,11 +793,11 @@ static void label_steps(struct model *a)
 		if (f & TCPSTATE_TH_RST) {
 			if (s == 1 && !a->synack_n[1] && !a->sim_open && !st.closing) {
 				r->step_kind = STEP_REFUSED;
-				snprintf(r->step, MODEL_STEP_MAX, "%s", _("refused: RST"));
+				copy_str(r->step, MODEL_STEP_MAX, _("refused: RST"));
 				a->refused = true;
 			} else {
 				r->step_kind = STEP_RESET;
-				snprintf(r->step, MODEL_STEP_MAX, "%s", _("reset: RST"));
+				copy_str(r->step, MODEL_STEP_MAX, _("reset: RST"));
 				a->rst[s] = true;
 			}
 		} else if (f & TCPSTATE_TH_SYN && !(f & TCPSTATE_TH_ACK) &&
@@ -780,7 +809,7 @@ static void label_steps(struct model *a)
 			 * another connection here). Not a retransmission.
 			 */
 			r->step_kind = STEP_TW_SYN;
-			snprintf(r->step, MODEL_STEP_MAX, "%s", _("SYN at TIME_WAIT"));
+			copy_str(r->step, MODEL_STEP_MAX, _("SYN at TIME_WAIT"));
 			st.tw_syn = true;
 			continue;
 		} else if (f & TCPSTATE_TH_SYN && !(f & TCPSTATE_TH_ACK)) {
@@ -791,7 +820,7 @@ static void label_steps(struct model *a)
 				snprintf(r->step, MODEL_STEP_MAX,
 					 _("simultaneous open %u/4: SYN"), s + 1);
 			else
-				snprintf(r->step, MODEL_STEP_MAX, "%s", _("handshake 1/3"));
+				copy_str(r->step, MODEL_STEP_MAX, _("handshake 1/3"));
 			again(r, ++a->syn_n[s]);
 		} else if (f & TCPSTATE_TH_SYN) {
 			++a->synack_n[s];
@@ -802,7 +831,7 @@ static void label_steps(struct model *a)
 					 a->synack_n[s] == 1 ? 3 + st.sim_synack++ : 3);
 			} else {
 				r->step_kind = STEP_HS_SYNACK;
-				snprintf(r->step, MODEL_STEP_MAX, "%s",
+				copy_str(r->step, MODEL_STEP_MAX,
 					 r->cookie ? _("handshake 2/3 (SYN cookie)") :
 					 _("handshake 2/3"));
 			}
@@ -816,12 +845,12 @@ static void label_steps(struct model *a)
 		} else if (pure_ack(r->seg) && r->from_tw && st.tw_syn) {
 			/* What TIME_WAIT says to a SYN it does not take. */
 			r->step_kind = STEP_TW_ACK;
-			snprintf(r->step, MODEL_STEP_MAX, "%s", _("ACK from TIME_WAIT"));
+			copy_str(r->step, MODEL_STEP_MAX, _("ACK from TIME_WAIT"));
 		} else if (pure_ack(r->seg)) {
 			step_ack(a, r, &st);
 		} else if (r->seg->len) {
 			r->step_kind = STEP_DATA;
-			snprintf(r->step, MODEL_STEP_MAX, "%s", _("data"));
+			copy_str(r->step, MODEL_STEP_MAX, _("data"));
 		}
 		if (r->fate == FATE_LOST)
 			snprintf(r->note, MODEL_NOTE_MAX, _("lost: %s never got it"),
@@ -976,7 +1005,7 @@ static void anomalies(struct model *a)
 	}
 	last_states(a, last);
 	for (col = 0; col < 2; col++) {
-		const struct tcpstate_rec *req = a->req_end[col];
+		const struct conn_rec *req = a->req_end[col];
 
 		if (!a->traced[col] || a->t_est[col] || a->refused ||
 		    a->rst[0] || a->rst[1])
@@ -1043,9 +1072,9 @@ static void figures(struct model *a)
 		size_t i;
 
 		for (i = 0; i < a->c->nr && !f->counted[col]; i++) {
-			const struct tcpstate_rec *r = &a->c->ev[i].rec;
+			const struct conn_rec *r = &a->c->ev[i].rec;
 
-			f->counted[col] = a->c->ev[i].end == e &&
+			f->counted[col] = a->c->ev[i].rec.end == e &&
 					  (!is_seg(r) || r->seg.sock != TCPSTATE_SOCK_NONE);
 		}
 	}
@@ -1095,6 +1124,8 @@ static void verdicts(struct model *a)
 	unsigned int col;
 	size_t i;
 
+	if (a->o.rows_only)
+		goto processes;
 	if (a->refused)
 		a->open = OPEN_REFUSED;
 	else if (a->t_est[0] || a->t_est[1])
@@ -1121,13 +1152,14 @@ static void verdicts(struct model *a)
 		a->end = END_NEVER_OPENED;
 	else
 		a->end = END_NONE;
+processes:
 	for (col = 0; col < 2; col++) {
 		unsigned int e = col ? 1 - a->left : a->left;
 
 		for (i = 0; i < c->nr; i++) {
-			const struct tcpstate_rec *r = &c->ev[i].rec;
+			const struct conn_rec *r = &c->ev[i].rec;
 
-			if (c->ev[i].end != e || !(r->flags & TCPSTATE_F_TASK))
+			if (c->ev[i].rec.end != e || !(r->flags & TCPSTATE_F_TASK))
 				continue;
 			a->has_task[col] = true;
 			a->pid[col] = r->pid;
@@ -1138,20 +1170,42 @@ static void verdicts(struct model *a)
 	}
 }
 
+/*
+ * The last model freed, kept with its rows and match arrays for the next
+ * model_build(): --follow builds a model for every record, and a malloc()
+ * and the arrays' growth each time cost more than the passes. One model,
+ * as big as the biggest connection's: bounded.
+ */
+static struct model *spare;
+
 struct model *model_build(const struct conn *c, const struct model_opts *o,
 			  bool live)
 {
+	struct model *a = spare;
+	struct model_row *rows = NULL;
+	size_t *match = NULL, cap = 0, match_cap = 0;
+
+	if (a) {
+		spare = NULL;
+		rows = a->rows;
+		cap = a->cap;
+		match = a->match;
+		match_cap = a->match_cap;
+	} else {
+		a = malloc(sizeof(*a));
+		if (!a)
+			out_of_memory();
+	}
 	/*
 	 * Zeroed but for the notes (2.5 KB), which are read only below
-	 * nr_notes, each written by add_note() first: --follow builds a
-	 * model for every record.
+	 * nr_notes, each written by add_note() first.
 	 */
-	struct model *a = malloc(sizeof(*a));
-
-	if (!a)
-		out_of_memory();
 	memset(a, 0, offsetof(struct model, notes));
 	memset(&a->nr_notes, 0, sizeof(*a) - offsetof(struct model, nr_notes));
+	a->rows = rows;
+	a->cap = cap;
+	a->match = match;
+	a->match_cap = match_cap;
 	a->c = c;
 	a->o = *o;
 	a->live = live;
@@ -1161,10 +1215,13 @@ struct model *model_build(const struct conn *c, const struct model_opts *o,
 	build_rows(a);
 	label_steps(a);
 	old_syn(a);
-	timings(a);
-	figures(a);
+	if (!o->rows_only) {
+		timings(a);
+		figures(a);
+	}
 	verdicts(a);
-	anomalies(a);
+	if (!o->rows_only)
+		anomalies(a);
 	return a;
 }
 
@@ -1172,6 +1229,10 @@ void model_free(struct model *a)
 {
 	if (!a)
 		return;
+	if (!spare) {
+		spare = a;
+		return;
+	}
 	free(a->match);
 	free(a->rows);
 	free(a);

@@ -183,6 +183,13 @@ struct model_opts {
 	bool absolute;		/* numbers in notes as they are, no x, y, u, w */
 	/* CLOSE_WAIT longer than this is "the application never closed". */
 	unsigned long long close_wait_ns;
+	/*
+	 * Only what draws the rows (rows, steps, numbers, sides, processes):
+	 * no figures (fig, t_*), verdicts (open, end) or anomalies (notes[]
+	 * may hold only the steps' own). --follow builds a model per record
+	 * and shows only rows until the connection ends.
+	 */
+	bool rows_only;
 };
 
 struct model {
@@ -219,9 +226,9 @@ struct model {
 	char notes[MODEL_NOTES_MAX][MODEL_NOTE_MAX];
 	size_t nr_notes;
 	/* model.c's own */
-	size_t *match;
+	size_t *match, match_cap;
 	bool req_alive[2];
-	const struct tcpstate_rec *req_end[2];
+	const struct conn_rec *req_end[2];
 	__u64 t_syn, t_est[2], t_fin, t_final[2];
 	__u64 tw_born[2], tw_in[2], tw_out[2];
 	__u64 cw_in[2], cw_out[2];

@@ -75,23 +75,34 @@ const char *duration_str(unsigned long long ns, enum duration_style style,
 		{ NSEC_PER_SEC, "s" }, { NSEC_PER_MSEC, "ms" },
 		{ NSEC_PER_USEC, "us" },
 	};
-	const char *sep = style == DURATION_SPACED ? " " : "";
+	char *p = buf;
 	size_t i;
 
+	/* By hand, not snprintf(): a ladder's footer has several. */
 	for (i = 0; i < ARRAY_SIZE(units); i++) {
-		unsigned long long unit = units[i].ns;
+		unsigned long long unit = units[i].ns, frac;
 
 		if (style == DURATION_SPACED && unit == NSEC_PER_USEC) {
-			snprintf(buf, DURATION_MAX, "%llu us", ns / unit);
+			p += u64_str(ns / unit, p);
+			memcpy(p, " us", sizeof(" us"));
 			return buf;
 		}
 		if (ns >= unit) {
-			snprintf(buf, DURATION_MAX, "%llu.%03llu%s%s", ns / unit,
-				 ns % unit / (unit / 1000), sep, units[i].unit);
+			/* "%llu.%03llu" and the unit, spaced or not. */
+			p += u64_str(ns / unit, p);
+			frac = ns % unit / (unit / 1000);
+			*p++ = '.';
+			*p++ = (char)('0' + frac / 100);
+			*p++ = (char)('0' + frac / 10 % 10);
+			*p++ = (char)('0' + frac % 10);
+			if (style == DURATION_SPACED)
+				*p++ = ' ';
+			strcpy(p, units[i].unit);
 			return buf;
 		}
 	}
-	snprintf(buf, DURATION_MAX, "%lluns", ns);
+	p += u64_str(ns, p);
+	memcpy(p, "ns", sizeof("ns"));
 	return buf;
 }
 
@@ -143,6 +154,18 @@ size_t u64_str(unsigned long long v, char buf[U64_STR_MAX])
 		*--p = (char)('0' + v);
 	}
 	return n;
+}
+
+size_t usec_str(unsigned long long ns, char *buf)
+{
+	unsigned long long usec = ns % NSEC_PER_SEC / NSEC_PER_USEC;
+	size_t n = u64_str(ns / NSEC_PER_SEC, buf), i;
+
+	buf[n++] = '.';
+	for (i = 6; i-- > 0; usec /= 10)
+		buf[n + i] = (char)('0' + usec % 10);
+	buf[n + 6] = '\0';
+	return n + 6;
 }
 
 static char *ipv4_str(const unsigned char *a, char *p)
@@ -272,4 +295,13 @@ void sappend(char *buf, size_t size, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf + len, size - len, fmt, ap);
 	va_end(ap);
+}
+
+void append_str(char *buf, size_t size, const char *s)
+{
+	size_t len = strlen(buf);
+
+	if (len + 1 >= size)
+		return;
+	copy_str(buf + len, size - len, s);
 }

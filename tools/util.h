@@ -69,6 +69,19 @@ void comm_sanitize(const char *comm, size_t max, char *out);
 size_t u64_str(unsigned long long v, char buf[U64_STR_MAX]);
 
 /*
+ * printf's "%llu.%06llu" of ns / 1e9 and its microseconds ("12.000345"),
+ * NUL-terminated; its length. At most U64_STR_MAX + 8 bytes.
+ */
+#define USEC_STR_MAX	(U64_STR_MAX + 8)
+size_t usec_str(unsigned long long ns, char *buf);
+
+/*
+ * sappend(buf, size, "%s", s) without parsing a format: s appended to
+ * the string in buf[size], cut to fit.
+ */
+void append_str(char *buf, size_t size, const char *s);
+
+/*
  * inet_ntop()'s text for an AF_INET or AF_INET6 address, the same bytes
  * (RFC 5952's zero compression as glibc does it, ::ffff:1.2.3.4), without
  * its cost; NUL-terminated, and its length returned.
