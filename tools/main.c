@@ -47,8 +47,6 @@
 #define READ_BATCH		1024	/* records per read(): 128 KiB, few syscalls */
 #define STDOUT_BUFFER		(128 * 1024)	/* when not a terminal */
 #define LINES_BUFFER		(64 * 1024)	/* dump's lines per fwrite() */
-#define STR_(x)			#x
-#define STR(x)			STR_(x)
 
 /* EXIT_PARTIAL: a saved dump had bad lines; what could be read was shown. */
 enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2, EXIT_PARTIAL = 3 };
@@ -207,7 +205,7 @@ static int flush_stdout(void)
 		return 0;
 	if (errno == EPIPE)
 		exit(0);
-	return fail("write error on stdout: %s", strerror(errno));
+	return fail(_("write error on stdout: %s"), strerror(errno));
 }
 
 __attribute__((noreturn))
@@ -405,15 +403,15 @@ static int open_failed(const char *path, bool device)
 	int err = errno;
 
 	if (err == ENOENT)
-		return fail("%s does not exist: the tcpstate module is not loaded. Load it with: sudo insmod tcpstate.ko",
+		return fail(_("%s does not exist: the tcpstate module is not loaded. Load it with: sudo insmod tcpstate.ko"),
 			    path);
 	if (device && (err == EACCES || err == EPERM))
-		return fail("permission denied opening %s: reading needs CAP_NET_ADMIN (run as root)",
+		return fail(_("permission denied opening %s: reading needs CAP_NET_ADMIN (run as root)"),
 			    path);
 	if (device && err == EBUSY)
-		return fail("%s: every session is taken (max_sessions=%s open already); close one, or raise /sys/module/tcpstate/parameters/max_sessions",
+		return fail(_("%s: every session is taken (max_sessions=%s open already); close one, or raise /sys/module/tcpstate/parameters/max_sessions"),
 			    path, max_sessions_now());
-	return fail("cannot open %s: %s", path, strerror(err));
+	return fail(_("cannot open %s: %s"), path, strerror(err));
 }
 
 static int check_device(int fd, const char *path)
@@ -423,9 +421,9 @@ static int check_device(int fd, const char *path)
 
 	if (ioctl(fd, TCPSTATE_IOC_INFO, &info) < 0) {
 		if (errno == ENOTTY)
-			return fail("%s is not a tcpstate device (it does not answer TCPSTATE_IOC_INFO)",
+			return fail(_("%s is not a tcpstate device (it does not answer TCPSTATE_IOC_INFO)"),
 				    path);
-		return fail("TCPSTATE_IOC_INFO on %s: %s", path, strerror(errno));
+		return fail(_("TCPSTATE_IOC_INFO on %s: %s"), path, strerror(errno));
 	}
 	if (info_validate(&info, err, sizeof(err)))
 		return fail("%s", err);
@@ -538,7 +536,7 @@ static int read_device(int fd, const char *path, const sigset_t *poll_mask,
 
 	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
 		reorder_free(q);
-		return fail("%s: cannot make it non-blocking: %s", path,
+		return fail(_("%s: cannot make it non-blocking: %s"), path,
 			    strerror(errno));
 	}
 	while (!stop_requested && (!limit || taken < limit)) {
@@ -551,7 +549,7 @@ static int read_device(int fd, const char *path, const sigset_t *poll_mask,
 			break;
 		n = ppoll(&pfd, 1, poll_timeout(q, &ts), poll_mask);
 		if (n < 0 && errno != EINTR) {
-			rc = fail("polling %s: %s", path, strerror(errno));
+			rc = fail(_("polling %s: %s"), path, strerror(errno));
 			break;
 		}
 		if (n <= 0)
@@ -571,7 +569,7 @@ static int read_device(int fd, const char *path, const sigset_t *poll_mask,
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
 		if (n < 0) {
-			rc = fail("reading %s: %s", path, strerror(errno));
+			rc = fail(_("reading %s: %s"), path, strerror(errno));
 			break;
 		}
 		if (n == 0) {
@@ -602,9 +600,9 @@ static int read_device(int fd, const char *path, const sigset_t *poll_mask,
 		fflush(stdout);
 	}
 	if (rc == -1)
-		return fail("%s: unexpected end of file", path);
+		return fail(_("%s: unexpected end of file"), path);
 	if (rc == -2)
-		return fail("%s: read %zd bytes, not a whole number of %zu-byte records",
+		return fail(_("%s: read %zd bytes, not a whole number of %zu-byte records"),
 			    path, n, sizeof(recs[0]));
 	if (rc == -3)
 		return fail("%s", err);
@@ -628,7 +626,7 @@ static void saved_add(struct saved *sv, const struct tcpstate_rec *rec)
 		sv->cap = sv->cap ? 2 * sv->cap : 1024;
 		sv->recs = realloc(sv->recs, sv->cap * sizeof(*sv->recs));
 		if (!sv->recs) {
-			fail("out of memory");
+			fail(_("out of memory"));
 			exit(EXIT_RUNTIME);
 		}
 	}
@@ -649,6 +647,7 @@ static int load_saved(const char *file, bool strict, struct saved *sv)
 {
 	bool is_stdin = strcmp(file, "-") == 0;
 	char err[JSONL_ERR_MAX], verr[FORMAT_ERR_MAX];
+	char lines[64], recs[64], shown[64] = "";
 	FILE *in = is_stdin ? stdin : fopen(file, "re");
 	struct jsonl_reader r;
 	struct tcpstate_rec rec;
@@ -656,7 +655,7 @@ static int load_saved(const char *file, bool strict, struct saved *sv)
 
 	sv->name = is_stdin ? "<stdin>" : file;
 	if (!in)
-		return fail("cannot open %s: %s", file, strerror(errno));
+		return fail(_("cannot open %s: %s"), file, strerror(errno));
 	jsonl_init(&r, in, sv->name);
 	while ((got = jsonl_read(&r, &rec, err, sizeof(err))) != 0) {
 		if (got > 0 && rec_validate(&rec, verr, sizeof(verr)) == 0) {
@@ -686,10 +685,15 @@ static int load_saved(const char *file, bool strict, struct saved *sv)
 		records_sort(sv->recs, sv->nr);
 	if (!sv->bad)
 		return 0;
-	fail("%s: %lu bad line%s skipped%s, %zu record%s read (--strict refuses such a file)",
-	     sv->name, sv->bad, sv->bad == 1 ? "" : "s",
-	     sv->bad > BAD_LINES_SHOWN ? " (the first " STR(BAD_LINES_SHOWN) " named above)" : "",
-	     sv->nr, sv->nr == 1 ? "" : "s");
+	/* Each count with its noun, as each language makes its plural. */
+	snprintf(lines, sizeof(lines), ngettext("%lu bad line skipped", "%lu bad lines skipped",
+						sv->bad), sv->bad);
+	snprintf(recs, sizeof(recs), ngettext("%zu record read", "%zu records read", sv->nr),
+		 sv->nr);
+	if (sv->bad > BAD_LINES_SHOWN)
+		snprintf(shown, sizeof(shown), _(" (the first %d named above)"),
+			 BAD_LINES_SHOWN);
+	fail(_("%s: %s%s, %s (--strict refuses such a file)"), sv->name, lines, shown, recs);
 	return EXIT_PARTIAL;
 }
 
@@ -847,7 +851,7 @@ static int dump_saved(const struct dump_opts *o)
 	}
 	if (o->time == TIME_WALL && !sv.has_clock) {
 		free(sv.recs);
-		return fail("%s has no clock line ({\"type\":\"clock\"}, which dump --json now writes first; older dumps lack it): -T wall cannot tell the time; use -T mono or -T rel",
+		return fail(_("%s has no clock line ({\"type\":\"clock\"}, which dump --json now writes first; older dumps lack it): -T wall cannot tell the time; use -T mono or -T rel"),
 			    sv.name);
 	}
 	d.time.mono_to_utc = (long long)(sv.clock_utc - sv.clock_mono);
@@ -886,7 +890,7 @@ static int cmd_dump(int argc, char *argv[])
 		return rc;
 	if (recfilter_apply(&o.rf, fd, err, sizeof(err)) < 0) {
 		close(fd);
-		return fail("%s: %s", o.device, err);
+		return fail(_("%s: %s"), o.device, err);
 	}
 	catch_stop_signals(&poll_mask);
 	rc = dump_records(fd, &o, &poll_mask);
@@ -907,7 +911,7 @@ static int stats_sessions(const char *device)
 	n = sessions_fetch(fd, &s, &total);
 	close(fd);
 	if (n < 0)
-		return fail("TCPSTATE_IOC_SESSIONS on %s: %s", device, strerror(errno));
+		return fail(_("TCPSTATE_IOC_SESSIONS on %s: %s"), device, strerror(errno));
 	sessions_print(stdout, s, (unsigned int)n, total);
 	free(s);
 	return flush_stdout();
@@ -1213,7 +1217,7 @@ static void conn_done(struct conn *c, void *arg)
 		run->cap_drawn = run->cap_drawn ? 2 * run->cap_drawn : 64;
 		run->drawn = realloc(run->drawn, run->cap_drawn * sizeof(*d));
 		if (!run->drawn) {
-			fail("out of memory");
+			fail(_("out of memory"));
 			exit(EXIT_RUNTIME);
 		}
 	}
@@ -1221,7 +1225,7 @@ static void conn_done(struct conn *c, void *arg)
 	d->id = c->id;
 	mem = open_memstream(&d->text, &d->len);
 	if (!mem) {
-		fail("out of memory");
+		fail(_("out of memory"));
 		exit(EXIT_RUNTIME);
 	}
 	d->height = draw(mem, o, c);
@@ -1280,7 +1284,7 @@ static int conns_from_device(struct conns_opts *o, struct tracker *t)
 	o->time.mono_to_utc = (long long)(utc - mono);
 	if (recfilter_apply(&o->rf, fd, err, sizeof(err)) < 0) {
 		close(fd);
-		return fail("%s: %s", o->device, err);
+		return fail(_("%s: %s"), o->device, err);
 	}
 	catch_stop_signals(&poll_mask);
 	rc = read_device(fd, o->device, &poll_mask, 0, track_record, &feed);
@@ -1302,7 +1306,7 @@ static int conns_from_file(struct conns_opts *o, struct tracker *t)
 	}
 	if (o->time.mode == TIME_WALL && !sv.has_clock) {
 		free(sv.recs);
-		return fail("%s has no clock line ({\"type\":\"clock\"}, which dump --json now writes first; older dumps lack it): -T wall cannot tell the time; use -T mono or -T rel",
+		return fail(_("%s has no clock line ({\"type\":\"clock\"}, which dump --json now writes first; older dumps lack it): -T wall cannot tell the time; use -T mono or -T rel"),
 			    sv.name);
 	}
 	o->time.mono_to_utc = (long long)(sv.clock_utc - sv.clock_mono);

@@ -16,6 +16,7 @@
 
 #include <tcpstate_match.h>
 
+#include "i18n.h"
 #include "recfilter.h"
 
 static const struct {
@@ -75,10 +76,10 @@ static int parse_ports(struct recfilter *rf, const char *arg, char *err,
 				v = 0;
 		}
 		if (!v)
-			return bad(err, errlen, "-P PORT must be a port number (1-65535) or a list of them (80,443), not '%s'",
+			return bad(err, errlen, _("-P PORT must be a port number (1-65535) or a list of them (80,443), not '%s'"),
 				   arg);
 		if (rf->f.nr_ports == TCPSTATE_FILTER_PORTS)
-			return bad(err, errlen, "-P given more than 16 times ('%s')", arg);
+			return bad(err, errlen, _("-P given more than 16 times ('%s')"), arg);
 		rf->f.ports[rf->f.nr_ports++] = (__u16)v;
 		if (!p[n])
 			return 0;
@@ -121,10 +122,10 @@ static int parse_addr(struct recfilter *rf, const char *arg, char *err,
 	p.bits = (__u8)(base + bits);
 	for (i = p.bits; i < 128; i++)
 		if (p.addr[i / 8] & (0x80 >> (i % 8)))
-			return bad(err, errlen, "-a %s: the address has bits set past its prefix length",
+			return bad(err, errlen, _("-a %s: the address has bits set past its prefix length"),
 				   arg);
 	if (rf->f.nr_addrs == TCPSTATE_FILTER_ADDRS)
-		return bad(err, errlen, "-a given more than 8 times ('%s')", arg);
+		return bad(err, errlen, _("-a given more than 8 times ('%s')"), arg);
 	rf->f.addrs[rf->f.nr_addrs++] = p;
 	return 0;
 }
@@ -139,7 +140,7 @@ static int parse_netns(struct recfilter *rf, const char *arg,
 
 	/* The kernel's filter holds one: a second would silently win. */
 	if (rf->f.netns)
-		return bad(err, errlen, "-N NETNS given twice ('%s'): a reader follows one network namespace, or all",
+		return bad(err, errlen, _("-N NETNS given twice ('%s'): a reader follows one network namespace, or all"),
 			   arg);
 	if (parse_uint(arg, 0xffffffffULL, &v) && v) {
 		rf->f.netns = (__u32)v;
@@ -148,7 +149,7 @@ static int parse_netns(struct recfilter *rf, const char *arg,
 	if (!*arg || strchr(arg, '/') ||
 	    snprintf(path, sizeof(path), "%s/%s", dir, arg) >= (int)sizeof(path) ||
 	    stat(path, &st) < 0)
-		return bad(err, errlen, "-N NETNS must be a network namespace's name (ip netns list) or inode number, not '%s'",
+		return bad(err, errlen, _("-N NETNS must be a network namespace's name (ip netns list) or inode number, not '%s'"),
 			   arg);
 	rf->f.netns = (__u32)st.st_ino;
 	return 0;
@@ -174,7 +175,7 @@ static int parse_kinds(struct recfilter *rf, const char *arg, char *err,
 			    !strncmp(p, kind_names[i].name, n))
 				break;
 		if (i == NR_KINDS)
-			return bad(err, errlen, "--kinds must be a list of states, control, segments, requests, timewait, or all, not '%s'",
+			return bad(err, errlen, _("--kinds must be a list of states, control, segments, requests, timewait, or all, not '%s'"),
 				   arg);
 		kinds |= kind_names[i].kind;
 		if (!p[n])
@@ -202,7 +203,7 @@ int recfilter_option(struct recfilter *rf, int opt, const char *arg,
 	case '4':
 	case '6':
 		if (rf->f.family)
-			return bad(err, errlen, "-4 and -6 do not go together");
+			return bad(err, errlen, _("-4 and -6 do not go together"));
 		rf->f.family = opt == '4' ? AF_INET : AF_INET6;
 		break;
 	case 'N':
@@ -210,12 +211,12 @@ int recfilter_option(struct recfilter *rf, int opt, const char *arg,
 		break;
 	case RECFILTER_OPT_PID:
 		if (!parse_uint(arg, 0x7fffffffULL, &v) || !v)
-			return bad(err, errlen, "--pid PID must be a process id, not '%s'", arg);
+			return bad(err, errlen, _("--pid PID must be a process id, not '%s'"), arg);
 		rf->f.pid = (__u32)v;
 		break;
 	case RECFILTER_OPT_COMM:
 		if (!*arg || strlen(arg) >= sizeof(rf->f.comm))
-			return bad(err, errlen, "--comm COMM must be 1 to 15 characters (as /proc/PID/comm), not '%s'",
+			return bad(err, errlen, _("--comm COMM must be 1 to 15 characters (as /proc/PID/comm), not '%s'"),
 				   arg);
 		memset(rf->f.comm, 0, sizeof(rf->f.comm));
 		memcpy(rf->f.comm, arg, strlen(arg));
@@ -243,7 +244,7 @@ int recfilter_apply(const struct recfilter *rf, int fd, char *err,
 		return 0;
 	if (!rf->kinds_set) {
 		if (ioctl(fd, TCPSTATE_IOC_GET_FILTER, &now) < 0) {
-			snprintf(err, errlen, "TCPSTATE_IOC_GET_FILTER: %s (a module older than sessions cannot filter per reader)",
+			snprintf(err, errlen, _("TCPSTATE_IOC_GET_FILTER: %s (a module older than sessions cannot filter per reader)"),
 				 strerror(errno));
 			return -1;
 		}
@@ -251,15 +252,15 @@ int recfilter_apply(const struct recfilter *rf, int fd, char *err,
 	}
 	why = tcpstate_filter_invalid(&f);
 	if (why) {
-		snprintf(err, errlen, "the filter is not valid: %s", why);
+		snprintf(err, errlen, _("the filter is not valid: %s"), why);
 		return -1;
 	}
 	if (ioctl(fd, TCPSTATE_IOC_SET_FILTER, &f) < 0) {
 		if (errno == EINVAL && f.netns)
-			snprintf(err, errlen, "-N: a reader inside a network namespace sees only its own (inode %u asked)",
+			snprintf(err, errlen, _("-N: a reader inside a network namespace sees only its own (inode %u asked)"),
 				 f.netns);
 		else
-			snprintf(err, errlen, "TCPSTATE_IOC_SET_FILTER: %s",
+			snprintf(err, errlen, _("TCPSTATE_IOC_SET_FILTER: %s"),
 				 strerror(errno));
 		return -1;
 	}

@@ -719,6 +719,45 @@ static void test_exporter_help(void)
 		       "tcpstate: --port 必须是端口（1-65535）或端口列表（80,443），而不是 '0'\n", NULL);
 }
 
+/*
+ * Errors at run time in Chinese, exit statuses as in English: a device
+ * that is not there, a saved dump with bad lines (each count with its
+ * noun), a filter option refused; and the English ones as they were.
+ */
+static void test_runtime_errors(void)
+{
+	const struct run_opts zh_opts = in_language("zh_CN", NULL);
+	static const char bad[] = "{\"bad\n";
+	char *file = tmp_file("i18n-bad.jsonl", bad, sizeof(bad) - 1, 0644);
+	char *want;
+
+	CHECK_RUN_WITH(&zh_opts, ARGV("dump", "-d", "/nonexistent/tcpstate", NULL), 1, "",
+		       "tcpstate: /nonexistent/tcpstate 不存在：tcpstate 模块没有加载。"
+		       "加载它：sudo insmod tcpstate.ko\n");
+	CHECK_RUN(ARGV("dump", "-d", "/nonexistent/tcpstate", NULL), 1, "",
+		  "tcpstate: /nonexistent/tcpstate does not exist: the tcpstate module is not "
+		  "loaded. Load it with: sudo insmod tcpstate.ko\n");
+
+	want = str_printf("tcpstate: %s:1: column 2: string not terminated\n"
+			  "tcpstate: %s：跳过了 1 行错误，读取了 0 条记录（--strict 拒绝这样的文件）\n",
+			  file, file);
+	CHECK_RUN_WITH(&zh_opts, ARGV("dump", "--json", "-r", file, NULL), 3, "", want);
+	free(want);
+	want = str_printf("tcpstate: %s:1: column 2: string not terminated\n"
+			  "tcpstate: %s: 1 bad line skipped, 0 records read (--strict refuses such a file)\n",
+			  file, file);
+	CHECK_RUN(ARGV("dump", "--json", "-r", file, NULL), 3, "", want);
+	free(want);
+
+	usage_error_in(&zh_opts, ARGV("dump", "-P", "0", NULL),
+		       "tcpstate: -P PORT 必须是端口号（1-65535）或端口列表（80,443），而不是 '0'\n\n用法\n",
+		       NULL);
+	usage_error_in(&zh_opts, ARGV("dump", "-4", "-6", NULL),
+		       "tcpstate: -4 和 -6 不能同时使用\n", NULL);
+	unlink(file);
+	free(file);
+}
+
 void test_i18n(void)
 {
 	test_explain_table();
@@ -731,5 +770,6 @@ void test_i18n(void)
 	test_catalogs();
 	test_help();
 	test_exporter_help();
+	test_runtime_errors();
 	test_machine_outputs();
 }
