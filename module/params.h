@@ -4,8 +4,11 @@
 
 #include <linux/types.h>
 
-#define TCPSTATE_NR_RECORDS_MIN		16U
-#define TCPSTATE_NR_RECORDS_MAX		1048576U	/* 128 MiB of records */
+#include "uapi/tcpstate.h"
+
+/* A session's buffer, whether nr_records or SET_BUFFER sizes it. */
+#define TCPSTATE_NR_RECORDS_MIN		TCPSTATE_BUFFER_MIN
+#define TCPSTATE_NR_RECORDS_MAX		TCPSTATE_BUFFER_MAX
 #define TCPSTATE_NR_RECORDS_DEFAULT	8192U
 #define TCPSTATE_WAKEUP_MS_MAX		1000U
 #define TCPSTATE_WAKEUP_MS_DEFAULT	100U

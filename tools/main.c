@@ -62,11 +62,12 @@ static void print_usage(FILE *f)
 {
 	fputs(_("USAGE\n"
 		"  tcpstate dump [--json | -T wall|mono|rel] [--ms] [-n COUNT]\n"
-		"                [-d DEVICE | -r FILE [--strict]] [FILTER...]\n"
-		"  tcpstate conns [-r FILE [--strict] | -d DEVICE] [--summary | --follow]\n"
-		"                 [--absolute] [--width COLUMNS] [-T wall|mono|rel]\n"
-		"                 [--svg | --html] [-E | --explain] [--no-color | --color]\n"
-		"                 [-s STATE] [--close-wait SECONDS] [FILTER...]\n"
+		"                [-d DEVICE [--buffer RECORDS] | -r FILE [--strict]] [FILTER...]\n"
+		"  tcpstate conns [-r FILE [--strict] | -d DEVICE [--buffer RECORDS]]\n"
+		"                 [--summary | --follow] [--absolute] [--width COLUMNS]\n"
+		"                 [-T wall|mono|rel] [--svg | --html] [-E | --explain]\n"
+		"                 [--no-color | --color] [-s STATE] [--close-wait SECONDS]\n"
+		"                 [FILTER...]\n"
 		"  tcpstate stats [--json | --dot | --prometheus] [-p PROCFILE]\n"
 		"  tcpstate stats --sessions [-d DEVICE]\n"
 		"  tcpstate exporter [--listen ADDR:PORT] [--netns NAME|PATH]... [--port PORT[,PORT...]]\n"
@@ -80,7 +81,7 @@ static void print_usage(FILE *f)
 enum {
 	OPT_JSON = 0x100, OPT_SESSIONS, OPT_DOT, OPT_PROMETHEUS, OPT_SUMMARY, OPT_ABSOLUTE,
 	OPT_NO_COLOR, OPT_COLOR, OPT_CLOSE_WAIT, OPT_STRICT, OPT_WIDTH, OPT_MS,
-	OPT_SVG, OPT_HTML,
+	OPT_SVG, OPT_HTML, OPT_BUFFER,
 };
 
 static const struct option dump_options[] = {
@@ -94,6 +95,7 @@ static const struct option dump_options[] = {
 	{ "pid", required_argument, NULL, RECFILTER_OPT_PID },
 	{ "comm", required_argument, NULL, RECFILTER_OPT_COMM },
 	{ "kinds", required_argument, NULL, RECFILTER_OPT_KINDS },
+	{ "buffer", required_argument, NULL, OPT_BUFFER },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -128,6 +130,7 @@ static const struct option conns_options[] = {
 	{ "comm", required_argument, NULL, RECFILTER_OPT_COMM },
 	{ "kinds", required_argument, NULL, RECFILTER_OPT_KINDS },
 	{ "time", required_argument, NULL, 'T' },
+	{ "buffer", required_argument, NULL, OPT_BUFFER },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -141,6 +144,7 @@ struct dump_opts {
 	enum time_mode time;		/* -T */
 	bool time_set;
 	bool ms;			/* --ms: the MS column */
+	unsigned int buffer;		/* --buffer: the session's records; 0: default */
 	struct recfilter rf;		/* -P -a -4 -6 -N --pid --comm --kinds */
 };
 
@@ -262,6 +266,11 @@ static void print_help(void)
 		"                segments, request events); lost-event notices don't count\n"), stdout);
 	printf(_("  -d DEVICE     dump, conns, stats --sessions: read DEVICE instead of\n"
 		   "                %s\n"), DEFAULT_DEVICE);
+	fputs(_("  --buffer RECORDS  dump, conns: this reader's own buffer, RECORDS records\n"
+		"                (16 to 1048576, rounded up to a power of two; default: the\n"
+		"                module's nr_records), for bursts the default cannot hold:\n"
+		"                e.g. hundreds of thousands of TIME_WAIT sockets end a\n"
+		"                timer-wheel batch (2 s of their births) at a time\n"), stdout);
 	fputs(_("  --sessions    stats: who has the device open: each session's process,\n"
 		"                scope, buffer, figures and filter (this one included)\n"), stdout);
 	fputs(_("FILTER (dump, conns): live, the module applies it to this reader's own\n"
@@ -428,6 +437,36 @@ static int check_device(int fd, const char *path)
 	if (info_validate(&info, err, sizeof(err)))
 		return fail("%s", err);
 	return 0;
+}
+
+/* --buffer N: a positive record count the module takes (16 .. 1048576). */
+static unsigned int parse_buffer(const char *arg)
+{
+	unsigned long long n;
+
+	if (!parse_u64(arg, &n) || n < TCPSTATE_BUFFER_MIN || n > TCPSTATE_BUFFER_MAX)
+		usage_error(_("--buffer RECORDS must be %u to %u (rounded up to a power of two), not '%s'"),
+			    TCPSTATE_BUFFER_MIN, TCPSTATE_BUFFER_MAX, arg);
+	return (unsigned int)n;
+}
+
+/*
+ * The session's own buffer of nr records (TCPSTATE_IOC_SET_BUFFER), before
+ * its first read: for bursts the module's default nr_records cannot hold,
+ * such as TIME_WAIT sockets ending a timer-wheel batch at a time.
+ */
+static int set_buffer(int fd, const char *path, unsigned int nr, int *rc)
+{
+	__u32 n = nr;
+
+	if (ioctl(fd, TCPSTATE_IOC_SET_BUFFER, &n) == 0)
+		return 0;
+	if (errno == ENOTTY)
+		*rc = fail(_("%s: --buffer: this module has no per-session buffers (TCPSTATE_IOC_SET_BUFFER)"),
+			   path);
+	else
+		*rc = fail(_("%s: --buffer %u: %s"), path, nr, strerror(errno));
+	return -1;
 }
 
 static void request_stop(int sig)
@@ -810,6 +849,9 @@ static void parse_dump_args(int argc, char *argv[], struct dump_opts *o)
 		case OPT_STRICT:
 			o->strict = true;
 			break;
+		case OPT_BUFFER:
+			o->buffer = parse_buffer(optarg);
+			break;
 		case 'r':
 			o->file = optarg;
 			break;
@@ -828,6 +870,8 @@ static void parse_dump_args(int argc, char *argv[], struct dump_opts *o)
 		usage_error(_("-r FILE and -d DEVICE do not go together"));
 	if (o->strict && !o->file)
 		usage_error(_("--strict is about a saved dump: it needs -r FILE"));
+	if (o->buffer && o->file)
+		usage_error(_("--buffer sizes the device session's buffer: not with -r FILE"));
 	if (o->ms && o->json)
 		usage_error(_("--ms is a column of the text: JSON has every \"ts\" to compute it"));
 	if (o->time_set && o->json)
@@ -891,6 +935,10 @@ static int cmd_dump(int argc, char *argv[])
 	if (recfilter_apply(&o.rf, fd, err, sizeof(err)) < 0) {
 		close(fd);
 		return fail(_("%s: %s"), o.device, err);
+	}
+	if (o.buffer && set_buffer(fd, o.device, o.buffer, &rc) < 0) {
+		close(fd);
+		return rc;
 	}
 	catch_stop_signals(&poll_mask);
 	rc = dump_records(fd, &o, &poll_mask);
@@ -982,6 +1030,7 @@ static int cmd_stats(int argc, char *argv[])
 struct conns_opts {
 	const char *file;		/* -r; NULL: the device */
 	const char *device;
+	unsigned int buffer;		/* --buffer: the session's records; 0: default */
 	bool summary, follow;
 	bool svg, html;			/* pictures (svg.h); -r only */
 	bool strict;			/* -r: refuse a file with any bad line */
@@ -1091,6 +1140,9 @@ static void parse_conns_args(int argc, char *argv[], struct conns_opts *o)
 		case OPT_COLOR:
 			o->color = 1;
 			break;
+		case OPT_BUFFER:
+			o->buffer = parse_buffer(optarg);
+			break;
 		case OPT_STRICT:
 			o->strict = true;
 			break;
@@ -1141,6 +1193,8 @@ static void parse_conns_args(int argc, char *argv[], struct conns_opts *o)
 		usage_error(_("-r FILE and -d DEVICE do not go together"));
 	if (o->strict && !o->file)
 		usage_error(_("--strict is about a saved dump: it needs -r FILE"));
+	if (o->buffer && o->file)
+		usage_error(_("--buffer sizes the device session's buffer: not with -r FILE"));
 	if ((o->svg || o->html) && !o->file)
 		usage_error(_("--svg and --html draw a saved dump: they need -r FILE"));
 	if ((o->svg || o->html) && (o->summary || o->follow || o->svg == o->html))
@@ -1285,6 +1339,10 @@ static int conns_from_device(struct conns_opts *o, struct tracker *t)
 	if (recfilter_apply(&o->rf, fd, err, sizeof(err)) < 0) {
 		close(fd);
 		return fail(_("%s: %s"), o->device, err);
+	}
+	if (o->buffer && set_buffer(fd, o->device, o->buffer, &rc) < 0) {
+		close(fd);
+		return rc;
 	}
 	catch_stop_signals(&poll_mask);
 	rc = read_device(fd, o->device, &poll_mask, 0, track_record, &feed);

@@ -309,10 +309,12 @@ struct tcpstate_sessions {
 /* This session's filter (the module parameters' if it set none). */
 #define TCPSTATE_IOC_GET_FILTER	_IOR(TCPSTATE_IOC_MAGIC, 3, struct tcpstate_filter)
 /*
- * A new buffer of this many records (16..1048576, rounded up to a power
- * of two). Only before the first read() or poll(): EBUSY after. What the
- * old one held is discarded (counted).
+ * A new buffer of this many records (TCPSTATE_BUFFER_MIN..MAX, rounded up
+ * to a power of two). Only before the first read() or poll(): EBUSY
+ * after. What the old one held is discarded (counted).
  */
+#define TCPSTATE_BUFFER_MIN	16U
+#define TCPSTATE_BUFFER_MAX	1048576U	/* 128 MiB of records */
 #define TCPSTATE_IOC_SET_BUFFER	_IOW(TCPSTATE_IOC_MAGIC, 4, __u32)
 /* This session's figures. */
 #define TCPSTATE_IOC_SESSION	_IOR(TCPSTATE_IOC_MAGIC, 5, struct tcpstate_session_info)

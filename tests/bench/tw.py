@@ -8,7 +8,7 @@ an address's ports fill), the client closing first, one after the other
 (build/bench/loadgen timewait): N TIME_WAIT sockets alive at once, the
 table of the module's TIME_WAIT group (tw_capacity, default 262144)
 filled to N. A session records the TIME_WAIT records only (`tcpstate
-dump --json --kinds timewait`); once every socket has ended, each birth
+dump --json --kinds timewait --buffer 65536`); once every socket has ended, each birth
 must have exactly one end, and each end its duration: the kernel's
 TIME_WAIT length (60 s; the timer wheel may add a little) for those that
 expired, or 0, "unknown", for those the table had no room for, as many
@@ -35,7 +35,7 @@ TOOL = os.path.join(ROOT, "tools/tcpstate")
 MODULE = os.environ.get("BENCH_MODULE", os.path.join(ROOT, "tcpstate.ko"))
 N = int(os.environ.get("BENCH_TW_N", "200000"))
 ADDRS = int(os.environ.get("BENCH_TW_ADDRS", "32"))
-# The session's buffer, in records. TIME_WAIT sockets end in batches: a
+# The session's buffer, in records (dump --buffer). TIME_WAIT sockets end in batches: a
 # 60 s timer lands in a timer-wheel bucket 512 jiffies (2.048 s at HZ=250)
 # wide, and every socket born in those 2 s ends in one softirq run, no
 # reader in between on this one CPU: the buffer must hold a batch (here
@@ -87,13 +87,13 @@ def main():
     write("/proc/sys/net/ipv4/tcp_max_tw_buckets", "1000000")
     write("/proc/sys/net/ipv4/tcp_tw_reuse", "0")
     write("/proc/sys/net/ipv4/ip_local_port_range", "1024 65535")
-    subprocess.run(["insmod", MODULE, "nr_records=%d" % NR_RECORDS], check=True)
+    subprocess.run(["insmod", MODULE], check=True)
     cap = int(open("/sys/module/tcpstate/parameters/tw_capacity").read())
     before = proc_tcpstate()
     rec_path = os.path.join(OUT, "tw.jsonl")
     with open(rec_path, "w") as rec_out:
-        reader = subprocess.Popen([TOOL, "dump", "--json", "--kinds", "timewait"],
-                                  stdout=rec_out)
+        reader = subprocess.Popen([TOOL, "dump", "--json", "--kinds", "timewait",
+                                   "--buffer", str(NR_RECORDS)], stdout=rec_out)
     time.sleep(1)
     t0 = time.monotonic()
     lg = subprocess.run([LOADGEN, "timewait", str(N), str(ADDRS)],

@@ -30,6 +30,8 @@ window (the kernel's witness), not against another session.
   sessions_unload_refused       rmmod fails while any session is open
   sessions_list                 TCPSTATE_IOC_SESSIONS and `tcpstate stats
                                 --sessions`: who has the device open
+  sessions_tool_buffer          dump --buffer, conns --buffer: the
+                                reader's own session's size
 """
 import collections
 import errno
@@ -38,6 +40,7 @@ import os
 import re
 import signal
 import socket
+import subprocess
 import threading
 import time
 
@@ -460,6 +463,43 @@ def test_list(t):
     t.true(any("8080" in l for l in rows), "stats --sessions shows the port filter", r.stdout)
 
 
+def test_tool_buffer(t):
+    """tcpstate dump --buffer and conns --buffer: the reader's own session
+    gets that many records (rounded up to a power of two), the others keep
+    the module's nr_records."""
+    a = session_fd()
+    t.defer(os.close, a)
+    default = rd.session_info(a)["nr_records"]
+    children = []
+    for cmd, want, asked in ((["dump", "-P", "9"], 65536, 40000),
+                             (["conns", "--summary", "-P", "9"], 2048, 2048)):
+        p = subprocess.Popen([tcpst.TOOL] + cmd + ["--buffer", str(asked)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        t.defer(p.kill)
+        children.append((cmd[0], p, want))
+
+    def theirs():
+        seen, _ = rd.sessions_list(a)
+        by_pid = {s["pid"]: s["nr_records"] for s in seen}
+        return {name: by_pid.get(p.pid) for name, p, _ in children}
+    # A reader's session shows at its open(), with the default buffer,
+    # until the tool's SET_BUFFER replaces it: wait for that (or 20 s).
+    want_all = {name: want for name, _, want in children}
+    try:
+        wait_for(lambda: theirs() == want_all, timeout=20, what="both readers' buffers")
+    except TimeoutError:
+        pass
+    got = theirs()
+    for name, p, want in children:
+        t.eq(got[name], want, "%s --buffer: its session's records" % name)
+        # (Its exit status on a stop signal is the stop tests' business:
+        # here the signal may come before the reader installed its handler.)
+        p.kill()
+        p.wait(timeout=20)
+        t.eq(p.stderr.read().decode(), "", "%s --buffer: nothing on stderr" % name)
+    t.eq(rd.session_info(a)["nr_records"], default, "a session without --buffer: nr_records")
+
+
 def build(runner, mode, ft):
     global MODE, _ft
     MODE = mode
@@ -478,3 +518,4 @@ def build(runner, mode, ft):
     add("sessions_close_during_read", test_close_during_read, loaded)
     add("sessions_unload_refused", test_unload_refused, loaded)
     add("sessions_list", test_list, loaded)
+    add("sessions_tool_buffer", test_tool_buffer, loaded)

@@ -96,6 +96,16 @@ static void test_usage_errors(void)
 			  "tcpstate: option '-d' needs an argument\n");
 	CHECK_USAGE_ERROR(ARGV("dump", "-n", "0", NULL),
 			  "tcpstate: -n COUNT must be a positive integer, not '0'\n");
+	CHECK_USAGE_ERROR(ARGV("dump", "--buffer", "15", NULL),
+			  "tcpstate: --buffer RECORDS must be 16 to 1048576 (rounded up to a power of two), not '15'\n");
+	CHECK_USAGE_ERROR(ARGV("conns", "--buffer", "1048577", NULL),
+			  "tcpstate: --buffer RECORDS must be 16 to 1048576 (rounded up to a power of two), not '1048577'\n");
+	CHECK_USAGE_ERROR(ARGV("dump", "--buffer", "4k", NULL),
+			  "tcpstate: --buffer RECORDS must be 16 to 1048576 (rounded up to a power of two), not '4k'\n");
+	CHECK_USAGE_ERROR(ARGV("dump", "--buffer", "64", "-r", "x.jsonl", NULL),
+			  "tcpstate: --buffer sizes the device session's buffer: not with -r FILE\n");
+	CHECK_USAGE_ERROR(ARGV("conns", "-r", "x.jsonl", "--buffer", "64", NULL),
+			  "tcpstate: --buffer sizes the device session's buffer: not with -r FILE\n");
 	CHECK_USAGE_ERROR(ARGV("dump", "-n", "abc", NULL),
 			  "tcpstate: -n COUNT must be a positive integer, not 'abc'\n");
 	CHECK_USAGE_ERROR(ARGV("dump", "-n", "-3", NULL),
@@ -195,6 +205,12 @@ static void test_dump(void)
 	/* Lost records are printed but not counted. */
 	CHECK_RUN_WITH(&fake, ARGV("dump", "-n", "3", "-d", file, NULL), 0,
 		       out, "");
+	/* --buffer: a module (here a file) without SET_BUFFER says so, before any read. */
+	msg = str_printf("tcpstate: %s: --buffer: this module has no per-session buffers (TCPSTATE_IOC_SET_BUFFER)\n",
+			 file);
+	CHECK_RUN_WITH(&fake, ARGV("dump", "-d", file, "--buffer", "65536", NULL), 1, "", msg);
+	CHECK_RUN_WITH(&fake, ARGV("conns", "-d", file, "--buffer", "64", NULL), 1, "", msg);
+	free(msg);
 	free(out);
 	out = dump_output(true, recs, 3);
 	CHECK_JSON_DUMP(ARGV("dump", "-d", file, "--json", "-n", "2", NULL),

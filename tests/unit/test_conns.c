@@ -677,7 +677,8 @@ static void test_usage(void)
 
 	run_with(&help, ARGV("conns", "--help", NULL), &plain);
 	CHECK_INT(0, help.status);
-	CHECK_CONTAINS("\n  tcpstate conns [-r FILE [--strict] | -d DEVICE] [--summary | --follow]\n",
+	CHECK_CONTAINS("\n  tcpstate conns [-r FILE [--strict] | -d DEVICE [--buffer RECORDS]]\n"
+		       "                 [--summary | --follow] [--absolute] [--width COLUMNS]\n",
 		       help.out);
 	CHECK_CONTAINS("\n  tcpstate stats [--json | --dot | --prometheus] [-p PROCFILE]\n",
 		       help.out);
