@@ -20,6 +20,7 @@ enum explanation {
 	EX_FIN_WAIT2, EX_CLOSE_WAIT, EX_LAST_ACK_STATE, EX_TIME_WAIT,
 	EX_CLOSING, EX_SYN_RECV,
 	EX_LOST, EX_LOST_ACK, EX_LOST_RST, EX_RECEIVED_ONLY, EX_RECORDS_LOST,
+	EX_KEEPALIVE, EX_WINDOW_PROBE, EX_PROBE_ACK, EX_PROBE_LOST,
 	EX_NR
 };
 
@@ -66,6 +67,10 @@ static const char *const texts[EX_NR] = {
 	[EX_LOST_ACK] = N_("Sent, but the receiver's kernel never saw it: lost on the way (or dropped by a filter). An ACK alone is not sent again by a timer: the peer, still waiting for it, sends its own segment again, and that is answered with a new ACK."),
 	[EX_LOST_RST] = N_("Sent, but the receiver's kernel never saw it: lost on the way (or dropped by a filter). An RST is never sent again: the other side still believes the connection is open until a segment it sends meets no connection and draws a new RST."),
 	[EX_RECEIVED_ONLY] = N_("Only the receiver recorded this segment: its sender is outside what was traced or sent it where the tracing cannot see; or it is data or a bare ACK, which segments=control records only where it meets no connection."),
+	[EX_KEEPALIVE] = N_("A keepalive probe (SO_KEEPALIVE): the connection has been idle for TCP_KEEPIDLE (Linux: tcp_keepalive_time, 2 hours by default). The probe carries no data and a sequence number the peer has already acknowledged (seq = snd_una - 1), so a live peer must answer with an ACK. After TCP_KEEPCNT unanswered probes, TCP_KEEPINTVL apart, Linux sends an RST and the socket's next call fails with ETIMEDOUT."),
+	[EX_WINDOW_PROBE] = N_("A zero-window probe: the peer's window is 0, so no data may be sent; the probe (seq = snd_una - 1, no data) makes the peer answer with an ACK that says its window now, so that a lost window update cannot stall the connection forever (RFC 9293 3.8.6.1)."),
+	[EX_PROBE_ACK] = N_("The answer to the probe: an ACK of everything received so far (ack = the probe's seq + 1), with the current window. It proves the peer is alive; the prober's timer starts again."),
+	[EX_PROBE_LOST] = N_("A probe that never reached the peer (lost, or dropped by a filter): no answer comes. A probe is not resent; the next one goes out TCP_KEEPINTVL later (keepalive), and after TCP_KEEPCNT unanswered ones Linux gives up: an RST, and ETIMEDOUT for the application."),
 	[EX_RECORDS_LOST] = N_("Records were lost: the module's ring buffer was full and it dropped events, so steps may be missing from this ladder. The gap is the tool's, not TCP's."),
 };
 
@@ -153,6 +158,12 @@ static enum explanation explain_step(const struct model_row *r)
 		return EX_OLD_SYN;
 	case STEP_OLD_SYN_RST:
 		return EX_OLD_SYN_RST;
+	case STEP_KEEPALIVE:
+		return EX_KEEPALIVE;
+	case STEP_WINDOW_PROBE:
+		return EX_WINDOW_PROBE;
+	case STEP_PROBE_ACK:
+		return EX_PROBE_ACK;
 	case STEP_NONE:
 		break;
 	}
@@ -170,6 +181,9 @@ static enum explanation explain_lost(const struct model_row *r)
 	case STEP_REFUSED:
 	case STEP_RESET:
 		return EX_LOST_RST;
+	case STEP_KEEPALIVE:
+	case STEP_WINDOW_PROBE:
+		return EX_PROBE_LOST;
 	case STEP_HS_ACK:
 	case STEP_SIM_OPEN_ACK:
 	case STEP_CLOSE_ACK:

@@ -628,7 +628,36 @@ struct step_state {
 	unsigned int sim_acks;
 	bool closing;			/* a FIN was sent */
 	bool tw_syn;			/* a SYN met the TIME_WAIT socket */
+	/* Per side: what the other side acknowledged and advertised last. */
+	__u32 una[2];			/* its highest ack: the side's snd_una */
+	bool has_una[2];
+	__u32 peer_win[2];		/* the other side's last window */
+	bool probe_out[2];		/* a probe of the side awaits its ACK */
 };
+
+/*
+ * A probe (tcp_write_wakeup() -> tcp_xmit_probe_skb()): no data, seq one
+ * below what the peer acknowledged, so the peer must answer with an ACK
+ * of what it has (RFC 9293 3.8.4 for keepalive; zero-window probing when
+ * the peer's window is closed). No other segment has seq below snd_una.
+ */
+static bool is_probe(const struct step_state *st, unsigned int s,
+		     const struct tcpstate_segment *seg)
+{
+	return st->has_una[s] && seg->seq == st->una[s] - 1;
+}
+
+/* What an arrow of side s tells about it and its peer, after labelling. */
+static void track_side(struct step_state *st, unsigned int s,
+		       const struct tcpstate_segment *seg)
+{
+	if (!(seg->tcp_flags & TCPSTATE_TH_ACK))
+		return;
+	st->peer_win[1 - s] = seg->win;
+	if (!st->has_una[1 - s] || (__s32)(seg->ack - st->una[1 - s]) > 0)
+		st->una[1 - s] = seg->ack;
+	st->has_una[1 - s] = true;
+}
 
 static void sent_again(struct model_row *r)
 {
@@ -846,12 +875,28 @@ static void label_steps(struct model *a)
 			/* What TIME_WAIT says to a SYN it does not take. */
 			r->step_kind = STEP_TW_ACK;
 			copy_str(r->step, MODEL_STEP_MAX, _("ACK from TIME_WAIT"));
+		} else if (pure_ack(r->seg) && is_probe(&st, s, r->seg)) {
+			/* The peer's window decides which timer sent it. */
+			if (st.peer_win[s]) {
+				r->step_kind = STEP_KEEPALIVE;
+				copy_str(r->step, MODEL_STEP_MAX, _("keepalive probe"));
+			} else {
+				r->step_kind = STEP_WINDOW_PROBE;
+				copy_str(r->step, MODEL_STEP_MAX, _("window probe"));
+			}
+			st.probe_out[s] = true;
+		} else if (pure_ack(r->seg) && st.probe_out[1 - s] &&
+			   st.has_una[1 - s] && r->seg->ack == st.una[1 - s]) {
+			r->step_kind = STEP_PROBE_ACK;
+			copy_str(r->step, MODEL_STEP_MAX, _("ACK of the probe"));
+			st.probe_out[1 - s] = false;
 		} else if (pure_ack(r->seg)) {
 			step_ack(a, r, &st);
 		} else if (r->seg->len) {
 			r->step_kind = STEP_DATA;
 			copy_str(r->step, MODEL_STEP_MAX, _("data"));
 		}
+		track_side(&st, s, r->seg);
 		if (r->fate == FATE_LOST)
 			snprintf(r->note, MODEL_NOTE_MAX, _("lost: %s never got it"),
 				 model_who(a, 1 - s));

@@ -82,6 +82,9 @@ enum step {
 	STEP_TW_ACK,		/* TIME_WAIT's ACK answering one */
 	STEP_OLD_SYN,		/* a SYN no socket of the client sent */
 	STEP_OLD_SYN_RST,	/* the client kernel's RST to its SYN-ACK */
+	STEP_KEEPALIVE,		/* seq = snd_una - 1, no data, window open */
+	STEP_WINDOW_PROBE,	/* the same, the peer's window closed */
+	STEP_PROBE_ACK,		/* the peer's ACK answering either */
 };
 
 struct model_row {

@@ -10,7 +10,7 @@ counters), plus what the case is about, asserted exactly:
                         connection is gone) reaches the listener: SYN-ACK,
                         the client's kernel (no socket) answers RST, the
                         request socket is dropped, no connection opens
-  sc_why_four           half-close: the client's FIN, then the server
+  sc_why_four           half-close (every segment recorded): the client's FIN, then the server
                         sends data in CLOSE_WAIT, received in FIN_WAIT2,
                         then closes
   sc_why_timewait       the last ACK lost (nft drops it once): the server
@@ -23,7 +23,8 @@ counters), plus what the case is about, asserted exactly:
                         (reused_syn) and opens a connection
   sc_keepalive          SO_KEEPALIVE 1/1/3: probes (seq = snd_una - 1, no
                         data) and their ACKs, then the peer silenced: 3
-                        unanswered probes, RST, ETIMEDOUT
+                        unanswered probes, RST, ETIMEDOUT (every segment
+                        recorded: --kinds all)
   sc_halfopen_crash     the peer forgets the connection (its RST lost),
                         the survivor's data meets an RST
 
@@ -634,7 +635,8 @@ def oracle_count(run, name):
 
 
 def test_why_four(t):
-    run = S.scenario("why4", why_four, "ipv4")(t)
+    # Every segment recorded: the data between close 2/4 and 3/4 is the point.
+    run = S.scenario("why4", why_four, "ipv4", all_segments=True)(t)
     info, pkts = run.info, run.pkts
     cl, ch = info["sockets"]["client"]["tuple"], info["sockets"]["child"]["tuple"]
     t.eq(info["why4"]["steps"], [("CLOSE_WAIT", "FIN_WAIT2")] * WHY4_SEGMENTS,
@@ -663,10 +665,20 @@ def test_why_four(t):
            "wire: the client (FIN_WAIT2) acked all the data", "acks %s" % cli_acks)
     t.eq([p["seq"] for p in between if p["sport"] == cl[1] and p["len"]], [],
          "wire: the client sent no data after its FIN")
-    # the tool: data segments are not control segments (no record); the
-    # ftrace timeline shows the window: client FIN_WAIT2 .. server LAST_ACK
-    t.eq([S.short_rec(r) for r in run.recs if r.get("type") == "segment" and r["len"]], [],
-         "no segment record carries data (segments=control)")
+    # the tool (--kinds all): each data segment recorded as the server sent
+    # it from CLOSE_WAIT and as the client got it in FIN_WAIT2; the ftrace
+    # timeline shows the window: client FIN_WAIT2 .. server LAST_ACK
+    # (before the client's FIN, the usual exchange, ESTABLISHED at both ends)
+    data = [r for r in run.recs if r.get("type") == "segment" and r["len"] and
+            r["state"] != "ESTABLISHED"]
+    t.eq([(r["state"], r["len"]) for r in data if r["dir"] == "out" and r["lport"] == ch[1]],
+         [("CLOSE_WAIT", WHY4_SIZE)] * WHY4_SEGMENTS, "the server's data records after the client's"
+         " FIN: sent in CLOSE_WAIT")
+    t.eq([(r["state"], r["len"]) for r in data if r["dir"] == "in" and r["lport"] == cl[1]],
+         [("FIN_WAIT2", WHY4_SIZE)] * WHY4_SEGMENTS, "the client's data records after its FIN:"
+         " received in FIN_WAIT2")
+    t.eq([S.short_rec(r) for r in data if (r["dir"], r["lport"]) not in (("out", ch[1]), ("in", cl[1]))],
+         [], "no other data records after the client's FIN")
     ts = {(S.norm(c["laddr"]), c["lport"], c["old"], c["new"]): c["ts"] for c in run.changes}
     fw2 = ts.get((cl[0], cl[1], "FIN_WAIT1", "FIN_WAIT2"))
     la = ts.get((ch[0], ch[1], "CLOSE_WAIT", "LAST_ACK"))
@@ -809,8 +821,12 @@ def test_why_timewait_syn(t):
 
 
 def test_keepalive(t):
-    run = with_capture("keepal", keepalive, "ipv4").run(t)
+    # Every segment recorded: probes and their ACKs are no control segments.
+    run = with_capture("keepal", keepalive, "ipv4")
+    run.dump_args = ("--kinds", "all")
+    run = run.run(t)
     info, pkts = run.info, run.pkts
+    info["all_segments"] = True
     ka = info["ka"]
     cport, port = ka["cport"], ka["port"]
     t.eq(run.cap.dropped_by_kernel(), 0, "tcpdump: packets dropped by kernel")
@@ -861,9 +877,15 @@ def test_keepalive(t):
          [(True, tuple(info["sockets"]["client"]["tuple"]))],
          "ftrace tcp:tcp_send_reset: the client's full socket (tcp_send_active_reset)")
     t.eq(oracle_count(run, "tcp_receive_reset"), 1, "ftrace tcp:tcp_receive_reset: the server's")
-    # the tool: keepalive probes and their ACKs are not control segments
-    t.eq([S.short_rec(r) for r in run.recs if r.get("type") == "segment" and r["seq"] == (una - 1) & 0xffffffff
-          and r["lport"] == cport], [], "no record of a probe (segments=control)")
+    # the tool (--kinds all): each probe recorded as sent, the answered
+    # ones as received too, and each answer both ways (check_segments:
+    # every segment; here the probes by name)
+    sent = [r for r in run.recs if r.get("type") == "segment" and r["dir"] == "out" and
+            r["lport"] == cport and r["seq"] == (una - 1) & 0xffffffff and not r["len"]]
+    t.eq(len(sent), len(probes), "the client's probes recorded as sent (seq = snd_una - 1, len 0)")
+    got = [r for r in run.recs if r.get("type") == "segment" and r["dir"] == "in" and
+           r["lport"] == port and r["seq"] == (una - 1) & 0xffffffff]
+    t.eq(len(got), n_ans, "the server's records of the probes that reached it")
     # the drop, for check_segments: the unanswered probes
     same = [p for p in conn if p["sport"] == cport and p["dport"] == port and p["fl"] == "ACK"]
     info["drop"] = [(cport, port, "ACK", same.index(p)) for p in probes[n_ans:]]

@@ -112,6 +112,9 @@ class Run:
 
     def __init__(self, tag, driver, family, **kw):
         self.tag, self.driver, self.family, self.kw = tag, driver, family, kw
+        # More options for the tool's dump (--kinds all: every segment;
+        # the checks then expect a record of each, see classify())
+        self.dump_args = ()
         self.ns = None
         self.dump = None
         self.cap = None
@@ -125,7 +128,8 @@ class Run:
         FT.start()
         self.kp_missed0 = oracle.kprobe_missed()
         self.before = self.counters()
-        self.dump = reader.Dump(() if text else ("--json",), tag="sc-" + self.tag)
+        self.dump = reader.Dump((() if text else ("--json",)) + tuple(self.dump_args),
+                                tag="sc-" + self.tag)
         self.t0 = time.monotonic_ns()
 
     def counters(self):
@@ -466,7 +470,9 @@ def nth_packets(pkts, which):
 
 def classify(pkts, info):
     """For every wire packet: (out_need, in_need) each one of "required",
-    "optional", "none" (no record allowed), "dropped" (in only)."""
+    "optional", "none" (no record allowed), "dropped" (in only).
+    info["all_segments"]: the run recorded every segment (--kinds all),
+    so every one needs its records, not only the control ones."""
     drops = nth_packets(pkts, info.get("drop", []))
     # sent by a raw socket (a replayed or crafted segment): no out record
     raw = nth_packets(pkts, info.get("raw", []))
@@ -518,6 +524,8 @@ def classify(pkts, info):
             c["server_spoke"] = True
         if not (f & wire.SYN) and c.get("synack", {}).get(a) and not c.get("syn", {}).get(a):
             c["server_spoke"] = True
+        if info.get("all_segments"):
+            need = ("required", "required")
         inn = "dropped" if dropped else need[1]
         out[p["i"]] = (outn or need[0], inn)
     return out
@@ -615,7 +623,9 @@ def check_sides(t, run):
     """Per side of each connection: the control segments in order, with sock,
     state and the cookie the contract says."""
     info = run.info
-    segs = [r for r in run.recs if r.get("type") == "segment"]
+    # (a run with --kinds all has the other segments too: not these checks')
+    segs = [r for r in run.recs if r.get("type") == "segment" and
+            (r.get("control") or set(r["flags"].split("|")) & {"SYN", "FIN", "RST"})]
     for role, exp in info["segs"].items():
         s = info["sockets"][role]
         tp = tuple(s["tuple"])
@@ -829,12 +839,19 @@ def check_counters(t, run, extra=None):
 # --------------------------------------------------------------------------
 # the tests
 def scenario(tag, driver, family, checks=("states", "segments", "sides", "requests", "numbers",
-                                            "counters", "timewait"), precondition=None, **kw):
+                                            "counters", "timewait"), precondition=None,
+             all_segments=False, **kw):
+    """all_segments: the tool records every segment (--kinds all), and
+    check_segments wants a record of each."""
     def fn(t):
         attempts = 3 if precondition else 1
         for attempt in range(attempts):
             run = Run(tag if attempt == 0 else "%s.%d" % (tag, attempt), driver, family, **kw)
+            if all_segments:
+                run.dump_args = ("--kinds", "all")
             run.run(t)
+            if all_segments:
+                run.info["all_segments"] = True
             if precondition is None:
                 break
             why = precondition(run)
