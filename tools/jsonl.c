@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include "i18n.h"
 #include "jsonl.h"
 #include "names.h"
 #include "states.h"
@@ -72,7 +73,7 @@ static const struct {
 enum kind { V_UINT, V_STRING, V_TRUE, V_FALSE, V_NULL };
 
 static const char *const kind_names[] = {
-	[V_UINT] = "an integer", [V_STRING] = "a string", [V_TRUE] = "true",
+	[V_UINT] = N_("an integer"), [V_STRING] = N_("a string"), [V_TRUE] = "true",
 	[V_FALSE] = "false", [V_NULL] = "null",
 };
 
@@ -112,26 +113,27 @@ static int fail_at(struct parser *ps, size_t column, const char *fmt, ...)
 	char msg[160];
 	va_list ap;
 
+	/* fmt: a literal (xgettext's keyword fail_at:3), translated here. */
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(msg, sizeof(msg), _(fmt), ap);
 	va_end(ap);
-	return set_error(ps->err, ps->errlen, "column %zu: %s", column, msg);
+	return set_error(ps->err, ps->errlen, _("column %zu: %s"), column, msg);
 }
 
 /* What is at p, for "expected X, found Y" messages. */
 static const char *found(const struct parser *ps)
 {
 	if (ps->p == ps->end)
-		return "the end of the line";
+		return _("the end of the line");
 	switch (*ps->p) {
-	case '"': return "a string";
+	case '"': return _("a string");
 	case '{': return "'{'";
 	case '}': return "'}'";
-	case '[': return "an array";
+	case '[': return _("an array");
 	case ':': return "':'";
 	case ',': return "','";
-	case '-': return "a negative number";
-	default: return "something else";
+	case '-': return _("a negative number");
+	default: return _("something else");
 	}
 }
 
@@ -149,7 +151,8 @@ static int expect(struct parser *ps, char c, const char *what)
 		ps->p++;
 		return 0;
 	}
-	return fail_at(ps, col(ps, ps->p), "expected %s, found %s", what,
+	/* what: a literal (xgettext's keyword expect:3). */
+	return fail_at(ps, col(ps, ps->p), "expected %s, found %s", _(what),
 		       found(ps));
 }
 
@@ -379,7 +382,7 @@ static int value(struct parser *ps, struct value *v)
 	case '{': case '[':
 		return fail_at(ps, v->col,
 			       "nested %s: a record's members are flat",
-			       *ps->p == '{' ? "object" : "array");
+			       *ps->p == '{' ? _("object") : _("array"));
 	}
 	if (*ps->p >= '0' && *ps->p <= '9')
 		return number(ps, v);
@@ -459,8 +462,9 @@ static int object(struct parser *ps)
 
 static int wrong_kind(struct parser *ps, enum field f, const char *want)
 {
+	/* want: a literal (xgettext's keyword wrong_kind:3). */
 	return fail_at(ps, ps->v[f].col, "\"%s\" must be %s, not %s",
-		       field_names[f], want, kind_names[ps->v[f].kind]);
+		       field_names[f], _(want), _(kind_names[ps->v[f].kind]));
 }
 
 static int get_uint(struct parser *ps, enum field f, unsigned long long max,
@@ -502,9 +506,10 @@ static const struct value *get_string(struct parser *ps, enum field f)
 
 static int bad_name(struct parser *ps, enum field f, const char *what)
 {
+	/* what: a literal (xgettext's keyword bad_name:3). */
 	return fail_at(ps, ps->v[f].col, "\"%s\": \"%.*s\" is not %s",
 		       field_names[f], (int)strcspn(ps->v[f].s, "\"\\"),
-		       ps->v[f].s, what);
+		       ps->v[f].s, _(what));
 }
 
 static int get_name(struct parser *ps, enum field f,
@@ -577,8 +582,8 @@ static int get_addr(struct parser *ps, enum field f, int family, __u8 *out)
 		return -1;
 	if (family == AF_INET ? !ipv4_parse(v->s, out) :
 	    inet_pton(family, v->s, out) != 1)
-		return bad_name(ps, f, family == AF_INET ? "an IPv4 address"
-							 : "an IPv6 address");
+		return bad_name(ps, f, family == AF_INET ? N_("an IPv4 address")
+							 : N_("an IPv6 address"));
 	return 0;
 }
 
@@ -773,7 +778,7 @@ static int record(struct parser *ps, struct tcpstate_rec *rec)
 				       "member \"%s\" does not belong in a %s record%s",
 				       field_names[f], types[t].name,
 				       f == F_REASON || f == F_DURATION ?
-				       " (only a TIME_WAIT socket's end has it)" : "");
+				       _(" (only a TIME_WAIT socket's end has it)") : "");
 		if (missing & BIT(f))
 			return fail_at(ps, col(ps, ps->end),
 				       "missing member \"%s\" of a %s record",
@@ -855,7 +860,7 @@ again:
 	n = getline(&r->line, &r->size, r->in);
 	if (n < 0) {
 		if (ferror(r->in))
-			return set_error(err, errlen, "%s: read error: %s",
+			return set_error(err, errlen, _("%s: read error: %s"),
 					 r->path, strerror(errno ? errno : EIO));
 		return 0;
 	}
@@ -865,20 +870,20 @@ again:
 	if (!last)
 		len--;
 	if (memchr(r->line, '\0', len))
-		return set_error(err, errlen, "%s:%lu: a NUL byte in the line",
+		return set_error(err, errlen, _("%s:%lu: a NUL byte in the line"),
 				 r->path, r->lineno);
 	if (len > JSONL_LINE_MAX)
 		return set_error(err, errlen,
-				 "%s:%lu: line longer than %d bytes", r->path,
+				 _("%s:%lu: line longer than %d bytes"), r->path,
 				 r->lineno, JSONL_LINE_MAX);
 	if (len == 0 || (len == 1 && r->line[0] == '\r'))
-		return set_error(err, errlen, "%s:%lu: empty line", r->path,
+		return set_error(err, errlen, _("%s:%lu: empty line"), r->path,
 				 r->lineno);
 	clock.seen = false;
 	if (parse_line(r->line, len, rec, &clock, msg, sizeof(msg)))
 		return set_error(err, errlen, "%s:%lu: %s%s", r->path,
 				 r->lineno, msg,
-				 last ? " (the last line has no newline: is the file truncated?)"
+				 last ? _(" (the last line has no newline: is the file truncated?)")
 				      : "");
 	if (clock.seen) {
 		/* The first clock line maps the whole dump. */
