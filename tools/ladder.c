@@ -110,61 +110,59 @@ static const char *abs_label(const struct model *a, const struct model_row *r,
 	return buf;
 }
 
+/* n copies of c at buf + i (none if n < 1); the new end. */
+static int put_run(char *buf, int i, char c, int n)
+{
+	while (n-- > 0)
+		buf[i++] = c;
+	return i;
+}
+
+/* The label with two line characters before it, or after it (!before). */
+static int put_label(char *buf, int i, char line, const char *label, int len,
+		     bool before)
+{
+	if (before)
+		i = put_run(buf, i, line, 2);
+	memcpy(buf + i, label, (size_t)len);
+	i += len;
+	return before ? i : put_run(buf, i, line, 2);
+}
+
 /* The arrow between the two bars, width characters. */
 static void draw_arrow(char *buf, int width, const char *label, bool right,
 		       enum fate fate)
 {
 	char line = fate == FATE_RECEIVED ? '.' : '-';
-	int len = (int)strlen(label), fill, i = 0, k;
+	int len = (int)strlen(label), fill, i = 0;
 
 	fill = width - len - 2;
 	if (fill < 1)
 		fill = 1;
+	/* By hand, not sprintf(): every arrow, every ladder. */
 	if (fate == FATE_LOST) {
 		/* It stops short of the receiver. */
-		int gap = fill - 4 > 0 ? fill - 4 : 0;
+		int gap = fill - 4;
 
 		if (right) {
-			buf[i++] = line;
-			buf[i++] = line;
-			memcpy(buf + i, label, (size_t)len);
-			i += len;
-			buf[i++] = line;
-			buf[i++] = line;
+			i = put_label(buf, i, line, label, len, true);
+			i = put_run(buf, i, line, 2);
 			buf[i++] = 'X';
-			for (k = 0; k < gap; k++)
-				buf[i++] = ' ';
+			i = put_run(buf, i, ' ', gap);
 		} else {
-			for (k = 0; k < gap; k++)
-				buf[i++] = ' ';
+			i = put_run(buf, i, ' ', gap);
 			buf[i++] = 'X';
-			buf[i++] = line;
-			buf[i++] = line;
-			memcpy(buf + i, label, (size_t)len);
-			i += len;
-			buf[i++] = line;
-			buf[i++] = line;
+			i = put_run(buf, i, line, 2);
+			i = put_label(buf, i, line, label, len, false);
 		}
-		buf[i] = '\0';
-		return;
-	}
-	/* By hand, not sprintf(): every arrow, every ladder. */
-	if (right) {
-		buf[i++] = line;
-		buf[i++] = line;
-		memcpy(buf + i, label, (size_t)len);
-		i += len;
-		for (k = 0; k < fill - 1; k++)
-			buf[i++] = line;
+	} else if (right) {
+		i = put_label(buf, i, line, label, len, true);
+		i = put_run(buf, i, line, fill - 1);
 		buf[i++] = '>';
 	} else {
 		buf[i++] = '<';
-		for (k = 0; k < fill - 1; k++)
-			buf[i++] = line;
-		memcpy(buf + i, label, (size_t)len);
-		i += len;
-		buf[i++] = line;
-		buf[i++] = line;
+		i = put_run(buf, i, line, fill - 1);
+		i = put_label(buf, i, line, label, len, false);
 	}
 	buf[i] = '\0';
 }
