@@ -620,6 +620,38 @@ static void usage_error_in(const struct run_opts *opts, const char *const argv[]
 }
 
 /*
+ * Every line of an English help text (en) but its synopsis (the
+ * indented lines under USAGE), help_kept and, with skip_words, single
+ * words (paths) is gone from the Chinese one (zh); returns how many
+ * lines were checked.
+ */
+static int check_help_translated(const char *what, const char *en, const char *zh,
+				 bool skip_words)
+{
+	char *copy = strdup(en), *line, *save = NULL;
+	bool in_usage = false;
+	int lines = 0;
+
+	for (line = strtok_r(copy, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (!strcmp(line, "USAGE"))
+			in_usage = true;
+		else if (in_usage && strncmp(line, "  ", 2))
+			in_usage = false;
+		/* Nothing to translate: a name alone (a path). */
+		if (in_usage || help_line_kept(line) ||
+		    (skip_words && !strchr(line + strspn(line, " "), ' ')))
+			continue;
+		lines++;
+		if (has_line(zh, line))
+			printf("%s (zh_CN): untranslated: \"%s\"\n", what, line);
+		check_true_at(what, lines, "translated", !has_line(zh, line));
+	}
+	free(copy);
+	return lines;
+}
+
+/*
  * tcpstate --help: the English one exactly help.en.txt (the text before
  * it was translatable), the Chinese one help.zh_CN.txt, and none of the
  * English lines outside the synopsis and help_kept left in the Chinese
@@ -631,32 +663,12 @@ static void test_help(void)
 	const struct run_opts zh_opts = in_language("zh_CN", NULL);
 	char *en = run_in(ARGV("--help", NULL), NULL);
 	char *zh = run_in(ARGV("--help", NULL), "zh_CN");
-	char *copy, *line, *save = NULL;
-	bool in_usage = false;
-	int lines = 0;
 
 	check_golden(".", "help.en.txt", en);
 	check_golden(".", "help.zh_CN.txt", zh);
 	CHECK_CONTAINS("\n用法\n  tcpstate dump [--json", zh);
 	CHECK_CONTAINS("三次握手", zh);
-	copy = strdup(en);
-	for (line = strtok_r(copy, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		if (!strcmp(line, "USAGE"))
-			in_usage = true;
-		else if (in_usage && strncmp(line, "  ", 2))
-			in_usage = false;
-		/* Nothing to translate: a name alone (a path). */
-		if (in_usage || help_line_kept(line) ||
-		    !strchr(line + strspn(line, " "), ' '))
-			continue;
-		lines++;
-		if (has_line(zh, line))
-			printf("--help (zh_CN): untranslated: \"%s\"\n", line);
-		check_true_at("--help (zh_CN)", lines, "translated", !has_line(zh, line));
-	}
-	CHECK(lines > 100);
-	free(copy);
+	CHECK(check_help_translated("--help", en, zh, true) > 100);
 	free(zh);
 	free(en);
 
@@ -684,26 +696,12 @@ static void test_exporter_help(void)
 	const struct run_opts zh_opts = in_language("zh_CN", NULL);
 	char *en = run_in(ARGV("exporter", "--help", NULL), NULL);
 	char *zh = run_in(ARGV("exporter", "--help", NULL), "zh_CN");
-	char *copy, *line, *save = NULL;
-	int lines = 0;
 
 	check_golden(".", "exporter-help.en.txt", en);
 	check_golden(".", "exporter-help.zh_CN.txt", zh);
 	CHECK_CONTAINS("用法\n  tcpstate exporter [--listen", zh);
-	copy = strdup(en);
-	for (line = strtok_r(copy, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		/* The synopsis: command lines, as they are typed. */
-		if (strstr(line, "tcpstate exporter") || strstr(line, "[-d DEVICE]") ||
-		    strstr(line, "[--conn-timeout"))
-			continue;
-		lines++;
-		if (has_line(zh, line))
-			printf("exporter --help (zh_CN): untranslated: \"%s\"\n", line);
-		check_true_at("exporter --help (zh_CN)", lines, "translated", !has_line(zh, line));
-	}
-	CHECK(lines > 20);
-	free(copy);
+	CHECK(!has_line(zh, "USAGE"));
+	CHECK(check_help_translated("exporter --help", en, zh, false) > 20);
 	free(zh);
 	free(en);
 
