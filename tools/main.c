@@ -813,6 +813,31 @@ static int open_device(const char *path, int *rc)
 	return fd;
 }
 
+/*
+ * A reader's session: the device opened and checked, the filter set in
+ * the kernel, its own buffer if asked (0: the module's nr_records), all
+ * before the first read; -1 after saying why (status in *rc).
+ */
+static int open_session(const char *path, const struct recfilter *rf,
+			unsigned int buffer, int *rc)
+{
+	char err[RECFILTER_ERR_MAX];
+	int fd = open_device(path, rc);
+
+	if (fd < 0)
+		return -1;
+	if (recfilter_apply(rf, fd, err, sizeof(err)) < 0) {
+		close(fd);
+		*rc = fail(_("%s: %s"), path, err);
+		return -1;
+	}
+	if (buffer && set_buffer(fd, path, buffer, rc) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 /* -T, for dump and conns. */
 static enum time_mode parse_time(const char *arg)
 {
@@ -915,7 +940,6 @@ static int dump_saved(const struct dump_opts *o)
 
 static int cmd_dump(int argc, char *argv[])
 {
-	char err[RECFILTER_ERR_MAX];
 	struct dump_opts o = { 0 };
 	static char lines_buf[LINES_BUFFER];
 	static struct outbuf lines;
@@ -929,17 +953,9 @@ static int cmd_dump(int argc, char *argv[])
 		return dump_saved(&o);
 	if (!o.device)
 		o.device = DEFAULT_DEVICE;
-	fd = open_device(o.device, &rc);
+	fd = open_session(o.device, &o.rf, o.buffer, &rc);
 	if (fd < 0)
 		return rc;
-	if (recfilter_apply(&o.rf, fd, err, sizeof(err)) < 0) {
-		close(fd);
-		return fail(_("%s: %s"), o.device, err);
-	}
-	if (o.buffer && set_buffer(fd, o.device, o.buffer, &rc) < 0) {
-		close(fd);
-		return rc;
-	}
 	catch_stop_signals(&poll_mask);
 	rc = dump_records(fd, &o, &poll_mask);
 	close(fd);
@@ -1326,24 +1342,15 @@ static enum batch_result track_record(const struct tcpstate_rec *rec, void *arg)
 static int conns_from_device(struct conns_opts *o, struct tracker *t)
 {
 	struct live_feed feed = { .t = t, .time = &o->time };
-	char err[RECFILTER_ERR_MAX];
 	unsigned long long mono, utc;
 	sigset_t poll_mask;
 	int fd, rc;
 
-	fd = open_device(o->device, &rc);
+	fd = open_session(o->device, &o->rf, o->buffer, &rc);
 	if (fd < 0)
 		return rc;
 	clocks_now(&mono, &utc);
 	o->time.mono_to_utc = (long long)(utc - mono);
-	if (recfilter_apply(&o->rf, fd, err, sizeof(err)) < 0) {
-		close(fd);
-		return fail(_("%s: %s"), o->device, err);
-	}
-	if (o->buffer && set_buffer(fd, o->device, o->buffer, &rc) < 0) {
-		close(fd);
-		return rc;
-	}
 	catch_stop_signals(&poll_mask);
 	rc = read_device(fd, o->device, &poll_mask, 0, track_record, &feed);
 	close(fd);
