@@ -17,6 +17,7 @@
 
 #include <linux/bottom_half.h>
 #include <linux/build_bug.h>
+#include <linux/mm.h>
 #include <linux/version.h>
 #include <net/inet_timewait_sock.h>
 #include <net/request_sock.h>
@@ -121,6 +122,19 @@ static inline u32 tcpstate_reqsk_ack_window(const struct request_sock *req)
 #else
 #define TCPSTATE_DEFER_SOFTIRQS		true
 #define tcpstate_local_bh_enable_norun()	_local_bh_enable()
+#endif
+
+/*
+ * A mapping of a session's ring may never become executable: mmap()
+ * refuses VM_EXEC, and VM_MAYEXEC is cleared so mprotect() cannot add
+ * it later. "mm: introduce vma->vm_flags wrapper functions" (6.3) made
+ * vm_flags read-only outside those wrappers; before it, it is written
+ * directly (mmap_lock is held for writing in both).
+ */
+#if TCPSTATE_KERNEL_AT_LEAST(6, 3, 0)
+#define tcpstate_vma_deny_exec(vma)	vm_flags_clear(vma, VM_MAYEXEC)
+#else
+#define tcpstate_vma_deny_exec(vma)	((vma)->vm_flags &= ~VM_MAYEXEC)
 #endif
 
 #endif /* _TCPSTATE_COMPAT_H */

@@ -3,7 +3,9 @@
  * /dev/tcpstate: each open file is a session (session.c) with its own
  * ring, read position, loss accounting and filter; up to max_sessions at
  * once. Within one file, one read() at a time (threads, dup() and fork()
- * share the file; the session's read_lock serialises them). Opening
+ * share the file; the session's read_lock serialises them). Or the
+ * reader maps the ring (mmap(), uapi/tcpstate.h) and reads it in place:
+ * then poll() takes back what it is done with, and read() is refused. Opening
  * needs CAP_NET_ADMIN over the opener's network namespace; a session
  * opened in any namespace but the initial one is offered only that
  * namespace's events. A namespace is known by its cookie (the ring keeps
@@ -73,12 +75,17 @@ static void tally_flush(struct tally *t)
 	t->discarded = 0;
 }
 
-static void tally(struct tally *t, const struct tcpstate_rec *rec, u64 cookie,
+/*
+ * Returns whether @rec is an event. Told by @cookie, the kernel's own
+ * tag, not by the record's type: a mapped reader can write the slots.
+ * A wrong netns there only loses the count (the cookie must match too).
+ */
+static bool tally(struct tally *t, const struct tcpstate_rec *rec, u64 cookie,
 		  bool read)
 {
-	/* Lost records are about the ring, not about any namespace. */
-	if (rec->type == TCPSTATE_REC_LOST)
-		return;
+	/* Lost records (tag 0) are about the ring, not any namespace. */
+	if (!cookie)
+		return false;
 	if (rec->netns != t->inum || cookie != t->cookie) {
 		tally_flush(t);
 		t->inum = rec->netns;
@@ -88,6 +95,7 @@ static void tally(struct tally *t, const struct tcpstate_rec *rec, u64 cookie,
 		t->read++;
 	else
 		t->discarded++;
+	return true;
 }
 
 /*
@@ -120,13 +128,9 @@ static ssize_t ring_to_user(struct tcpstate_session *s, char __user *buf,
 		left = copy_to_user(buf + n * size, tcpstate_ring_slot(ring, pos),
 				    run * size);
 		done = run - DIV_ROUND_UP(left, size);
-		for (i = 0; i < done; i++) {
-			const struct tcpstate_rec *rec = tcpstate_ring_slot(ring, pos + i);
-
-			if (rec->type != TCPSTATE_REC_LOST)
-				events++;
-			tally(&t, rec, tcpstate_ring_tag(ring, pos + i), true);
-		}
+		for (i = 0; i < done; i++)
+			events += tally(&t, tcpstate_ring_slot(ring, pos + i),
+					tcpstate_ring_tag(ring, pos + i), true);
 		pos += done;
 		n += done;
 	}
@@ -143,20 +147,44 @@ static ssize_t ring_to_user(struct tcpstate_session *s, char __user *buf,
  */
 static void ring_discard(struct tcpstate_session *s, struct tcpstate_ring *ring)
 {
-	const struct tcpstate_rec *rec;
 	struct tally t = {};
 	u64 pos, head, events = 0;
 
 	head = tcpstate_ring_peek(ring, &pos);
-	for (; pos != head; pos++) {
-		rec = tcpstate_ring_slot(ring, pos);
-		if (rec->type != TCPSTATE_REC_LOST)
-			events++;
-		tally(&t, rec, tcpstate_ring_tag(ring, pos), false);
-	}
+	for (; pos != head; pos++)
+		events += tally(&t, tcpstate_ring_slot(ring, pos),
+				tcpstate_ring_tag(ring, pos), false);
 	tcpstate_ring_consume(ring, pos);
 	tally_flush(&t);
 	WRITE_ONCE(s->discarded, s->discarded + events);
+}
+
+/*
+ * A mapped session (mmap()): take back the slots its reader is done
+ * with, the header page's consumer, and count their events as read,
+ * as ring_to_user() counts what it copies; then, like it, report the
+ * probes' misses and, the ring drained, pending drops. -EINVAL, and
+ * nothing taken back, for a consumer the reader may not have written
+ * (uapi/tcpstate.h). With read_lock held, or from release().
+ */
+static int ring_take_back(struct tcpstate_session *s, struct tcpstate_ring *ring)
+{
+	struct tally t = {};
+	u64 pos, end, head, events = 0;
+
+	if (tcpstate_ring_consumer(ring, &end))
+		return -EINVAL;
+	tcpstate_ring_missed(ring, tcpstate_hooks_missed(), ktime_get_ns());
+	for (tcpstate_ring_peek(ring, &pos); pos != end; pos++)
+		events += tally(&t, tcpstate_ring_slot(ring, pos),
+				tcpstate_ring_tag(ring, pos), true);
+	tcpstate_ring_consume(ring, end);
+	tally_flush(&t);
+	WRITE_ONCE(s->read, s->read + events);
+	head = tcpstate_ring_peek(ring, &pos);
+	if (head == pos)
+		tcpstate_ring_flush_lost(ring);
+	return 0;
 }
 
 static int tcpstate_release(struct inode *inode, struct file *file)
@@ -164,6 +192,9 @@ static int tcpstate_release(struct inode *inode, struct file *file)
 	struct tcpstate_session *s = file->private_data;
 
 	tcpstate_session_unlist(s);
+	/* Every map is gone (each holds the file): the consumer is final. */
+	if (READ_ONCE(s->mapped))
+		ring_take_back(s, tcpstate_session_ring(s));
 	ring_discard(s, tcpstate_session_ring(s));
 	tcpstate_session_free(s);
 	return 0;
@@ -190,6 +221,9 @@ static ssize_t tcpstate_read(struct file *file, char __user *buf,
 
 	if (!max)
 		return -EINVAL;
+	/* Its reader takes records from the map: two consumers would race. */
+	if (READ_ONCE(s->mapped))
+		return -EBUSY;
 	session_start(s);
 	ring = tcpstate_session_ring(s);
 
@@ -229,7 +263,25 @@ static __poll_t tcpstate_poll(struct file *file, poll_table *wait)
 	session_start(s);
 	ring = tcpstate_session_ring(s);
 	poll_wait(file, &s->waitq, wait);
+	/*
+	 * A mapped reader polls when it is done with a batch: the place to
+	 * take its slots back. A blocked reader's retries come here too.
+	 */
+	if (READ_ONCE(s->mapped)) {
+		int ret;
+
+		mutex_lock(&s->read_lock);
+		ret = ring_take_back(s, ring);
+		mutex_unlock(&s->read_lock);
+		if (ret)
+			return EPOLLERR;
+	}
 	return tcpstate_ring_poll_ready(ring) ? EPOLLIN | EPOLLRDNORM : 0;
+}
+
+static int tcpstate_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	return tcpstate_session_map(file->private_data, vma);
 }
 
 static long ioc_info(struct tcpstate_session *s, void __user *arg)
@@ -303,6 +355,9 @@ static long ioc_session(struct tcpstate_session *s, void __user *arg)
 	if (!info)
 		return -ENOMEM;
 	mutex_lock(&s->read_lock);
+	/* Its figures as of the reader's last store of consumer. */
+	if (READ_ONCE(s->mapped))
+		ring_take_back(s, tcpstate_session_ring(s));
 	tcpstate_session_info(s, info);
 	mutex_unlock(&s->read_lock);
 	ret = copy_to_user(arg, info, sizeof(*info)) ? -EFAULT : 0;
@@ -352,6 +407,7 @@ static const struct file_operations tcpstate_fops = {
 	.release = tcpstate_release,
 	.read = tcpstate_read,
 	.poll = tcpstate_poll,
+	.mmap = tcpstate_mmap,
 	.unlocked_ioctl = tcpstate_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	/*

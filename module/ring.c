@@ -14,6 +14,11 @@
  *      a store-buffering pair: either the producer sees the reader
  *      waiting and wakes it, or the reader sees the new head and does
  *      not sleep. Without it a record could sit unread until the next.
+ *      A mapped reader (mmap()) is done with slots when it stores the
+ *      header page's consumer with release ordering; the kernel loads
+ *      it with acquire (tcpstate_ring_consumer()) before it releases
+ *      tail in tcpstate_ring_consume(), so (B) holds through the map.
+ *      (A) too: the page's head is released after the slots, like head.
  *  (D) producer: publish head, smp_mb() (the one of (C)), read wake_first
  *      wake_timer: set wake_first, smp_mb(), read head
  *      the same pair for the timer that found the ring empty: either
@@ -28,6 +33,7 @@
 
 #include <linux/jiffies.h>
 #include <linux/ktime.h>
+#include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/string.h>
@@ -79,14 +85,27 @@ struct tcpstate_ring *tcpstate_ring_create(unsigned int nr_records)
 	if (!ring)
 		return ERR_PTR(-ENOMEM);
 
-	/* Zeroed: a stale slot must never leak old kernel memory. */
-	ring->slots = vzalloc(array_size(nr_records, sizeof(*ring->slots)));
-	if (!ring->slots)
-		goto err_slots;
+	/*
+	 * Zeroed (vmalloc_user() is): a stale slot must never leak old
+	 * kernel memory, to read() or to a map. nr_records is at most
+	 * TCPSTATE_BUFFER_MAX, so the size cannot overflow.
+	 */
+	ring->area_size = PAGE_SIZE +
+			  PAGE_ALIGN(array_size(nr_records, sizeof(*ring->slots)));
+	ring->area = vmalloc_user(ring->area_size);
+	if (!ring->area)
+		goto err_area;
+	ring->page = ring->area;
+	ring->slots = ring->area + PAGE_SIZE;
 	ring->tags = vzalloc(array_size(nr_records, sizeof(*ring->tags)));
 	if (!ring->tags)
 		goto err_tags;
 	ring->mask = nr_records - 1;
+	ring->page->version = TCPSTATE_ABI_VERSION;
+	ring->page->rec_size = sizeof(*ring->slots);
+	ring->page->nr_records = nr_records;
+	ring->page->data_offset = PAGE_SIZE;
+	ring->page->data_size = ring->area_size - PAGE_SIZE;
 	raw_spin_lock_init(&ring->lock);
 	/*
 	 * Lazy: run from the next timer tick, not by a self-IPI raised in
@@ -103,8 +122,8 @@ struct tcpstate_ring *tcpstate_ring_create(unsigned int nr_records)
 	return ring;
 
 err_tags:
-	vfree(ring->slots);
-err_slots:
+	vfree(ring->area);
+err_area:
 	kfree(ring);
 	return ERR_PTR(-ENOMEM);
 }
@@ -116,7 +135,7 @@ void tcpstate_ring_destroy(struct tcpstate_ring *ring)
 	del_timer_sync(&ring->wake_timer);
 	irq_work_sync(&ring->wake_work);
 	vfree(ring->tags);
-	vfree(ring->slots);
+	vfree(ring->area);
 	kfree(ring);
 }
 
@@ -186,6 +205,8 @@ static void ring_publish(struct tcpstate_ring *ring, u64 head)
 {
 	/* (A): the slots before the new head. */
 	smp_store_release(&ring->head, head);
+	/* (A) for a mapped reader: its copy, released the same way. */
+	smp_store_release(&ring->page->head, head);
 }
 
 /* @used: records in the ring once this producer's is in. */
@@ -279,6 +300,25 @@ u64 tcpstate_ring_peek(struct tcpstate_ring *ring, u64 *tail)
 }
 
 /*
+ * Reader side, mapped: where the reader says it is done (the header
+ * page's consumer), if that is a position it may take back: from tail
+ * up to head. The page is the reader's to write, so anything else is
+ * refused (-EINVAL) and nothing is taken back.
+ */
+int tcpstate_ring_consumer(struct tcpstate_ring *ring, u64 *pos)
+{
+	/* (B): pairs with the reader's release of consumer. */
+	u64 consumer = smp_load_acquire(&ring->page->consumer);
+	u64 tail = ring->tail;
+
+	/* (A): the head the reader can have seen is at most this one. */
+	if (consumer - tail > smp_load_acquire(&ring->head) - tail)
+		return -EINVAL;
+	*pos = consumer;
+	return 0;
+}
+
+/*
  * Reader side, ring drained: drops with no event after them would
  * otherwise stay unreported until traffic resumes. Producers may have
  * filled the ring again since the reader saw it empty: check for room
@@ -308,6 +348,8 @@ void tcpstate_ring_consume(struct tcpstate_ring *ring, u64 tail)
 {
 	/* (B): pairs with the acquire in tcpstate_ring_write(). */
 	smp_store_release(&ring->tail, tail);
+	/* For a mapped reader to see; the kernel never reads it back. */
+	WRITE_ONCE(ring->page->tail, tail);
 }
 
 /*

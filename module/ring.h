@@ -56,6 +56,15 @@ struct tcpstate_ring {
 	wait_queue_head_t own_waitq;
 
 	u32 mask;		/* capacity - 1 */
+	/*
+	 * One vmalloc_user() area, what mmap() maps: the header page the
+	 * reader shares (struct tcpstate_mmap_page), then the slots. The
+	 * kernel writes the page's head and tail as copies of its own and
+	 * never reads them back: the reader can write anywhere in it.
+	 */
+	void *area;
+	unsigned long area_size;
+	struct tcpstate_mmap_page *page;
 	struct tcpstate_rec *slots;
 	/*
 	 * Beside each slot, kernel-side only: the record's network
@@ -78,6 +87,7 @@ bool tcpstate_ring_write(struct tcpstate_ring *ring,
 void tcpstate_ring_missed(struct tcpstate_ring *ring, u64 missed, u64 now);
 
 u64 tcpstate_ring_peek(struct tcpstate_ring *ring, u64 *tail);
+int tcpstate_ring_consumer(struct tcpstate_ring *ring, u64 *pos);
 bool tcpstate_ring_flush_lost(struct tcpstate_ring *ring);
 void tcpstate_ring_consume(struct tcpstate_ring *ring, u64 tail);
 bool tcpstate_ring_poll_ready(struct tcpstate_ring *ring);
@@ -92,6 +102,12 @@ tcpstate_ring_slot(const struct tcpstate_ring *ring, u64 pos)
 static inline u64 tcpstate_ring_tag(const struct tcpstate_ring *ring, u64 pos)
 {
 	return ring->tags[pos & ring->mask];
+}
+
+/* What mmap() must map: the header page and every slot. */
+static inline unsigned long tcpstate_ring_map_size(const struct tcpstate_ring *ring)
+{
+	return ring->area_size;
 }
 
 static inline u32 tcpstate_ring_capacity(const struct tcpstate_ring *ring)

@@ -11,11 +11,12 @@
  * records (in-band LOST records, as before), never another's.
  *
  * Cost: each session holds a ring of nr_records * 136 bytes (the record
- * and its namespace tag) and a per-CPU pair of counters; at most
- * max_sessions exist, so the total is bounded by max_sessions times the
- * largest ring allowed. Everything is allocated in open() or ioctl(),
- * never in a probe. Per event, each session costs a filter test and, if
- * it matches, one ring write under that ring's own lock.
+ * and its namespace tag) plus the page mmap() shares, and a per-CPU
+ * pair of counters; at most max_sessions exist, so the total is bounded
+ * by max_sessions times the largest ring allowed. Everything is
+ * allocated in open() or ioctl(), never in a probe. Per event, each
+ * session costs a filter test and, if it matches, one ring write under
+ * that ring's own lock.
  *
  * Locking: sessions_lock (a mutex) serialises changes to the list, the
  * count and the kinds summary; producers only read the list under RCU,
@@ -35,6 +36,7 @@
 #include <linux/uaccess.h>
 #include <net/net_namespace.h>
 
+#include "compat.h"
 #include "filter.h"
 #include "hooks.h"
 #include "params.h"
@@ -191,6 +193,7 @@ struct tcpstate_session *tcpstate_session_open(struct net *net)
 	if (!s->pcpu)
 		goto err_pcpu;
 	mutex_init(&s->read_lock);
+	spin_lock_init(&s->map_lock);
 	init_waitqueue_head(&s->waitq);
 	ring = ring_new(s, tcpstate_param_nr_records);
 	if (IS_ERR(ring)) {
@@ -294,7 +297,9 @@ void tcpstate_session_get_filter(struct tcpstate_session *s,
  * SET_BUFFER: a new, empty ring in place of @s's. Returns the old one,
  * which no producer writes to any more, for the caller to account for
  * and destroy. The caller holds read_lock and has checked no reader
- * started, so nothing sleeps on the old ring or reads from it.
+ * started; an mmap() may still have come since, so that is checked
+ * again under map_lock (-EBUSY). Nothing sleeps on the old ring, reads
+ * from it or maps it.
  */
 struct tcpstate_ring *tcpstate_session_replace_ring(struct tcpstate_session *s,
 						    u32 nr_records)
@@ -304,10 +309,57 @@ struct tcpstate_ring *tcpstate_session_replace_ring(struct tcpstate_session *s,
 	ring = ring_new(s, nr_records);
 	if (IS_ERR(ring))
 		return ring;
+	spin_lock(&s->map_lock);
+	if (s->started) {
+		spin_unlock(&s->map_lock);
+		tcpstate_ring_destroy(ring);
+		return ERR_PTR(-EBUSY);
+	}
 	old = rcu_dereference_protected(s->ring, lockdep_is_held(&s->read_lock));
 	rcu_assign_pointer(s->ring, ring);
+	spin_unlock(&s->map_lock);
 	synchronize_rcu();
 	return old;
+}
+
+/*
+ * mmap() of the session's ring, whole (ring.h: the header page, then
+ * the slots), shared and not executable. From here the ring is fixed
+ * and the reader reads through the map. Called with mmap_lock held, so
+ * without read_lock (session.h).
+ */
+int tcpstate_session_map(struct tcpstate_session *s, struct vm_area_struct *vma)
+{
+	struct tcpstate_ring *ring;
+	int ret;
+
+	/*
+	 * A private copy would never see a record. VM_MAYSHARE, as a
+	 * MAP_SHARED map of a file not open for writing loses VM_SHARED: a
+	 * reader that cannot write consumer can look, but not hand back.
+	 */
+	if (!(vma->vm_flags & VM_MAYSHARE))
+		return -EINVAL;
+	if (vma->vm_flags & VM_EXEC)
+		return -EPERM;
+	if (vma->vm_pgoff)
+		return -EINVAL;
+	spin_lock(&s->map_lock);
+	ring = rcu_dereference_protected(s->ring, lockdep_is_held(&s->map_lock));
+	if (vma->vm_end - vma->vm_start != tcpstate_ring_map_size(ring)) {
+		spin_unlock(&s->map_lock);
+		return -EINVAL;
+	}
+	/* Fixed from here: SET_BUFFER looks at started under map_lock. */
+	WRITE_ONCE(s->started, true);
+	spin_unlock(&s->map_lock);
+
+	ret = remap_vmalloc_range(vma, ring->area, 0);
+	if (ret)
+		return ret;
+	tcpstate_vma_deny_exec(vma);
+	WRITE_ONCE(s->mapped, true);
+	return 0;
 }
 
 static void session_figures(struct tcpstate_session *s,

@@ -6,6 +6,7 @@
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
 
@@ -13,6 +14,7 @@
 #include "uapi/tcpstate.h"
 
 struct net;
+struct vm_area_struct;
 
 /* Per CPU, so probes on different CPUs never share a counter line. */
 struct tcpstate_session_pcpu {
@@ -44,7 +46,16 @@ struct tcpstate_session {
 	 */
 	struct mutex read_lock;
 	wait_queue_head_t waitq;	/* the ring wakes readers here */
-	bool started;			/* read() or poll() ran: no SET_BUFFER */
+	/*
+	 * mmap() cannot take read_lock: it runs under mmap_lock, which
+	 * read()'s copy_to_user() takes under read_lock. map_lock orders
+	 * it against SET_BUFFER's swap of the ring instead: started is set
+	 * under read_lock (read(), poll()) or map_lock (mmap()), and the
+	 * ring is only replaced with both held and started clear.
+	 */
+	spinlock_t map_lock;
+	bool started;			/* read(), poll() or mmap() ran: no SET_BUFFER */
+	bool mapped;			/* mmap() ran: read through the map only */
 	u64 read;			/* events copied out */
 	u64 discarded;			/* events SET_BUFFER threw away */
 
@@ -65,6 +76,8 @@ struct tcpstate_ring *tcpstate_session_replace_ring(struct tcpstate_session *s,
 
 int tcpstate_session_set_filter(struct tcpstate_session *s,
 				const struct tcpstate_filter *f);
+int tcpstate_session_map(struct tcpstate_session *s,
+			 struct vm_area_struct *vma);
 void tcpstate_session_get_filter(struct tcpstate_session *s,
 				 struct tcpstate_filter *f);
 void tcpstate_session_info(struct tcpstate_session *s,

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "devmap.h"
 #include "export.h"
 #include "exporter.h"
 #include "format.h"
@@ -977,6 +978,7 @@ struct exp_source {
 	struct reorder *q;
 	struct tracker *t;
 	struct exp_metrics *m;
+	struct devmap map;		/* the session's buffer mapped, if it could be */
 };
 
 static void source_release(struct exp_source *s, bool all)
@@ -1019,6 +1021,7 @@ static void source_detach(struct exp_source *s, const char *why)
 	s->closed_dropped += s->cur_dropped;
 	s->cur_recorded = 0;
 	s->cur_dropped = 0;
+	devmap_close(&s->map);
 	close(s->fd);
 	s->fd = -1;
 	s->state = DEV_DETACHED;
@@ -1033,10 +1036,16 @@ static void source_attach(struct exp_source *s, unsigned long long now)
 	struct tcpstate_filter f = { .kinds = EXPORTER_KINDS };
 	struct tcpstate_info info;
 	char err[FORMAT_ERR_MAX];
+	struct stat st;
 	int fd;
 
 	s->next_try = now + RETRY_NS;
-	fd = open(s->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	/* For writing too, to be mapped (devmap.h), where that is allowed. */
+	fd = -1;
+	if (stat(s->path, &st) == 0 && S_ISCHR(st.st_mode))
+		fd = open(s->path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		fd = open(s->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		int e = errno;
 
@@ -1069,6 +1078,7 @@ static void source_attach(struct exp_source *s, unsigned long long now)
 	if (!s->filtered)
 		logmsg(_("%s: TCPSTATE_IOC_SET_FILTER: %s; reading with the module's default filter"),
 		       s->path, strerror(errno));
+	devmap_open(&s->map, fd);
 	s->fd = fd;
 	s->state = DEV_ATTACHED;
 	s->last_errno = 0;
@@ -1079,14 +1089,34 @@ static void source_attach(struct exp_source *s, unsigned long long now)
 	       info.netns ? "this namespace only" : "every namespace");
 }
 
-/* Reads what is ready; a device gone bad is let go (and tried again later). */
-static void source_read(struct exp_source *s)
+/*
+ * Reads what is ready, or takes it from the map (handed back at the next
+ * ppoll()); a device gone bad is let go (and tried again later).
+ */
+static void source_read(struct exp_source *s, short revents)
 {
 	static struct tcpstate_rec recs[READ_BATCH];
+	const struct tcpstate_rec *mapped;
 	char err[FORMAT_ERR_MAX];
 	ssize_t n;
 	size_t i;
 
+	if (s->map.page) {
+		if (revents & POLLERR) {
+			source_detach(s, "the module refused this reader's position in the mapped buffer");
+			return;
+		}
+		n = (ssize_t)devmap_peek(&s->map, &mapped, READ_BATCH);
+		for (i = 0; i < (size_t)n; i++) {
+			if (rec_validate(&mapped[i], err, sizeof(err))) {
+				source_detach(s, err);
+				return;
+			}
+			reorder_push(s->q, &mapped[i]);
+		}
+		devmap_consume(&s->map, i);
+		return;
+	}
 	n = read(s->fd, recs, sizeof(recs));
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
@@ -1664,7 +1694,7 @@ static int run(struct exporter *x, const sigset_t *wait_mask)
 			if (pfd[i].fd == x->listen_fd)
 				accept_clients(x, now);
 			else if (x->src.state == DEV_ATTACHED && pfd[i].fd == x->src.fd)
-				source_read(&x->src);
+				source_read(&x->src, pfd[i].revents);
 		}
 		/* Backwards: drop_client() moves the last client into the hole. */
 		for (i = n - first_client; i-- > 0;) {

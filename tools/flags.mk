@@ -23,5 +23,5 @@ TOOL_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
 	-DTCPSTATE_LOCALEDIR='"$(LOCALEDIR)"'
 
 # Everything but main.c: what the unit tests link against.
-LIB_SRCS := conns.c explain.c export.c exporter.c format.c histogram.c http.c \
+LIB_SRCS := conns.c devmap.c explain.c export.c exporter.c format.c histogram.c http.c \
 	i18n.c jsonl.c ladder.c model.c names.c order.c recfilter.c sessions.c states.c stats.c svg.c util.c

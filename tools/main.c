@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,6 +25,7 @@
 #include <sys/socket.h>
 
 #include "conns.h"
+#include "devmap.h"
 #include "export.h"
 #include "exporter.h"
 #include "format.h"
@@ -556,13 +558,17 @@ static const struct timespec *poll_timeout(const struct reorder *q,
  * reaches fn, the held ones at the end. The device is read non-blocking
  * after ppoll(): poll may say "ready" for records a namespace-scoped
  * reader will not get, and a blocking read() would then sleep with the
- * stop signals blocked. stdout is flushed after every read(). Returns 0,
+ * stop signals blocked. stdout is flushed after every read(). With map
+ * mapped (devmap.h), records are taken from the map instead of read(),
+ * and the ppoll() before each batch hands the last one back. Returns 0,
  * or the runtime error status after saying why.
  */
-static int read_device(int fd, const char *path, const sigset_t *poll_mask,
-		       unsigned long long limit, rec_fn fn, void *arg)
+static int read_device(int fd, struct devmap *map, const char *path,
+		       const sigset_t *poll_mask, unsigned long long limit,
+		       rec_fn fn, void *arg)
 {
-	static struct tcpstate_rec recs[READ_BATCH];
+	static struct tcpstate_rec buf[READ_BATCH];
+	const struct tcpstate_rec *recs = buf;
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	struct reorder *q = reorder_new(ORDER_WINDOW_NS, ORDER_HELD_MAX);
 	enum batch_result result = BATCH_MORE;
@@ -604,7 +610,27 @@ static int read_device(int fd, const char *path, const sigset_t *poll_mask,
 		want = READ_BATCH;
 		if (limit && limit - taken < want)
 			want = (size_t)(limit - taken);
-		n = read(fd, recs, want * sizeof(recs[0]));
+		if (map->page) {
+			if (pfd.revents & POLLERR) {
+				rc = -4;
+				break;
+			}
+			/* Pushed (copied) below, then handed back at once. */
+			n = (ssize_t)devmap_peek(map, &recs, want);
+			for (i = 0; i < (size_t)n; i++) {
+				if (rec_validate(&recs[i], err, sizeof(err))) {
+					rc = -3;
+					break;
+				}
+				taken += recs[i].type != TCPSTATE_REC_LOST;
+				reorder_push(q, &recs[i]);
+			}
+			devmap_consume(map, i);
+			if (rc)
+				break;
+			continue;
+		}
+		n = read(fd, buf, want * sizeof(buf[0]));
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
 		if (n < 0) {
@@ -645,6 +671,9 @@ static int read_device(int fd, const char *path, const sigset_t *poll_mask,
 			    path, n, sizeof(recs[0]));
 	if (rc == -3)
 		return fail("%s", err);
+	if (rc == -4)
+		return fail(_("%s: the module refused this reader's position in the mapped buffer"),
+			    path);
 	return rc;
 }
 
@@ -774,7 +803,7 @@ static enum batch_result print_record(const struct tcpstate_rec *rec, void *arg)
 	return BATCH_MORE;
 }
 
-static int dump_records(int fd, const struct dump_opts *o,
+static int dump_records(int fd, struct devmap *map, const struct dump_opts *o,
 			const sigset_t *poll_mask)
 {
 	struct dump_state d = { .o = o, .time.mode = o->time };
@@ -791,16 +820,27 @@ static int dump_records(int fd, const struct dump_opts *o,
 		format_json_clock(stdout, mono, utc);
 	else
 		format_text_header_t(stdout, &d.time);
-	rc = read_device(fd, o->device, poll_mask, o->count, print_record, &d);
+	rc = read_device(fd, map, o->device, poll_mask, o->count, print_record, &d);
 	state_times_free(&ms);
 	return rc ? rc : flush_stdout();
 }
 
-/* Opens and checks the device; -1 after saying why (status in *rc). */
-static int open_device(const char *path, int *rc)
+/*
+ * Opens and checks the device; -1 after saying why (status in *rc). To be
+ * mapped (devmap.h) a device is opened for writing too, as its reader
+ * writes its position in the map; where that is not allowed, or for a
+ * file or FIFO of records (a FIFO opened for writing never ends), it is
+ * opened read-only and read.
+ */
+static int open_device(const char *path, bool to_map, int *rc)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	int fd = -1;
 
+	if (to_map && stat(path, &st) == 0 && S_ISCHR(st.st_mode))
+		fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		*rc = open_failed(path, true);
 		return -1;
@@ -816,13 +856,15 @@ static int open_device(const char *path, int *rc)
 /*
  * A reader's session: the device opened and checked, the filter set in
  * the kernel, its own buffer if asked (0: the module's nr_records), all
- * before the first read; -1 after saying why (status in *rc).
+ * before the first read; then its buffer mapped, if the module can (else
+ * map stays unmapped and the session is read()). -1 after saying why
+ * (status in *rc).
  */
 static int open_session(const char *path, const struct recfilter *rf,
-			unsigned int buffer, int *rc)
+			unsigned int buffer, struct devmap *map, int *rc)
 {
 	char err[RECFILTER_ERR_MAX];
-	int fd = open_device(path, rc);
+	int fd = open_device(path, true, rc);
 
 	if (fd < 0)
 		return -1;
@@ -835,6 +877,7 @@ static int open_session(const char *path, const struct recfilter *rf,
 		close(fd);
 		return -1;
 	}
+	devmap_open(map, fd);
 	return fd;
 }
 
@@ -943,6 +986,7 @@ static int cmd_dump(int argc, char *argv[])
 	struct dump_opts o = { 0 };
 	static char lines_buf[LINES_BUFFER];
 	static struct outbuf lines;
+	struct devmap map;
 	sigset_t poll_mask;
 	int fd, rc;
 
@@ -953,11 +997,12 @@ static int cmd_dump(int argc, char *argv[])
 		return dump_saved(&o);
 	if (!o.device)
 		o.device = DEFAULT_DEVICE;
-	fd = open_session(o.device, &o.rf, o.buffer, &rc);
+	fd = open_session(o.device, &o.rf, o.buffer, &map, &rc);
 	if (fd < 0)
 		return rc;
 	catch_stop_signals(&poll_mask);
-	rc = dump_records(fd, &o, &poll_mask);
+	rc = dump_records(fd, &map, &o, &poll_mask);
+	devmap_close(&map);
 	close(fd);
 	return rc;
 }
@@ -969,7 +1014,7 @@ static int stats_sessions(const char *device)
 	unsigned int total;
 	int fd, rc, n;
 
-	fd = open_device(device, &rc);
+	fd = open_device(device, false, &rc);
 	if (fd < 0)
 		return rc;
 	n = sessions_fetch(fd, &s, &total);
@@ -1343,16 +1388,18 @@ static int conns_from_device(struct conns_opts *o, struct tracker *t)
 {
 	struct live_feed feed = { .t = t, .time = &o->time };
 	unsigned long long mono, utc;
+	struct devmap map;
 	sigset_t poll_mask;
 	int fd, rc;
 
-	fd = open_session(o->device, &o->rf, o->buffer, &rc);
+	fd = open_session(o->device, &o->rf, o->buffer, &map, &rc);
 	if (fd < 0)
 		return rc;
 	clocks_now(&mono, &utc);
 	o->time.mono_to_utc = (long long)(utc - mono);
 	catch_stop_signals(&poll_mask);
-	rc = read_device(fd, o->device, &poll_mask, 0, track_record, &feed);
+	rc = read_device(fd, &map, o->device, &poll_mask, 0, track_record, &feed);
+	devmap_close(&map);
 	close(fd);
 	/* Stopped or failed: what is still open is drawn as far as it got. */
 	tracker_flush(t);

@@ -302,6 +302,44 @@ struct tcpstate_sessions {
 	__u64 ptr;			/* struct tcpstate_session_info[nr] */
 };
 
+/*
+ * mmap() of /dev/tcpstate: the session's buffer in the reader's memory,
+ * read with no copy and no read(). One shared, writable mapping of
+ * exactly this page plus the slots (data_offset + data_size bytes:
+ * the page size, plus nr_records * rec_size rounded up to whole pages),
+ * offset 0, not executable; nr_records from TCPSTATE_IOC_SESSION.
+ * Mapping fixes the buffer (SET_BUFFER: EBUSY) and the session is then
+ * read through the map only (read(): EBUSY).
+ *
+ * Positions are free-running 64-bit counts; position p is in slot
+ * p & (nr_records - 1), at data_offset + slot * rec_size. The reader:
+ *   1. loads head with acquire ordering: the records at its position up
+ *      to head are complete (each release-published after its record);
+ *   2. uses them, then stores its new position in consumer with release
+ *      ordering: it no longer looks at anything before it;
+ *   3. calls poll() (or ppoll(), select(), epoll_wait()): the kernel
+ *      takes back the slots before consumer, counts them as read, and
+ *      says whether more wait. Until then they stay the reader's, so a
+ *      reader that never polls fills its buffer and loses records (LOST
+ *      records, as with read()).
+ * A consumer behind the kernel's tail or past head is refused: poll()
+ * reports EPOLLERR and nothing is taken back. head and tail are the
+ * kernel's: it only writes them, and reads its own copies.
+ */
+struct tcpstate_mmap_page {
+	__u32 version;			/*   0: TCPSTATE_ABI_VERSION */
+	__u32 rec_size;			/*   4: sizeof(struct tcpstate_rec) */
+	__u32 nr_records;		/*   8: slots, a power of two */
+	__u32 __pad0;			/*  12: zero */
+	__u64 data_offset;		/*  16: slot 0, from the map's start */
+	__u64 data_size;		/*  24: bytes of slots mapped */
+	__u64 head;			/*  32: kernel: next position it fills */
+	__u64 tail;			/*  40: kernel: slots before it taken back */
+	__u64 __reserved0[2];		/*  48: zero */
+	__u64 consumer;			/*  64: reader: done with records before it */
+	__u64 __reserved1[7];		/*  72: zero */
+};					/* 128 */
+
 #define TCPSTATE_IOC_MAGIC	0xB7
 #define TCPSTATE_IOC_INFO	_IOR(TCPSTATE_IOC_MAGIC, 1, struct tcpstate_info)
 /* Replace this session's filter; takes effect for the next event. */
@@ -333,5 +371,7 @@ static_assert(sizeof(struct tcpstate_filter) == 240, "filter is 240 bytes");
 static_assert(offsetof(struct tcpstate_filter, addrs) == 64, "addrs at 64");
 static_assert(sizeof(struct tcpstate_session_info) == 328, "session info is 328 bytes");
 static_assert(sizeof(struct tcpstate_sessions) == 16, "sessions is 16 bytes");
+static_assert(sizeof(struct tcpstate_mmap_page) == 128, "mmap header is 128 bytes");
+static_assert(offsetof(struct tcpstate_mmap_page, consumer) == 64, "consumer at 64");
 
 #endif /* _UAPI_TCPSTATE_H */

@@ -8,7 +8,7 @@
  *
  * Each op is drawn from the seed alone (splitmix64, below): open() with
  * random flags, read() into good, NULL, unmapped, read-only, kernel and
- * half-unmapped buffers, pread, write, lseek, mmap, poll, ppoll, epoll,
+ * half-unmapped buffers, pread, write, lseek, mmap (refused), poll, ppoll, epoll,
  * ioctl (TCPSTATE_IOC_INFO, the session ioctls SET_FILTER, GET_FILTER,
  * SET_BUFFER, SESSION and SESSIONS with good, malformed and boundary
  * arguments, random commands; good and bad pointers), fcntl, dup/dup2,
@@ -1606,7 +1606,14 @@ static void op_lseek(void)
 		     err_name(want));
 }
 
-/* No mmap method: the VFS's checks, then ENODEV. */
+/*
+ * The VFS's checks, then tcpstate_session_map()'s: a private map is
+ * EINVAL, an executable one EPERM, an offset or any size but the
+ * session's header page plus slots EINVAL. None of these lengths is that
+ * size (at least two pages, the slots a power of two of them), so every
+ * map here is refused and the session stays as it was; maps that succeed
+ * are the integration tests' (sessions_mmap_exact, _bad_input).
+ */
 static void op_mmap(void)
 {
 	static const int types[] = { MAP_SHARED, MAP_PRIVATE,
@@ -1641,8 +1648,12 @@ static void op_mmap(void)
 		want = EACCES;
 	else if (dev_noexec && (prot & PROT_EXEC))
 		want = EPERM;
+	else if (type == MAP_PRIVATE)
+		want = EINVAL;
+	else if (prot & PROT_EXEC)
+		want = EPERM;
 	else
-		want = ENODEV;
+		want = EINVAL;
 	note("mmap(%zu, prot %#x, flags %#x, %d, %lld) = %s", len, prot, flags,
 	     p.fd, (long long)off, err_name(err));
 	if (!err)

@@ -31,13 +31,27 @@ window (the kernel's witness), not against another session.
   sessions_list                 TCPSTATE_IOC_SESSIONS and `tcpstate stats
                                 --sessions`: who has the device open
   sessions_tool_buffer          dump --buffer, conns --buffer: the
-                                reader's own session's size
+                                reader's own session's size, mapped
+  sessions_mmap_exact           a session read through mmap() gets
+                                exactly ftrace's state changes, the same
+                                records as a read() session, and its
+                                figures; a mapped session that does not
+                                hand records back loses the rest, counted
+                                in-band as with read()
+  sessions_mmap_bad_input       mmap()'s refusals (size, offset, private,
+                                executable, mprotect), read() and
+                                SET_BUFFER of a mapped session (EBUSY), a
+                                consumer position out of range (EPOLLERR,
+                                nothing taken back), the session living
+                                until its last map goes
 """
 import collections
 import errno
 import fcntl
+import mmap
 import os
 import re
+import select
 import signal
 import socket
 import subprocess
@@ -74,8 +88,8 @@ def visible(changes):
     return [c for c in changes if (c["old"], c["new"]) not in (("CLOSE", "LISTEN"), ("LISTEN", "SYN_RECV"))]
 
 
-def session_fd():
-    return tcpst.dev_open(os.O_RDONLY | os.O_NONBLOCK)
+def session_fd(flags=os.O_RDONLY):
+    return tcpst.dev_open(flags | os.O_NONBLOCK)
 
 
 def state_keys(recs):
@@ -492,12 +506,139 @@ def test_tool_buffer(t):
     got = theirs()
     for name, p, want in children:
         t.eq(got[name], want, "%s --buffer: its session's records" % name)
+        with open("/proc/%d/maps" % p.pid) as f:
+            maps = f.read()
+        t.true(tcpst.DEV in maps, "%s: reads its session through a map of %s" % (name, tcpst.DEV),
+               maps)
         # (Its exit status on a stop signal is the stop tests' business:
         # here the signal may come before the reader installed its handler.)
         p.kill()
         p.wait(timeout=20)
         t.eq(p.stderr.read().decode(), "", "%s --buffer: nothing on stderr" % name)
     t.eq(rd.session_info(a)["nr_records"], default, "a session without --buffer: nr_records")
+
+
+def rec_key(r):
+    return repr(sorted(r.items()))
+
+
+def test_mmap_exact(t):
+    tcpst.kill_timewait()
+    # Open for writing: the reader writes consumer in the map.
+    mapped, stalled, plain = session_fd(os.O_RDWR), session_fd(os.O_RDWR), session_fd()
+    for fd in (mapped, stalled, plain):
+        t.defer(os.close, fd)
+    rd.set_buffer(mapped, 4096)
+    rd.set_buffer(stalled, 16)
+    m, st = rd.Map(mapped), rd.Map(stalled)
+    t.defer(m.close)
+    t.defer(st.close)
+    want_hdr = dict(version=tcpst.ABI_VERSION, rec_size=tcpst.REC_SIZE, nr_records=4096, pad=0,
+                    data_offset=mmap.PAGESIZE, data_size=4096 * tcpst.REC_SIZE, head=0, tail=0)
+    t.eq(m.header(), want_hdr, "the header page of a new session's map")
+    got = []
+    stop = threading.Event()
+
+    def reader():
+        while not stop.is_set():
+            if rd.poll_in(mapped, 100):
+                got.extend(m.take())
+        rd.poll_in(mapped, 0)
+        got.extend(m.take())
+        rd.poll_in(mapped, 0)       # hands the last ones back
+    th = threading.Thread(target=reader)
+    th.start()
+    FT.start()
+    port, cports = socks_many(30)
+    tcpst.wait_quiet([port] + cports)
+    changes = ftrace.state_changes(FT.collect())
+    wait_for(lambda: rd.session_info(mapped)["buffered"] == 0, 10, what="the mapped session drained")
+    stop.set()
+    th.join()
+    want = norm_child(ftrace_keys(changes, {port}))
+    check_exact(t, "mapped", mapped, want, got)
+    hdr = m.header()
+    t.eq((hdr["head"], hdr["tail"]), (m.pos, m.pos), "header: head and tail where the reader is")
+    plain_recs = rd.read_all(plain) + rd.read_all(plain)
+    t.eq(sorted(map(rec_key, got)), sorted(map(rec_key, plain_recs)),
+         "the mapped session got the same records as a read() session")
+    t.eq(rd.session_info(stalled)["read"], 0, "the stalled map: nothing handed back, nothing read")
+    late = st.take()
+    rd.poll_in(stalled, 0)      # takes the 16 back; drained, the LOST record follows
+    late += st.take()
+    rd.poll_in(stalled, 0)
+    si = rd.session_info(stalled)
+    lost = [r for r in late if r["type"] == tcpst.REC_LOST]
+    t.true(si["dropped"] > 0, "the stalled map dropped events", si)
+    t.eq(len(lost), 1, "one LOST record after the stalled map's 16")
+    t.eq(sum(r["count"] for r in lost), si["dropped"], "the stalled map's lost counts = its drops")
+    t.eq((len(late) - len(lost), si["read"], si["buffered"]), (16, 16, 0),
+         "the stalled map: its buffer's 16 records, read once handed back")
+    t.eq(si["recorded"], si["read"] + si["dropped"] + si["buffered"] + si["discarded"],
+         "stalled map: recorded = read + dropped + buffered + discarded")
+
+
+def test_mmap_bad_input(t):
+    import ctypes
+    fd = session_fd(os.O_RDWR)
+    closed = []
+    t.defer(lambda: closed or os.close(fd))
+    nr = rd.session_info(fd)["nr_records"]
+    size = rd.map_size(nr)
+    page = mmap.PAGESIZE
+
+    def mapit(**kw):
+        rd.Map(fd, **kw).close()
+    expect_errno(t, "mmap: a page short", lambda: mapit(size=size - page), "EINVAL")
+    expect_errno(t, "mmap: a page more", lambda: mapit(size=size + page), "EINVAL")
+    expect_errno(t, "mmap: offset one page", lambda: mapit(size=size - page, offset=page), "EINVAL")
+    expect_errno(t, "mmap: MAP_PRIVATE", lambda: mapit(flags=mmap.MAP_PRIVATE), "EINVAL")
+    expect_errno(t, "mmap: PROT_EXEC", lambda: mapit(prot=mmap.PROT_READ | mmap.PROT_EXEC), "EPERM")
+    # Refused maps fix nothing: the buffer can still change.
+    rd.set_buffer(fd, 64)
+    m = rd.Map(fd)
+    t.defer(m.close)
+    t.eq(m.header()["nr_records"], 64, "the map is of the buffer SET_BUFFER made")
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mprotect.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)
+    cbuf = ctypes.c_char.from_buffer(m.m)
+    rc = libc.mprotect(ctypes.addressof(cbuf), rd.map_size(64), mmap.PROT_READ | mmap.PROT_EXEC)
+    err = ctypes.get_errno()
+    del cbuf
+    t.eq((rc, errno.errorcode.get(err)), (-1, "EACCES"), "mprotect(PROT_EXEC) of the map")
+    expect_errno(t, "read() of a mapped session", lambda: os.read(fd, tcpst.REC_SIZE * 4), "EBUSY")
+    expect_errno(t, "SET_BUFFER of a mapped session", lambda: rd.set_buffer(fd, 128), "EBUSY")
+    # Records to hand back: a connection on loopback.
+    port, cports = socks_many(1)
+    tcpst.wait_quiet([port] + cports)
+    wait_for(lambda: m.header()["head"] > 0, 10, what="records in the map")
+    head = m.header()["head"]
+    before = rd.session_info(fd)
+    p = select.poll()
+    p.register(fd, select.POLLIN)
+    for bad, name in ((head + 1, "past head"), ((1 << 64) - 1, "behind tail")):
+        m.set_consumer(bad)
+        t.eq([ev & select.POLLERR for _, ev in p.poll(0)], [select.POLLERR],
+             "poll(): EPOLLERR for a consumer %s" % name)
+        t.eq(rd.session_info(fd)["read"], before["read"], "a consumer %s: nothing taken back" % name)
+        t.eq(m.header()["tail"], 0, "a consumer %s: tail stays" % name)
+    recs = m.take(head)
+    t.eq(len(recs), head, "the records are still there after the refusals")
+    t.eq([ev & select.POLLERR for _, ev in p.poll(0)], [], "poll() after a valid consumer: no error")
+    t.eq(m.header()["tail"], head, "tail: at the consumer")
+    t.eq(rd.session_info(fd)["read"], len([r for r in recs if r["type"] != tcpst.REC_LOST]),
+         "read: the events handed back")
+    # The file closed, the map keeps the session; it goes with the map.
+    other = session_fd()
+    t.defer(os.close, other)
+    mine = rd.session_info(fd)["id"]
+    os.close(fd)
+    closed.append(True)
+    ids = [s["id"] for s in rd.sessions_list(other)[0]]
+    t.true(mine in ids, "closed but mapped: the session is still there", ids)
+    m.close()
+    ids = [s["id"] for s in rd.sessions_list(other)[0]]
+    t.true(mine not in ids, "its map gone: the session is gone", ids)
 
 
 def build(runner, mode, ft):
@@ -519,3 +660,5 @@ def build(runner, mode, ft):
     add("sessions_unload_refused", test_unload_refused, loaded)
     add("sessions_list", test_list, loaded)
     add("sessions_tool_buffer", test_tool_buffer, loaded)
+    add("sessions_mmap_exact", test_mmap_exact, loaded)
+    add("sessions_mmap_bad_input", test_mmap_bad_input, loaded)

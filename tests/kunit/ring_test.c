@@ -705,6 +705,63 @@ static void ring_consume_releases_only_what_was_read(struct kunit *test)
 		EXPECT_REC_AT(test, ring, i, i);
 }
 
+/* --- the map (mmap()) -------------------------------------------------------- */
+
+/*
+ * The header page a mapped reader sees: what it describes, and head and
+ * tail following the kernel's own; then which consumer positions the
+ * kernel takes back, with tail at 4 and head at 12: only [tail, head].
+ */
+static void ring_map_header_and_consumer_bounds(struct kunit *test)
+{
+	static const struct {
+		const char *what;
+		s64 rel;	/* consumer, relative to tail */
+		int ret;
+	} cases[] = {
+		{ "tail itself (nothing done)", 0, 0 },
+		{ "inside", 5, 0 },
+		{ "head (all done)", 8, 0 },
+		{ "one behind tail", -1, -EINVAL },
+		{ "one past head", 9, -EINVAL },
+		{ "far past head", 1LL << 40, -EINVAL },
+		{ "U64_MAX", -5, -EINVAL },
+	};
+	struct tcpstate_ring *ring = ring_new(test, 16);
+	const struct tcpstate_mmap_page *page = ring->page;
+	u64 tail, head, pos, i;
+	unsigned int c;
+
+	KUNIT_EXPECT_EQ(test, page->version, (u32)TCPSTATE_ABI_VERSION);
+	KUNIT_EXPECT_EQ(test, page->rec_size, (u32)sizeof(struct tcpstate_rec));
+	KUNIT_EXPECT_EQ(test, page->nr_records, 16U);
+	KUNIT_EXPECT_EQ(test, page->data_offset, (u64)PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, page->data_size, (u64)PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, tcpstate_ring_map_size(ring), 2 * PAGE_SIZE);
+	KUNIT_EXPECT_PTR_EQ(test, (void *)ring->slots, ring->area + PAGE_SIZE);
+
+	for (i = 0; i < 12; i++)
+		KUNIT_EXPECT_TRUE(test, write_id(ring, i));
+	KUNIT_EXPECT_EQ(test, page->head, 12ULL);
+	head = tcpstate_ring_peek(ring, &tail);
+	tcpstate_ring_consume(ring, tail + 4);
+	KUNIT_EXPECT_EQ(test, page->tail, 4ULL);
+	head = tcpstate_ring_peek(ring, &tail);
+
+	for (c = 0; c < ARRAY_SIZE(cases); c++) {
+		WRITE_ONCE(ring->page->consumer, tail + cases[c].rel);
+		pos = 0;
+		KUNIT_EXPECT_EQ_MSG(test, tcpstate_ring_consumer(ring, &pos),
+				    cases[c].ret, "consumer %s", cases[c].what);
+		if (!cases[c].ret)
+			KUNIT_EXPECT_EQ_MSG(test, pos, tail + cases[c].rel,
+					    "consumer %s", cases[c].what);
+		/* Asking changes nothing: only consume() moves tail. */
+		KUNIT_EXPECT_EQ(test, tcpstate_ring_peek(ring, &pos), head);
+		KUNIT_EXPECT_EQ(test, pos, tail);
+	}
+}
+
 /* --- concurrency ----------------------------------------------------------- */
 
 #define PRODUCER_RECORDS	10000U
@@ -1054,6 +1111,7 @@ static struct kunit_case ring_cases[] = {
 	KUNIT_CASE(ring_wakeup_batching_marks_and_timer),
 	KUNIT_CASE(ring_wakeup_timer_delivers_a_trickle),
 	KUNIT_CASE(ring_consume_releases_only_what_was_read),
+	KUNIT_CASE(ring_map_header_and_consumer_bounds),
 	KUNIT_CASE(ring_concurrent_producers_on_every_cpu),
 	KUNIT_CASE(ring_nested_producers_task_softirq_hardirq),
 	{}

@@ -4,6 +4,7 @@ ABI, decoding, draining, ioctl, poll), /proc/net/tcpstate (counters and
 their rules), and the tool (Dump: `tools/tcpstate dump` in the background)
 with its JSON records."""
 import fcntl
+import mmap
 import json
 import os
 import select
@@ -486,6 +487,56 @@ def schema_problems(recs):
         if len(probs) >= 5:
             break
     return probs
+
+
+MMAP_PAGE_FMT = "<IIIIQQQQ2Q"        # struct tcpstate_mmap_page up to consumer
+MMAP_CONSUMER = 64                   # offsetof(struct tcpstate_mmap_page, consumer)
+
+
+def map_size(nr_records):
+    """What mmap() of a session of nr_records must map: the header page,
+    then the slots rounded up to pages (uapi/tcpstate.h)."""
+    page = mmap.PAGESIZE
+    return page + (nr_records * REC_SIZE + page - 1) // page * page
+
+
+class Map:
+    """A session's buffer read through mmap(): take() decodes the records
+    from the reader's position up to head and stores the new position in
+    consumer; the kernel takes them back at the next poll()."""
+
+    def __init__(self, fd, size=None, flags=None, prot=None, offset=0):
+        self.fd = fd
+        self.nr = session_info(fd)["nr_records"]
+        self.m = mmap.mmap(fd, size if size is not None else map_size(self.nr),
+                           flags if flags is not None else mmap.MAP_SHARED,
+                           prot if prot is not None else mmap.PROT_READ | mmap.PROT_WRITE,
+                           offset=offset)
+        self.pos = self.header()["tail"]
+
+    def header(self):
+        v = struct.unpack_from(MMAP_PAGE_FMT, self.m, 0)
+        return dict(zip(("version", "rec_size", "nr_records", "pad", "data_offset", "data_size",
+                         "head", "tail"), v[:8]))
+
+    def set_consumer(self, pos):
+        struct.pack_into("<Q", self.m, MMAP_CONSUMER, pos)
+
+    def take(self, max_records=None):
+        """The records ready now, decoded, handed back (consumer)."""
+        head = self.header()["head"]
+        n = head - self.pos
+        if max_records is not None:
+            n = min(n, max_records)
+        off = mmap.PAGESIZE
+        slots = [off + ((self.pos + i) & (self.nr - 1)) * REC_SIZE for i in range(n)]
+        raw = b"".join(self.m[a:a + REC_SIZE] for a in slots)
+        self.pos += n
+        self.set_consumer(self.pos)
+        return decode_records(raw)
+
+    def close(self):
+        self.m.close()
 
 
 def poll_in(fd, timeout_ms):
