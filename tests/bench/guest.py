@@ -39,6 +39,7 @@ from tcpstate_test import reader  # noqa: E402  (the tests' /dev/tcpstate and /p
 ROOT = os.getcwd()
 OUT = os.environ.get("TCPSTATE_OUT", "/tmp")
 LOADGEN = os.path.join(ROOT, "build/bench/loadgen")
+MAPREAD = os.path.join(ROOT, "build/bench/mapread")
 TOOL = os.path.join(ROOT, "tools/tcpstate")
 MODULE = os.environ.get("BENCH_MODULE", os.path.join(ROOT, "tcpstate.ko"))
 TRACEFS = "/sys/kernel/tracing"
@@ -186,8 +187,12 @@ class Tcpstate(Config):
         if self.reader == "raw":
             self.spawn(["dd", "if=/dev/tcpstate", "of=/dev/null", "bs=64k",
                         "status=none"])
+        elif self.reader == "mmap":
+            self.spawn([MAPREAD], stdout=subprocess.DEVNULL)
         elif self.reader == "json":
             self.spawn([TOOL, "dump", "--json"], stdout=subprocess.DEVNULL)
+        elif self.reader == "follow":
+            self.spawn([TOOL, "conns", "--follow"], stdout=subprocess.DEVNULL)
         for _ in range(self.sessions - 1):
             self.spawn(["dd", "if=/dev/tcpstate", "of=/dev/null", "bs=64k",
                         "status=none"])
@@ -360,6 +365,8 @@ def make_configs():
         Tcpstate("tcpstate-hook", segments="none", ports="9", reader="raw"),
         Tcpstate("tcpstate-states", segments="none"),
         Tcpstate("tcpstate-control", segments="control"),
+        # The same read in place: mmap() and poll(), no copy, no read().
+        Tcpstate("tcpstate-control-mmap", segments="control", reader="mmap"),
         # Each reader is a session with its own ring: every event is
         # offered to each (a filter test and a ring write per session).
         Tcpstate("tcpstate-control-2sess", segments="control", sessions=2),
@@ -371,6 +378,8 @@ def make_configs():
         Tcpstate("tcpstate-all", segments="all"),
         NoReader("tcpstate-noreader", segments="control", reader=None),
         Tcpstate("tcpstate-control-json", segments="control", reader="json"),
+        # The ladders drawn as each record comes: the connection model.
+        Tcpstate("tcpstate-control-follow", segments="control", reader="follow"),
         Config(),
         Ftrace("ftrace-pipe"),
         Ftrace("ftrace-raw", raw=True),

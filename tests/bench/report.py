@@ -22,12 +22,14 @@ NOTES = {
     "tcpstate-hook": "hooks attached, ports=9: nothing recorded",
     "tcpstate-states": "segments=none, dd reader",
     "tcpstate-control": "segments=control (default), dd reader",
+    "tcpstate-control-mmap": "the same read in place: mmap() + poll(), no copy",
     "tcpstate-control-2sess": "the same with 2 sessions (2 dd readers)",
     "tcpstate-control-8sess": "the same with 8 sessions (8 dd readers)",
     "tcpstate-control-wake0": "the same, wakeup_ms=0: reader woken at every record",
     "tcpstate-all": "segments=all, dd reader",
     "tcpstate-noreader": "segments=control, no reader (drop path)",
     "tcpstate-control-json": "segments=control, `tcpstate dump --json`",
+    "tcpstate-control-follow": "segments=control, `tcpstate conns --follow`",
     "ftrace-pipe": "sock:inet_sock_set_state + tcp:*, cat trace_pipe",
     "ftrace-raw": "same events, cat per-CPU trace_pipe_raw",
     "ftrace-trace-cmd": "same events, trace-cmd record (splice, to a file)",
@@ -140,12 +142,13 @@ def checks(out, facts):
         return med(row["ratio"]) if row else None
 
     ctl, hook = r("tcpstate-control"), r("tcpstate-hook")
-    for peer in ("ftrace-pipe", "ftrace-raw", "ftrace-trace-cmd", "bcc-tcpstates",
-                 "bpftrace"):
-        p = r(peer)
-        if ctl is not None and p is not None:
-            res.append("%s: churn, tcpstate-control %.2f vs %s %.2f" % (
-                "MET" if ctl < p else "NOT MET", ctl, peer, p))
+    for mine in ("tcpstate-control", "tcpstate-control-mmap", "tcpstate-control-json"):
+        for peer in ("ftrace-pipe", "ftrace-raw", "ftrace-trace-cmd", "bcc-tcpstates",
+                     "bpftrace"):
+            m, p = r(mine), r(peer)
+            if m is not None and p is not None:
+                res.append("%s: churn, %s %.2f vs %s %.2f" % (
+                    "MET" if m < p else "NOT MET", mine, m, peer, p))
     if ctl is not None and hook is not None:
         added, bare = ctl - 1, max(hook - 1, 0)
         res.append("%s: churn, tcpstate-control adds %.2f, bare hook adds "
