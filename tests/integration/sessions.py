@@ -44,6 +44,10 @@ window (the kernel's witness), not against another session.
                                 consumer position out of range (EPOLLERR,
                                 nothing taken back), the session living
                                 until its last map goes
+  sessions_mmap_tool_wraps      dump --json --buffer 64 reads through a
+                                map it goes round several times: the
+                                same records as a read() session, none
+                                lost
 """
 import collections
 import errno
@@ -641,6 +645,42 @@ def test_mmap_bad_input(t):
     t.true(mine not in ids, "its map gone: the session is gone", ids)
 
 
+def test_mmap_tool_wraps(t):
+    """tcpstate dump --json --buffer 64 maps a buffer of 64 records; 20
+    connections, one at a time, go round it several times: the tool shows
+    exactly what a read() session of the same filter got, nothing lost."""
+    tcpst.kill_timewait()
+    srv = socks.listener("ipv4", backlog=8, timeout=10)
+    port = srv.getsockname()[1]
+    plain = session_fd()
+    t.defer(os.close, plain)
+    rd.set_filter(plain, ports=[port])
+    d = rd.Dump(args=("--json", "--buffer", "64", "-P", str(port)))
+    t.defer(d.kill)
+    cports = []
+    for _ in range(20):
+        cli, conn = socks.connect("ipv4", srv, timeout=10)
+        cports.append(cli.getsockname()[1])
+        socks.close_first(cli, conn)
+        time.sleep(0.05)
+    srv.close()
+    tcpst.wait_quiet([port] + cports)
+    want = [r for r in rd.read_all(plain) + rd.read_all(plain) if r["type"] != tcpst.REC_LOST]
+
+    def tool_read():
+        mine = [x for x in rd.sessions_list(plain)[0] if x["pid"] == d.proc.pid]
+        return mine[0]["read"] if mine else -1
+    wait_for(lambda: tool_read() == len(want), 20, what="the tool took every record")
+    t.eq(d.stop(), 0, "dump exits 0 on SIGINT")
+    got = d.records()
+    t.eq([r for r in got if r["type"] == "lost"], [], "the tool lost nothing")
+    key = collections.Counter
+    t.eq(key((r["ts"], r["cookie"]) for r in got if r["type"] != "lost"),
+         key((r["ts"], r["cookie"]) for r in want),
+         "the tool's records are the read() session's")
+    t.true(len(want) > 3 * 64, "the 64-record map went round at least three times", len(want))
+
+
 def build(runner, mode, ft):
     global MODE, _ft
     MODE = mode
@@ -662,3 +702,4 @@ def build(runner, mode, ft):
     add("sessions_tool_buffer", test_tool_buffer, loaded)
     add("sessions_mmap_exact", test_mmap_exact, loaded)
     add("sessions_mmap_bad_input", test_mmap_bad_input, loaded)
+    add("sessions_mmap_tool_wraps", test_mmap_tool_wraps, loaded)
