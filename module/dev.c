@@ -5,11 +5,12 @@
  * once. Within one file, one read() at a time (threads, dup() and fork()
  * share the file; the session's read_lock serialises them). Or the
  * reader maps the ring (mmap(), uapi/tcpstate.h) and reads it in place:
- * then poll() takes back what it is done with, and read() is refused. Opening
- * needs CAP_NET_ADMIN over the opener's network namespace; a session
- * opened in any namespace but the initial one is offered only that
- * namespace's events. A namespace is known by its cookie (the ring keeps
- * one beside every record): inode numbers are reused once one is gone.
+ * then poll() takes back what it is done with, and read() is refused.
+ * Opening needs CAP_NET_ADMIN over the opener's network namespace; a
+ * session opened in any namespace but the initial one is offered only
+ * that namespace's events. A namespace is known by its cookie (the ring
+ * keeps one beside every record): inode numbers are reused once one is
+ * gone.
  *
  * The file holds a module reference (fops.owner), so the module cannot
  * be unloaded while a session exists: delete_module() fails (EWOULDBLOCK;
