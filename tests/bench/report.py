@@ -149,12 +149,17 @@ def checks(out, facts):
             if m is not None and p is not None:
                 res.append("%s: churn, %s %.2f vs %s %.2f" % (
                     "MET" if m < p else "NOT MET", mine, m, peer, p))
-    if ctl is not None and hook is not None:
-        added, bare = ctl - 1, max(hook - 1, 0)
-        res.append("%s: churn, tcpstate-control adds %.2f, bare hook adds "
-                   "%.2f (target: within 2x)" % (
-                       "MET" if added <= 2 * bare or added <= 0.02 else
-                       "NOT MET", added, bare))
+    # The raw readers' added cost within 1.5 times the bare hooks' (the
+    # performance issue's target; it was 2 before).
+    for mine in ("tcpstate-control", "tcpstate-control-mmap"):
+        m = r(mine)
+        if m is not None and hook is not None:
+            added, bare = m - 1, max(hook - 1, 0)
+            res.append("%s: churn, %s adds %.2f, bare hook adds %.2f (%.2fx; "
+                       "target: within 1.5x)" % (
+                           "MET" if added <= 1.5 * bare or added <= 0.02 else
+                           "NOT MET", mine, added, bare,
+                           added / bare if bare else 0))
     row = churn.get("tcpstate-control")
     if row and row["dropped"]:
         res.append("%s: churn, drops with the reader on: %d in %d runs" % (
