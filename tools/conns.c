@@ -296,6 +296,7 @@ static void finish(struct tracker *t, struct conn *c)
 {
 	unlink_conn(t, c);
 	t->done(c, t->arg);
+	free(c->task);
 	free(c->ev);
 	free(c);
 }
@@ -347,16 +348,59 @@ static bool essential(const struct tcpstate_rec *rec)
 	       rec->seg.state != TCPSTATE_ESTABLISHED;
 }
 
+/* rec's process, kept once for each (end, pid, comm); rec is kept now. */
+static void note_task(struct conn *c, const struct tcpstate_rec *rec, unsigned int e)
+{
+	struct conn_task *t;
+	size_t i;
+
+	static_assert(sizeof(t->comm) == sizeof(rec->comm), "a task holds a comm");
+	for (i = 0; i < c->nr_task; i++) {
+		t = &c->task[i];
+		if (t->end != e || t->pid != rec->pid ||
+		    memcmp(t->comm, rec->comm, sizeof(t->comm)))
+			continue;
+		/* Out of order: earlier in ev[] than the one known. */
+		if (rec->ts_ns < t->ts_ns) {
+			t->ts_ns = rec->ts_ns;
+			t->seq = c->kept;
+		}
+		return;
+	}
+	c->task = xrealloc(c->task, c->nr_task + 1, sizeof(*c->task));
+	t = &c->task[c->nr_task++];
+	t->ts_ns = rec->ts_ns;
+	t->seq = c->kept;
+	t->pid = rec->pid;
+	t->end = (__u8)e;
+	memcpy(t->comm, rec->comm, sizeof(t->comm));
+}
+
+const struct conn_task *conn_first_task(const struct conn *c, unsigned int e)
+{
+	const struct conn_task *first = NULL;
+	size_t i;
+
+	/* ev[] is by time, equal times as they came: (ts, seq) order. */
+	for (i = 0; i < c->nr_task; i++) {
+		const struct conn_task *t = &c->task[i];
+
+		if (t->end == e && (!first || t->ts_ns < first->ts_ns ||
+				    (t->ts_ns == first->ts_ns && t->seq < first->seq)))
+			first = t;
+	}
+	return first;
+}
+
 static void append(struct conn *c, const struct tcpstate_rec *rec,
 		   unsigned int e)
 {
 	struct conn_event *ev;
 	size_t i;
 
-	static_assert(sizeof(ev->rec.comm) == sizeof(rec->comm) &&
-		      sizeof(ev->rec.__raw) == sizeof(rec->__raw) &&
-		      sizeof(*ev) == 64,
-		      "a conn_rec holds a record's comm and union, in 64 bytes");
+	static_assert(sizeof(ev->rec.__raw) == sizeof(rec->__raw) &&
+		      sizeof(*ev) == 48,
+		      "a conn_rec holds a record's union, in 48 bytes");
 	if (c->nr >= CONN_EVENTS_MAX && !essential(rec)) {
 		c->elided++;
 		return;
@@ -383,11 +427,13 @@ static void append(struct conn *c, const struct tcpstate_rec *rec,
 	ev->rec.ts_ns = rec->ts_ns;
 	ev->rec.type = rec->type;
 	ev->rec.flags = rec->flags;
-	ev->rec.pid = rec->pid;
-	memcpy(ev->rec.comm, rec->comm, sizeof(ev->rec.comm));
 	memcpy(ev->rec.__raw, rec->__raw, sizeof(ev->rec.__raw));
 	ev->rec.end = (__u8)e;
+	c->last_at = i;
 	c->nr++;
+	if (rec->flags & TCPSTATE_F_TASK)
+		note_task(c, rec, e);
+	c->kept++;
 }
 
 /* Which sockets of end e exist after rec; whether something ended. */
@@ -653,6 +699,7 @@ void tracker_free(struct tracker *t)
 		struct conn *c = t->head;
 
 		unlink_conn(t, c);
+		free(c->task);
 		free(c->ev);
 		free(c);
 	}

@@ -52,23 +52,36 @@ struct endpoint {
  * What a connection keeps of a record: all the model and the views read,
  * by the record's own field names, and which end recorded it. Not the
  * tuple, the cookie, the netns or the CPU, which the connection has (ep,
- * end[].cookie, netns) or nobody reads: 64 bytes, not 136 (the record
- * and its end). A capture's open connections are all kept whole, and
- * each page of them cost a page fault.
+ * end[].cookie, netns) or nobody reads, nor the process (pid, comm),
+ * which is the same in most of a connection's records and is kept once
+ * (struct conn_task): 48 bytes, not 136 (the record and its end). A
+ * capture's open connections are all kept whole, and each page of them
+ * is first touched once (a page fault, its zeroing).
  */
 struct conn_rec {
 	__u64 ts_ns;
 	__u8 type;		/* enum tcpstate_rec_type (rec_validate()d) */
 	__u8 end;		/* which of conn->ep recorded it: its local end */
 	__u16 flags;		/* TCPSTATE_F_* */
-	__u32 pid;		/* as the record's */
-	char comm[16];		/* as the record's */
 	union {			/* as the record's, by type */
 		struct tcpstate_state state;
 		struct tcpstate_segment seg;
 		struct tcpstate_request req;
 		__u8 __raw[32];
 	};
+};
+
+/*
+ * A process that made a kept record of an end (TCPSTATE_F_TASK): each
+ * (end, pid, comm) once, with where its first record is in ev[] (time,
+ * then arrival), so that "the first such record" is still known.
+ */
+struct conn_task {
+	__u64 ts_ns;
+	unsigned long long seq;	/* arrival of that first record */
+	__u32 pid;
+	__u8 end;
+	char comm[16];
 };
 
 struct conn_event {
@@ -82,6 +95,8 @@ struct conn_end {
 	__u8 state;		/* its full socket's last state; 0 until known */
 };
 
+struct model;
+
 struct conn {
 	unsigned long id;	/* 1, 2, ... in the order connections began */
 	__u32 netns;
@@ -90,6 +105,10 @@ struct conn {
 	struct conn_end end[2];
 	struct conn_event *ev;	/* by time (equal times: as they came) */
 	size_t nr, cap;
+	size_t last_at;		/* where the newest kept event went in ev[] */
+	unsigned long long kept;	/* events kept so far (arrival order) */
+	struct conn_task *task;	/* the processes of its records */
+	size_t nr_task;
 	unsigned long long elided;	/* events not kept: CONN_EVENTS_MAX */
 	unsigned long long lost;	/* events lost (ring full) while open */
 	__u64 last_ts;		/* its newest event's time, kept or elided */
@@ -99,6 +118,7 @@ struct conn {
 	struct conn *prev, *next;
 	bool tuple_owner;	/* the tuple's index entry is this one */
 	size_t shown;		/* the caller's: rows printed so far (--follow) */
+	struct model *follow;	/* the caller's: its live model (--follow) */
 };
 
 struct tracker;
@@ -147,6 +167,9 @@ void tracker_free(struct tracker *t);
 
 /* Events lost (ring full) over the whole input. */
 unsigned long long tracker_lost(const struct tracker *t);
+
+/* End e's process of its first record (in ev[]) made by one; NULL: none. */
+const struct conn_task *conn_first_task(const struct conn *c, unsigned int e);
 
 /* The endpoint of a record's local (local true) or remote end. */
 void endpoint_of(const struct tcpstate_rec *rec, bool local,

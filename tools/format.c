@@ -89,10 +89,30 @@ static void ob_endpoint(struct outbuf *b, const struct tcpstate_rec *rec,
 		ob_spaces(b, ADDR_W - n);
 }
 
+/*
+ * A namespace's number, ten digits, on every line: a capture has few
+ * namespaces, so the last one's digits are kept rather than made again.
+ */
+static size_t netns_str(__u32 netns, char buf[U64_STR_MAX])
+{
+	static char last[U64_STR_MAX];
+	static size_t last_len;
+	static __u32 last_netns;
+
+	if (!last_len || netns != last_netns) {
+		last_len = u64_str(netns, last);
+		last_netns = netns;
+	}
+	memcpy(buf, last, U64_STR_MAX);
+	return last_len;
+}
+
 /* The columns from NETNS to REMOTE, and the space before the event. */
 static void text_identity(struct outbuf *b, const struct tcpstate_rec *rec)
 {
-	ob_u64_right(b, rec->netns, NETNS_W);
+	char d[U64_STR_MAX];
+
+	ob_right(b, d, netns_str(rec->netns, d), NETNS_W);
 	ob_char(b, ' ');
 	if (has_task(rec)) {
 		char *comm;
@@ -272,8 +292,18 @@ static void ob_json_string(struct outbuf *b, const char *s, size_t len)
 
 	ob_char(b, '"');
 	while (i < len) {
-		size_t n = p[i] < 0x80 ? 1 : utf8_len(p + i, len - i);
+		size_t n, j = i;
 		unsigned int esc;
+
+		/* A run of bytes that stand for themselves: one copy (a comm). */
+		while (j < len && p[j] >= 0x20 && p[j] < 0x7f && p[j] != '"' && p[j] != '\\')
+			j++;
+		if (j > i) {
+			ob_mem(b, p + i, j - i);
+			i = j;
+			continue;
+		}
+		n = p[i] < 0x80 ? 1 : utf8_len(p + i, len - i);
 
 		/*
 		 * A byte that is not UTF-8 (0x80-0xff) becomes the lone low
@@ -324,7 +354,7 @@ static void json_identity(struct outbuf *b, const struct tcpstate_rec *rec)
 	ob_lit(b, ",\"cookie\":");
 	ob_u64(b, rec->cookie);
 	ob_lit(b, ",\"netns\":");
-	ob_u64(b, rec->netns);
+	b->len += netns_str(rec->netns, ob_room(b, U64_STR_MAX));
 	if (rec->family == AF_INET6)
 		ob_lit(b, ",\"family\":\"ipv6\",\"laddr\":\"");
 	else

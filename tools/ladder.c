@@ -6,6 +6,7 @@
  */
 #include <assert.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,7 +56,21 @@ struct layout {
 	unsigned int width;
 	/* --explain: the lines' width; 0: no explanations. */
 	unsigned int explain;
+	/* What measure() made of each row (NULL: made again, as drawn). */
+	const struct row_text *text;
+	/* Where the rows go, many per fwrite() (NULL: a line per fwrite()). */
+	struct outbuf *rows;
 };
+
+/* A row's text that measure() makes for its width: drawn from there. */
+struct row_text {
+	char t[TIME_STR_MAX], st[2][NAME_LABEL_MAX];
+	char label[LABEL_MAX], abs[LABEL_MAX];
+};
+
+/* measure()'s, for the ladder being drawn; grown, never freed. */
+static struct row_text *row_texts;
+static size_t row_texts_cap;
 
 static const struct time_fmt mono_clock = { .mode = TIME_MONO };
 
@@ -72,11 +87,11 @@ const char *ladder_when(const struct ladder_opts *o, __u64 ts,
 
 	time_str(t, ts, s);
 	if (t->mode == TIME_WALL)
-		snprintf(buf, LADDER_WHEN_MAX, _("first event at %s"), s);
+		sfmt(buf, LADDER_WHEN_MAX, _("first event at %s"), s);
 	else if (t->mode == TIME_REL)
-		snprintf(buf, LADDER_WHEN_MAX, _("first event %s s into the capture"), s);
+		sfmt(buf, LADDER_WHEN_MAX, _("first event %s s into the capture"), s);
 	else
-		snprintf(buf, LADDER_WHEN_MAX, _("first event at %s s"), s);
+		sfmt(buf, LADDER_WHEN_MAX, _("first event at %s s"), s);
 	return buf;
 }
 
@@ -184,19 +199,58 @@ static void put_pad(struct outbuf *b, int n)
 static void cell(struct outbuf *b, const char *s, int width, bool right_align,
 		 const char *color)
 {
-	int pad = width - text_width(s);
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n = strlen(s), i;
+	uint64_t w;
+	int pad;
 
+	/*
+	 * ASCII (most cells, the arrows 40 bytes and more): its length is
+	 * its width. Eight bytes a step for a high bit.
+	 */
+	for (i = 0; i + 8 <= n; i += 8) {
+		memcpy(&w, u + i, 8);
+		if (w & 0x8080808080808080ULL)
+			break;
+	}
+	while (i < n && u[i] < 0x80)
+		i++;
+	pad = width - (i == n ? (int)n : text_width(s));
 	if (right_align)
 		put_pad(b, pad);
 	if (color && *s) {
 		ob_str(b, color);
-		ob_str(b, s);
+		ob_mem(b, s, n);
 		ob_lit(b, ANSI_OFF);
 	} else {
-		ob_str(b, s);
+		ob_mem(b, s, n);
 	}
 	if (!right_align)
 		put_pad(b, pad);
+}
+
+/*
+ * fprintf() into b, by sfmt(): the same text without printf()'s parsing,
+ * a few times a ladder. Longer than a line's buffer: fprintf() itself.
+ */
+__attribute__((format(printf, 2, 3)))
+static void ob_printf(struct outbuf *b, const char *fmt, ...)
+{
+	char text[LINE_BUF];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsfmt(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n < sizeof(text)) {
+		ob_mem(b, text, (size_t)n);
+		return;
+	}
+	ob_flush(b);
+	va_start(ap, fmt);
+	vfprintf(b->out, fmt, ap);
+	va_end(ap);
 }
 
 /* "#ID ", following. */
@@ -320,30 +374,45 @@ static unsigned int explain_width(unsigned int ladder, unsigned int limit)
 	return limit && limit < w ? limit : w;
 }
 
+/* A row's line ends: written now, unless the rows gather (l->rows). */
+static void end_line(struct outbuf *b, const struct layout *l)
+{
+	ob_char(b, '\n');
+	if (!l->rows)
+		ob_flush(b);
+}
+
 static void row_line(FILE *out, const struct model *a, const struct model_row *r,
 		     const struct layout *l)
 {
-	char t[TIME_STR_MAX], st[2][NAME_LABEL_MAX], label[LABEL_MAX], abs[LABEL_MAX];
+	char t[TIME_STR_MAX], st[2][NAME_LABEL_MAX], label[LABEL_MAX], abs_buf[LABEL_MAX];
 	char arrow[LABEL_MAX + 512];
+	const struct row_text *rt = l->text ? &l->text[r - a->rows] : NULL;
+	const char *st0, *st1, *abs;
 	const char *bad = maybe(l, ANSI_BAD);
 	const char *note_color = r->bad ? bad : NULL;
 	bool note_below = false;
 	char pad[256], line[LINE_BUF];
-	struct outbuf ob, *b = &ob;
+	struct outbuf ob, *b = l->rows ? l->rows : &ob;
 	int trail;
 
-	ob_init(b, out, line, sizeof(line));
+	if (!l->rows)
+		ob_init(b, out, line, sizeof(line));
 	if (l->follow)
 		ob_id(b, a->c->id);
-	row_time(a, r, l, t);
-	cell(b, t, l->time, true, NULL);
+	if (!rt) {
+		row_time(a, r, l, t);
+		row_states(a, r, st);
+	}
+	cell(b, rt ? rt->t : t, l->time, true, NULL);
 	ob_lit(b, "  ");
-	row_states(a, r, st);
-	cell(b, st[0], l->lstate, true, maybe(l, ansi_col[0]));
+	st0 = rt ? rt->st[0] : st[0];
+	st1 = rt ? rt->st[1] : st[1];
+	cell(b, st0, l->lstate, true, maybe(l, ansi_col[0]));
 	ob_lit(b, " |");
 	if (r->kind == ROW_ARROW) {
-		draw_arrow(arrow, l->arrow, arrow_label(a, r, label), r->col == 0,
-			   r->fate);
+		draw_arrow(arrow, l->arrow, rt ? rt->label : arrow_label(a, r, label),
+			   r->col == 0, r->fate);
 		cell(b, arrow, l->arrow, false,
 		     r->fate == FATE_LOST ? bad : maybe(l, ansi_col[r->col]));
 	} else {
@@ -352,25 +421,23 @@ static void row_line(FILE *out, const struct model *a, const struct model_row *r
 	ob_char(b, '|');
 	/* Trailing blanks are left out. */
 	trail = r->step[0] || r->note[0] || (r->kind == ROW_ARROW && !a->o.absolute);
-	if (!trail && !st[1][0]) {
-		ob_char(b, '\n');
-		ob_flush(b);
+	if (!trail && !st1[0]) {
+		end_line(b, l);
 		return;
 	}
 	ob_char(b, ' ');
-	cell(b, st[1], trail ? l->rstate : 0, false, maybe(l, ansi_col[1]));
+	cell(b, st1, trail ? l->rstate : 0, false, maybe(l, ansi_col[1]));
 	if (!trail) {
-		ob_char(b, '\n');
-		ob_flush(b);
+		end_line(b, l);
 		return;
 	}
-	abs_label(a, r, abs);
+	abs = rt ? rt->abs : abs_label(a, r, abs_buf);
 	if (r->note[0] && l->width) {
 		/*
 		 * Following with a limit: a note that would pass it goes on
 		 * the next line, under the step label, wrapped.
 		 */
-		int plen = snprintf(NULL, 0, "#%lu ", a->c->id);
+		int plen = sfmt(NULL, 0, "#%lu ", a->c->id);
 		int step_at = plen + l->time + 2 + l->lstate + 2 + l->arrow + 2 +
 			      l->rstate + 2;
 		int note_at = step_at + max_int(l->step, text_width(r->step)) + 2 +
@@ -399,8 +466,7 @@ static void row_line(FILE *out, const struct model *a, const struct model_row *r
 		ob_lit(b, "  ");
 		cell(b, r->note, 0, false, note_color);
 	}
-	ob_char(b, '\n');
-	ob_flush(b);
+	end_line(b, l);
 }
 
 /* A row, and with --explain what it means, from under the left bar. */
@@ -412,8 +478,11 @@ static void print_row(FILE *out, const struct model *a, const struct model_row *
 	row_line(out, a, r, l);
 	if (!l->explain)
 		return;
+	/* What explain.c writes goes after the row. */
+	if (l->rows)
+		ob_flush(l->rows);
 	if (l->follow)
-		snprintf(prefix, sizeof(prefix), "#%lu", a->c->id);
+		sfmt(prefix, sizeof(prefix), "#%lu", a->c->id);
 	explain_under(out, a, r, prefix,
 		      (l->follow ? 1 : 0) + l->time + 2 + l->lstate + 3,
 		      l->explain, l->color);
@@ -435,32 +504,37 @@ static void side_lines(const struct model *a, char lines[2][3][64])
 		if (!a->has_task[col])
 			continue;
 		comm_sanitize(a->comm[col], sizeof(comm) - 1, comm);
-		snprintf(lines[col][2], 64, "%s (pid %u)", comm, a->pid[col]);
+		sfmt(lines[col][2], 64, "%s (pid %u)", comm, a->pid[col]);
 	}
 }
 
 static struct layout measure(const struct model *a, char lines[2][3][64])
 {
 	struct layout l = { .time = text_width(_("TIME")), .arrow = 30 };
-	char t[TIME_STR_MAX], st[2][NAME_LABEL_MAX], label[LABEL_MAX], abs[LABEL_MAX];
 	size_t i;
 	int k;
 
+	/* Each row's text kept, for print_row() (print_wide()). */
+	if (a->nr > row_texts_cap) {
+		row_texts_cap = 2 * a->nr;
+		row_texts = xrealloc(row_texts, row_texts_cap, sizeof(*row_texts));
+	}
 	for (k = 0; k < 3; k++)
 		l.lstate = max_int(l.lstate, text_width(lines[0][k]));
 	for (i = 0; i < a->nr; i++) {
 		const struct model_row *r = &a->rows[i];
+		struct row_text *rt = &row_texts[i];
 
-		row_time(a, r, &l, t);
-		l.time = max_int(l.time, (int)strlen(t));
-		row_states(a, r, st);
-		l.lstate = max_int(l.lstate, text_width(st[0]));
-		l.rstate = max_int(l.rstate, text_width(st[1]));
+		row_time(a, r, &l, rt->t);
+		l.time = max_int(l.time, (int)strlen(rt->t));
+		row_states(a, r, rt->st);
+		l.lstate = max_int(l.lstate, text_width(rt->st[0]));
+		l.rstate = max_int(l.rstate, text_width(rt->st[1]));
 		l.step = max_int(l.step, text_width(r->step));
-		l.abs = max_int(l.abs, (int)strlen(abs_label(a, r, abs)));
+		l.abs = max_int(l.abs, (int)strlen(abs_label(a, r, rt->abs)));
 		if (r->kind == ROW_ARROW)
 			l.arrow = max_int(l.arrow,
-					  (int)strlen(arrow_label(a, r, label)) + 8);
+					  (int)strlen(arrow_label(a, r, rt->label)) + 8);
 	}
 	return l;
 }
@@ -477,15 +551,16 @@ static void print_header(FILE *out, const struct model *a, const struct layout *
 	struct outbuf ob, *b = &ob;
 	int k;
 
-	if (l->follow)
-		fprintf(out, "#%lu ", c->id);
-	fputs(l->color ? ANSI_BOLD : "", out);
-	fprintf(out, _("connection %lu: %s -> %s"), c->id,
-		endpoint_str(&c->ep[a->left], ep0),
-		endpoint_str(&c->ep[1 - a->left], ep1));
-	fprintf(out, "%s  netns %u, %s\n", l->color ? ANSI_OFF : "", c->netns,
-		ladder_when(l->o, a->t0, when));
 	ob_init(b, out, line, sizeof(line));
+	if (l->follow)
+		ob_id(b, c->id);
+	if (l->color)
+		ob_lit(b, ANSI_BOLD);
+	ob_printf(b, _("connection %lu: %s -> %s"), c->id,
+		  endpoint_str(&c->ep[a->left], ep0),
+		  endpoint_str(&c->ep[1 - a->left], ep1));
+	ob_printf(b, "%s  netns %u, %s\n", l->color ? ANSI_OFF : "", c->netns,
+		  ladder_when(l->o, a->t0, when));
 	for (k = 0; k < 3; k++) {
 		if (l->follow)
 			ob_id(b, c->id);
@@ -533,7 +608,7 @@ static void print_footer(FILE *out, const struct model *a, const char *prefix,
 	size_t i;
 
 #define LINE(label, fmt, ...) do {					\
-		snprintf(rest, sizeof(rest), fmt, __VA_ARGS__);		\
+		sfmt(rest, sizeof(rest), fmt, __VA_ARGS__);		\
 		labelled(text, sizeof(text), label, rest);		\
 		wrapped(out, prefix, text, width, 23, NULL);		\
 	} while (0)
@@ -555,7 +630,7 @@ static void print_footer(FILE *out, const struct model *a, const char *prefix,
 	for (col = 0; col < 2; col++) {
 		if (!f->has_tw[col])
 			continue;
-		snprintf(what, sizeof(what), "TIME_WAIT (%s)", model_side_name(a, col));
+		sfmt(what, sizeof(what), "TIME_WAIT (%s)", model_side_name(a, col));
 		if (f->tw_ended[col] && f->tw_life[col] != f->tw_state[col] &&
 		    a->tw_born[col] && a->tw_born[col] < a->tw_in[col])
 			LINE(what, _("%s (in TIME_WAIT until its socket's end: %s; the socket lived %s, from FIN_WAIT2)"),
@@ -572,7 +647,7 @@ static void print_footer(FILE *out, const struct model *a, const char *prefix,
 	for (col = 0; col < 2; col++) {
 		if (!f->has_cw[col])
 			continue;
-		snprintf(what, sizeof(what), "CLOSE_WAIT (%s)", model_side_name(a, col));
+		sfmt(what, sizeof(what), "CLOSE_WAIT (%s)", model_side_name(a, col));
 		LINE(what, "%s", duration(f->cw[col], d));
 	}
 	for (i = 0; i < a->nr_notes; i++)
@@ -596,7 +671,8 @@ static unsigned int wide_width(const struct model *a, const struct ladder_opts *
 static void print_wide(FILE *out, const struct model *a,
 		       const struct ladder_opts *o, bool color)
 {
-	char lines[2][3][64];
+	char lines[2][3][64], buf[8 * LINE_BUF];
+	struct outbuf rows;
 	struct layout l;
 	size_t i;
 
@@ -606,9 +682,16 @@ static void print_wide(FILE *out, const struct model *a,
 	l.o = o;
 	if (o->explain)
 		l.explain = explain_width(wide_width(a, o), o->width);
+	/* After wide_width(), which draws it too (the same text). */
+	l.text = row_texts;
 	print_header(out, a, &l, lines);
+	/* The rows into one buffer: an fwrite() per ladder, not per row. */
+	ob_init(&rows, out, buf, sizeof(buf));
+	l.rows = &rows;
 	for (i = 0; i < a->nr; i++)
 		print_row(out, a, &a->rows[i], &l);
+	ob_flush(&rows);
+	l.rows = NULL;
 	print_footer(out, a, "", color, 0);
 	if (l.explain)
 		explain_footer(out, a, "", l.explain, color);
@@ -722,9 +805,9 @@ static void narrow_row(FILE *out, const struct model *a,
 		arrow_label(a, r, label);
 		/* Too long for the arrow: its flags there, the rest below. */
 		if ((int)strlen(label) + 6 > n->arrow) {
-			snprintf(more, sizeof(more), "%s", label);
+			sfmt(more, sizeof(more), "%s", label);
 			tcp_flags_string(r->seg->tcp_flags, flags);
-			snprintf(label, sizeof(label), "%s", flags[0] ? flags : "-");
+			sfmt(label, sizeof(label), "%s", flags[0] ? flags : "-");
 		}
 		draw_arrow(arrow, n->arrow, label, r->col == 0, r->fate);
 		cell(b, arrow, n->arrow, false,
@@ -754,15 +837,15 @@ static void narrow_row(FILE *out, const struct model *a,
 	ob_flush(b);
 	/* The line below: a step that did not fit, numbers, note. */
 	if (step_below)
-		snprintf(more + strlen(more), sizeof(more) - strlen(more),
-			 "%s%s", more[0] ? "  " : "", step);
+		sfmt(more + strlen(more), sizeof(more) - strlen(more),
+		     "%s%s", more[0] ? "  " : "", step);
 	abs_label(a, r, abs);
 	if (abs[0])
-		snprintf(more + strlen(more), sizeof(more) - strlen(more),
-			 "%s%s", more[0] ? "  " : "", abs);
+		sfmt(more + strlen(more), sizeof(more) - strlen(more),
+		     "%s%s", more[0] ? "  " : "", abs);
 	if (r->note[0])
-		snprintf(more + strlen(more), sizeof(more) - strlen(more),
-			 "%s%s", more[0] ? "  " : "", r->note);
+		sfmt(more + strlen(more), sizeof(more) - strlen(more),
+		     "%s%s", more[0] ? "  " : "", r->note);
 	if (more[0]) {
 		char pad[160];
 
@@ -869,12 +952,12 @@ static bool follow_narrow(const struct model *a, const struct ladder_opts *o,
 
 	if (!o->width)
 		return false;
-	plen = snprintf(NULL, 0, "#%lu ", a->c->id);
+	plen = sfmt(NULL, 0, "#%lu ", a->c->id);
 	need = plen + l->time + 2 + l->lstate + 2 + l->arrow + 2 + l->rstate +
 	       2 + l->step + 2 + l->abs;
-	snprintf(head, sizeof(head), _("connection %lu: %s -> %s"), a->c->id,
-		 endpoint_str(&a->c->ep[a->left], ep0),
-		 endpoint_str(&a->c->ep[1 - a->left], ep1));
+	sfmt(head, sizeof(head), _("connection %lu: %s -> %s"), a->c->id,
+	     endpoint_str(&a->c->ep[a->left], ep0),
+	     endpoint_str(&a->c->ep[1 - a->left], ep1));
 	sappend(head, sizeof(head), "  netns %u, %s", a->c->netns,
 		ladder_when(o, a->t0, when));
 	need = max_int(need, plen + text_width(head));
@@ -885,19 +968,80 @@ static bool follow_narrow(const struct model *a, const struct ladder_opts *o,
 	return (int)o->width < need;
 }
 
-void ladder_follow(FILE *out, const struct conn *c, const struct ladder_opts *o,
-		   size_t *printed, bool done)
+/*
+ * The connections whose live model is kept, by when it was made: a model
+ * (its rows' text, mostly) is several KB, and a capture's open
+ * connections are thousands, mostly idle in TIME_WAIT: memory first
+ * touched costs more than building a model again. The records of a connection come close together:
+ * the newest FOLLOW_KEPT models catch them, and the oldest is given to
+ * the next connection (one that comes back is built again, as before).
+ */
+#define FOLLOW_KEPT	256
+static struct model **follow_kept[FOLLOW_KEPT];
+static size_t follow_next;
+
+void ladder_follow_forget(struct model **kept)
 {
-	struct model *a = build(c, o, !done);
+	if (!*kept)
+		return;
+	if (follow_kept[(*kept)->kept_slot] == kept)
+		follow_kept[(*kept)->kept_slot] = NULL;
+	model_free(*kept);
+	*kept = NULL;
+}
+
+/* c's live model, from *kept if it has one, else from the oldest kept. */
+static struct model *follow_model(const struct conn *c, const struct ladder_opts *o,
+				  struct model **kept)
+{
+	struct model_opts mo = {
+		.absolute = o->absolute, .close_wait_ns = o->close_wait_ns,
+		.rows_only = true,
+	};
+	struct model **old;
+	size_t slot;
+
+	if (*kept) {
+		slot = (*kept)->kept_slot;
+	} else {
+		slot = follow_next;
+		follow_next = (follow_next + 1) % FOLLOW_KEPT;
+		old = follow_kept[slot];
+		if (old) {
+			*kept = *old;
+			*old = NULL;
+		}
+		follow_kept[slot] = kept;
+	}
+	*kept = model_follow(*kept, c, &mo);
+	(*kept)->kept_slot = slot;
+	return *kept;
+}
+
+void ladder_follow(FILE *out, const struct conn *c, const struct ladder_opts *o,
+		   size_t *printed, struct model **kept, bool done)
+{
+	struct model *a;
 	struct layout l = follow_layout(o);
 	struct narrow n = {
 		.time = FOLLOW_NARROW_TIME, .lstate = FOLLOW_NARROW_STATE,
 		.width = o->width, .color = o->color, .o = o,
 	};
 	char lines[2][3][64], prefix[32];
-	size_t i, upto = done ? a->nr : a->hold;
+	size_t i, upto;
 	bool narrow;
 
+	/*
+	 * Live, the model of the events so far, added to record by record
+	 * (the rows only); the last one whole, for the footer.
+	 */
+	if (done) {
+		ladder_follow_forget(kept);
+		a = build(c, o, false);
+	} else {
+		a = follow_model(c, o, kept);
+	}
+	upto = done ? a->nr : a->hold;
 	/* Only the heading and the width check read them: not per record. */
 	if (*printed == 0 || o->width)
 		side_lines(a, lines);
@@ -905,7 +1049,7 @@ void ladder_follow(FILE *out, const struct conn *c, const struct ladder_opts *o,
 	if (o->explain)
 		l.explain = explain_width(120, o->width);
 	if (narrow) {
-		n.plen = snprintf(n.prefix, sizeof(n.prefix), "#%lu ", c->id);
+		n.plen = sfmt(n.prefix, sizeof(n.prefix), "#%lu ", c->id);
 		n.lstate = max_int(n.lstate, text_width(model_side_name(a, 0)));
 		n.left_w = n.time + 2 + n.lstate + 2;
 		n.arrow = narrow_arrow(&n, FOLLOW_NARROW_ARROW);
@@ -926,13 +1070,13 @@ void ladder_follow(FILE *out, const struct conn *c, const struct ladder_opts *o,
 	if (upto > *printed)
 		*printed = upto;
 	if (done) {
-		snprintf(prefix, sizeof(prefix), "#%lu", c->id);
+		sfmt(prefix, sizeof(prefix), "#%lu", c->id);
 		print_footer(out, a, prefix, o->color, o->width);
 		if (o->explain)
 			explain_footer(out, a, prefix,
 				       explain_width(120, o->width), o->color);
+		model_free(a);
 	}
-	model_free(a);
 }
 
 /* --- the summary line ---------------------------------------------------- */
@@ -983,8 +1127,8 @@ void summary_header(FILE *out, const struct ladder_opts *o)
 
 static const char *ms(__u64 ns, char buf[32])
 {
-	snprintf(buf, 32, "%llu.%03llu", (unsigned long long)(ns / NSEC_PER_MSEC),
-		 (unsigned long long)(ns % NSEC_PER_MSEC / NSEC_PER_USEC));
+	sfmt(buf, 32, "%llu.%03llu", (unsigned long long)(ns / NSEC_PER_MSEC),
+	     (unsigned long long)(ns % NSEC_PER_MSEC / NSEC_PER_USEC));
 	return buf;
 }
 
@@ -1028,11 +1172,11 @@ void summary_print(FILE *out, const struct conn *c, const struct ladder_opts *o)
 	const char *closed = "-";
 
 	time_str(clock_of(o), a->t0, start);
-	snprintf(netns, sizeof(netns), "%u", c->netns);
+	sfmt(netns, sizeof(netns), "%u", c->netns);
 	/* The client's process, from the model: never from drawn text. */
 	if (a->has_task[0]) {
 		comm_sanitize(a->comm[0], sizeof(a->comm[0]) - 1, comm);
-		snprintf(pid, sizeof(pid), "%u", a->pid[0]);
+		sfmt(pid, sizeof(pid), "%u", a->pid[0]);
 	}
 	if (a->closer >= 0)
 		closed = a->close == CLOSE_SIM ? _("both") :

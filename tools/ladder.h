@@ -63,9 +63,12 @@ void ladder_print(FILE *out, const struct conn *c, const struct ladder_opts *o);
  * For --follow: what of c is new since *printed (0 at first) and final,
  * the header first; with done, the rest and the footer. Each line starts
  * with "#ID ". Widths are fixed, as later events cannot move earlier lines.
+ * *kept (NULL at first) is c's model between calls (model_follow()), freed
+ * with done or by ladder_follow_forget().
  */
 void ladder_follow(FILE *out, const struct conn *c, const struct ladder_opts *o,
-		   size_t *printed, bool done);
+		   size_t *printed, struct model **kept, bool done);
+void ladder_follow_forget(struct model **kept);
 
 /*
  * The lines under a ladder: timings, then the anomalies (m->nr_notes, the

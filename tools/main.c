@@ -992,6 +992,7 @@ static int cmd_dump(int argc, char *argv[])
 
 	parse_dump_args(argc, argv, &o);
 	ob_init(&lines, stdout, lines_buf, sizeof(lines_buf));
+	lines.direct = true;
 	stdout_lines = &lines;
 	if (o.file)
 		return dump_saved(&o);
@@ -1269,17 +1270,16 @@ static void parse_conns_args(int argc, char *argv[], struct conns_opts *o)
 /* --pid, --comm: some record of c was made by that process. */
 static bool process_match(const struct conns_opts *o, const struct conn *c)
 {
-	const struct conn_rec *r;
+	const struct conn_task *t;
 	size_t i;
 
 	if (!o->pid && !o->comm[0])
 		return true;
-	for (i = 0; i < c->nr; i++) {
-		r = &c->ev[i].rec;
-		if (!(r->flags & TCPSTATE_F_TASK))
-			continue;
-		if ((!o->pid || r->pid == o->pid) &&
-		    (!o->comm[0] || !strncmp(r->comm, o->comm, sizeof(r->comm))))
+	/* Each process of c's records once (conns.h). */
+	for (i = 0; i < c->nr_task; i++) {
+		t = &c->task[i];
+		if ((!o->pid || t->pid == o->pid) &&
+		    (!o->comm[0] || !strncmp(t->comm, o->comm, sizeof(t->comm))))
 			return true;
 	}
 	return false;
@@ -1317,10 +1317,11 @@ static void conn_done(struct conn *c, void *arg)
 	struct drawn *d;
 	FILE *mem;
 
+	ladder_follow_forget(&c->follow);
 	if (!state_match(o, c) || !process_match(o, c))
 		return;
 	if (o->follow) {
-		ladder_follow(stdout, c, &o->lo, &c->shown, true);
+		ladder_follow(stdout, c, &o->lo, &c->shown, &c->follow, true);
 		putchar('\n');
 		return;
 	}
@@ -1355,7 +1356,7 @@ static void conn_event(struct conn *c, void *arg)
 
 	if (!c->shown && (!state_match(o, c) || !process_match(o, c)))
 		return;
-	ladder_follow(stdout, c, &o->lo, &c->shown, false);
+	ladder_follow(stdout, c, &o->lo, &c->shown, &c->follow, false);
 }
 
 static int by_id(const void *x, const void *y)
@@ -1381,6 +1382,7 @@ static enum batch_result track_record(const struct tcpstate_rec *rec, void *arg)
 		feed->time->base = rec->ts_ns;
 	}
 	tracker_add(feed->t, rec);
+	heap_huge();
 	return BATCH_MORE;
 }
 
@@ -1398,6 +1400,7 @@ static int conns_from_device(struct conns_opts *o, struct tracker *t)
 	clocks_now(&mono, &utc);
 	o->time.mono_to_utc = (long long)(utc - mono);
 	catch_stop_signals(&poll_mask);
+	heap_huge();
 	rc = read_device(fd, &map, o->device, &poll_mask, 0, track_record, &feed);
 	devmap_close(&map);
 	close(fd);
@@ -1425,9 +1428,13 @@ static int conns_from_file(struct conns_opts *o, struct tracker *t)
 	/* -T rel: since the first record of the file, sorted. */
 	o->time.has_base = sv.nr > 0;
 	o->time.base = sv.nr ? sv.recs[0].ts_ns : 0;
-	for (i = 0; i < sv.nr; i++)
-		if (recfilter_match(&o->rf, &sv.recs[i]))
-			tracker_add(t, &sv.recs[i]);
+	heap_huge();
+	for (i = 0; i < sv.nr; i++) {
+		if (!recfilter_match(&o->rf, &sv.recs[i]))
+			continue;
+		tracker_add(t, &sv.recs[i]);
+		heap_huge();
+	}
 	tracker_flush(t);
 	if (tracker_lost(t))
 		fprintf(stderr, "tcpstate: %s: %llu events were lost (ring buffer full) while it was recorded: some connections miss steps\n",

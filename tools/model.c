@@ -79,7 +79,7 @@ static void add_note(struct model *a, const char *fmt, ...)
 	if (a->nr_notes == MODEL_NOTES_MAX)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(a->notes[a->nr_notes++], MODEL_NOTE_MAX, fmt, ap);
+	vsfmt(a->notes[a->nr_notes++], MODEL_NOTE_MAX, fmt, ap);
 	va_end(ap);
 }
 
@@ -100,31 +100,61 @@ const char *model_reltime(const struct model *a, __u64 ts, char buf[32])
 
 /* --- 1. sides ------------------------------------------------------------ */
 
-/* The end that sent the first SYN; else the one that connect()ed. */
-static unsigned int client_end(const struct conn *c)
+static bool pure_syn(const struct conn_rec *r)
+{
+	return is_seg(r) && r->seg.tcp_flags & TCPSTATE_TH_SYN &&
+	       !(r->seg.tcp_flags & TCPSTATE_TH_ACK);
+}
+
+/* What tells the client without a SYN: its connect(), the listener. */
+static bool tells_client(const struct conn_rec *r)
+{
+	return (r->type == TCPSTATE_REC_STATE &&
+		r->state.new_state == TCPSTATE_SYN_SENT) ||
+	       r->type == TCPSTATE_REC_REQUEST ||
+	       (is_seg(r) && r->seg.sock == TCPSTATE_SOCK_LISTENER) ||
+	       (r->type == TCPSTATE_REC_STATE &&
+		r->state.old_state == TCPSTATE_LISTEN);
+}
+
+/* What in column 1 says it is a listener's child. */
+static bool tells_listener(const struct conn_rec *r)
+{
+	return r->type == TCPSTATE_REC_REQUEST ||
+	       (is_seg(r) && (r->seg.sock == TCPSTATE_SOCK_LISTENER ||
+			      r->seg.sock == TCPSTATE_SOCK_REQUEST)) ||
+	       (r->type == TCPSTATE_REC_STATE &&
+		r->state.old_state == TCPSTATE_LISTEN);
+}
+
+/*
+ * The end that sent the first SYN; else the one that connect()ed. *how:
+ * 1 by a SYN, 2 by another event, 0 by none (model_follow() needs to
+ * know which events can still change it).
+ */
+static unsigned int client_end(const struct conn *c, int *how)
 {
 	size_t i;
 
+	*how = 1;
 	for (i = 0; i < c->nr; i++) {
 		const struct conn_rec *r = &c->ev[i].rec;
 
-		if (is_seg(r) && r->seg.tcp_flags & TCPSTATE_TH_SYN &&
-		    !(r->seg.tcp_flags & TCPSTATE_TH_ACK))
+		if (pure_syn(r))
 			return r->seg.dir == TCPSTATE_DIR_OUT ? c->ev[i].rec.end
 							     : 1 - c->ev[i].rec.end;
 	}
+	*how = 2;
 	for (i = 0; i < c->nr; i++) {
 		const struct conn_rec *r = &c->ev[i].rec;
 
 		if (r->type == TCPSTATE_REC_STATE &&
 		    r->state.new_state == TCPSTATE_SYN_SENT)
 			return c->ev[i].rec.end;
-		if (r->type == TCPSTATE_REC_REQUEST ||
-		    (is_seg(r) && r->seg.sock == TCPSTATE_SOCK_LISTENER) ||
-		    (r->type == TCPSTATE_REC_STATE &&
-		     r->state.old_state == TCPSTATE_LISTEN))
+		if (tells_client(r))
 			return 1 - c->ev[i].rec.end;
 	}
+	*how = 0;
 	return 0;
 }
 
@@ -133,25 +163,27 @@ static void sides(struct model *a)
 	const struct conn *c = a->c;
 	bool listener = false;
 	unsigned int e;
+	int how;
 	size_t i;
 
-	a->left = client_end(c);
+	a->left = client_end(c, &how);
+	a->left_syn = how == 1;
+	a->left_other = how == 2;
 	for (e = 0; e < 2; e++)
 		a->traced[col_of(a, e)] = c->end[e].seen;
 	for (i = 0; i < c->nr; i++) {
 		const struct conn_rec *r = &c->ev[i].rec;
 
+		if (r->type == TCPSTATE_REC_STATE && !(r->flags & TCPSTATE_F_TIMEWAIT))
+			a->init_found[r->end] = true;
 		if (col_of(a, c->ev[i].rec.end) != 1)
 			continue;
-		if (r->type == TCPSTATE_REC_REQUEST ||
-		    (is_seg(r) && (r->seg.sock == TCPSTATE_SOCK_LISTENER ||
-				   r->seg.sock == TCPSTATE_SOCK_REQUEST)) ||
-		    (r->type == TCPSTATE_REC_STATE &&
-		     r->state.old_state == TCPSTATE_LISTEN))
+		if (tells_listener(r))
 			listener = true;
 		if (is_seg(r) && r->seg.len)
 			a->all_segments = true;
 	}
+	a->listener = listener;
 	for (i = 0; i < c->nr && !a->all_segments; i++)
 		if (is_seg(&c->ev[i].rec) && c->ev[i].rec.seg.len)
 			a->all_segments = true;
@@ -180,6 +212,28 @@ static void sides(struct model *a)
 	}
 	a->t0 = c->nr ? c->ev[0].rec.ts_ns : 0;
 	a->t_last = c->nr ? c->ev[c->nr - 1].rec.ts_ns : 0;
+}
+
+/*
+ * Whether event n, added at the end, changes what sides() found: then
+ * the model is built again. Each happens a few times a connection at
+ * most (its first events, the first SYN).
+ */
+static bool changes_sides(const struct model *a, size_t n)
+{
+	const struct conn_rec *r = ev_rec(a, n);
+	unsigned int col = col_of(a, r->end);
+
+	if (!a->traced[col])
+		return true;
+	if (!a->left_syn && (pure_syn(r) || (!a->left_other && tells_client(r))))
+		return true;
+	if (col == 1 && !a->listener && tells_listener(r))
+		return true;
+	if (is_seg(r) && r->seg.len && !a->all_segments)
+		return true;
+	return r->type == TCPSTATE_REC_STATE && !(r->flags & TCPSTATE_F_TIMEWAIT) &&
+	       !a->init_found[r->end];
 }
 
 /* --- 2. one arrow per segment -------------------------------------------- */
@@ -237,37 +291,45 @@ static void match_segments(struct model *a)
 }
 
 /* x, y, u, w: the first SYN and the first FIN each side sent. */
-static void numbers(struct model *a)
+static void number_event(struct model *a, size_t i)
 {
-	__u64 fin_ts[2] = { 0, 0 };
-	size_t i;
+	const struct conn_rec *r = ev_rec(a, i);
+	unsigned int s;
 
-	a->closer = -1;
-	for (i = 0; i < a->c->nr; i++) {
-		const struct conn_rec *r = ev_rec(a, i);
-		unsigned int s;
-
-		if (!is_seg(r))
-			continue;
-		s = sender_col(a, i);
-		if (r->seg.tcp_flags & TCPSTATE_TH_SYN && !a->has_isn[s]) {
-			a->has_isn[s] = true;
-			a->isn[s] = r->seg.seq;
-		}
-		if (r->seg.tcp_flags & TCPSTATE_TH_FIN && !a->has_fin[s]) {
-			a->has_fin[s] = true;
-			a->fin[s] = r->seg.seq;
-			a->fin_len[s] = r->seg.len;
-			fin_ts[s] = r->ts_ns;
-		}
-		if (r->seg.tcp_flags & TCPSTATE_TH_SYN &&
-		    !(r->seg.tcp_flags & TCPSTATE_TH_ACK) && s == 1)
-			a->sim_open = a->has_isn[0];
+	if (!is_seg(r))
+		return;
+	s = sender_col(a, i);
+	if (r->seg.tcp_flags & TCPSTATE_TH_SYN && !a->has_isn[s]) {
+		a->has_isn[s] = true;
+		a->isn[s] = r->seg.seq;
 	}
-	if (a->has_fin[0] && (!a->has_fin[1] || fin_ts[0] <= fin_ts[1]))
+	if (r->seg.tcp_flags & TCPSTATE_TH_FIN && !a->has_fin[s]) {
+		a->has_fin[s] = true;
+		a->fin[s] = r->seg.seq;
+		a->fin_len[s] = r->seg.len;
+		a->fin_ts[s] = r->ts_ns;
+	}
+	if (r->seg.tcp_flags & TCPSTATE_TH_SYN &&
+	    !(r->seg.tcp_flags & TCPSTATE_TH_ACK) && s == 1)
+		a->sim_open = a->has_isn[0];
+}
+
+static void closer(struct model *a)
+{
+	a->closer = -1;
+	if (a->has_fin[0] && (!a->has_fin[1] || a->fin_ts[0] <= a->fin_ts[1]))
 		a->closer = 0;
 	else if (a->has_fin[1])
 		a->closer = 1;
+}
+
+static void numbers(struct model *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->c->nr; i++)
+		number_event(a, i);
+	closer(a);
 }
 
 /*
@@ -349,16 +411,9 @@ const char *model_arrow_label(const struct model *a, const struct model_row *r,
 
 /* --- 3. rows ------------------------------------------------------------- */
 
-static struct model_row *new_row(struct model *a, enum row_kind kind, unsigned int col,
-			   __u64 ts)
+static void reset_row(struct model_row *r, enum row_kind kind, unsigned int col,
+		      __u64 ts)
 {
-	struct model_row *r;
-
-	if (a->nr == a->cap) {
-		a->cap = a->cap ? 2 * a->cap : 32;
-		a->rows = xrealloc(a->rows, a->cap, sizeof(*a->rows));
-	}
-	r = &a->rows[a->nr++];
 	/* Not the 240 bytes of text: --follow makes every row per record. */
 	memset(r, 0, offsetof(struct model_row, step));
 	r->step[0] = '\0';
@@ -367,6 +422,19 @@ static struct model_row *new_row(struct model *a, enum row_kind kind, unsigned i
 	r->kind = kind;
 	r->col = col;
 	r->ts = ts;
+}
+
+static struct model_row *new_row(struct model *a, enum row_kind kind, unsigned int col,
+			   __u64 ts)
+{
+	struct model_row *r;
+
+	if (a->nr == a->cap) {
+		a->cap = a->cap ? 2 * a->cap : 16;
+		a->rows = xrealloc(a->rows, a->cap, sizeof(*a->rows));
+	}
+	r = &a->rows[a->nr++];
+	reset_row(r, kind, col, ts);
 	return r;
 }
 
@@ -400,23 +468,29 @@ static bool receiver_records(const struct model *a, const struct tcpstate_segmen
 	       seg->ack == a->fin[recv] + a->fin_len[recv] + 1;
 }
 
-static void arrow_row(struct model *a, size_t i)
+/* The arrow of event i (and the event matched with it) in row. */
+static void fill_arrow(struct model *a, struct model_row *row, size_t i)
 {
 	const struct conn_rec *r = ev_rec(a, i), *out = NULL, *in = NULL;
 	unsigned int s = sender_col(a, i);
-	struct model_row *row;
+	size_t io = i, ii = i;
 
 	if (r->seg.dir == TCPSTATE_DIR_OUT)
 		out = r;
 	else
 		in = r;
 	if (a->match[i] != NONE) {
-		if (out)
-			in = ev_rec(a, a->match[i]);
-		else
-			out = ev_rec(a, a->match[i]);
+		if (out) {
+			ii = a->match[i];
+			in = ev_rec(a, ii);
+		} else {
+			io = a->match[i];
+			out = ev_rec(a, io);
+		}
 	}
-	row = new_row(a, ROW_ARROW, s, r->ts_ns);
+	reset_row(row, ROW_ARROW, s, r->ts_ns);
+	row->ev = i;
+	row->seg_ev = out ? io : ii;
 	row->seg = out ? &out->seg : &in->seg;
 	row->sent = out ? out->ts_ns : 0;
 	row->recvd = in ? in->ts_ns : 0;
@@ -436,9 +510,15 @@ static void arrow_row(struct model *a, size_t i)
 			    FATE_LOST : FATE_SENT;
 }
 
-static void request_row(struct model *a, unsigned int col,
-			const struct conn_rec *r, unsigned int *disp)
+static void arrow_row(struct model *a, size_t i)
 {
+	fill_arrow(a, new_row(a, ROW_ARROW, 0, 0), i);
+}
+
+static void request_row(struct model *a, unsigned int col, size_t i,
+			unsigned int *disp)
+{
+	const struct conn_rec *r = ev_rec(a, i);
 	static const char *const ended[] = {
 		[TCPSTATE_REQ_EXPIRED] = N_("request expired"),
 		[TCPSTATE_REQ_RESET] = N_("request reset"),
@@ -463,12 +543,13 @@ static void request_row(struct model *a, unsigned int col,
 		row->step_kind = STEP_REQ_END;
 		copy_str(row->step, MODEL_STEP_MAX, _(ended[req->event]));
 		if (req->event == TCPSTATE_REQ_EXPIRED)
-			snprintf(row->note, MODEL_NOTE_MAX,
-				 ngettext("no ACK after %u SYN-ACK retransmission",
+			sfmt(row->note, MODEL_NOTE_MAX,
+			     ngettext("no ACK after %u SYN-ACK retransmission",
 					  "no ACK after %u SYN-ACK retransmissions",
 					  req->num_retrans),
-				 req->num_retrans);
+			     req->num_retrans);
 		a->req_end[col] = r;
+		a->req_end_ev[col] = i;
 		break;
 	case TCPSTATE_REQ_ACCEPT_QUEUE_FULL:
 		row = new_row(a, ROW_NOTE, col, r->ts_ns);
@@ -521,50 +602,56 @@ static void tw_end_row(struct model *a, unsigned int col,
 			duration(a->fig.tw_life[col], d));
 }
 
+/* Event i's rows (none, or one), after those of the events before it. */
+static void event_rows(struct model *a, size_t i)
+{
+	const struct conn_rec *r = ev_rec(a, i);
+	unsigned int col = col_of(a, r->end), *disp = a->disp;
+	unsigned int new_state = r->state.new_state;
+	bool *tw = a->in_tw;
+
+	switch (r->type) {
+	case TCPSTATE_REC_STATE:
+		if (!(r->flags & TCPSTATE_F_TIMEWAIT)) {
+			/* After its TIME_WAIT socket's birth, the full
+			 * socket's CLOSE is the kernel freeing it. */
+			if (tw[col] || new_state == disp[col])
+				break;
+			state_row(a, col, r->ts_ns, new_state, disp);
+		} else if (new_state != TCPSTATE_CLOSE) {
+			tw[col] = true;
+			if (!a->tw_born[col])
+				a->tw_born[col] = r->ts_ns;
+			if (new_state == TCPSTATE_TIME_WAIT && !a->tw_in[col])
+				a->tw_in[col] = r->ts_ns;
+			if (new_state != disp[col])
+				state_row(a, col, r->ts_ns, new_state, disp);
+		} else {
+			tw[col] = false;
+			tw_end_row(a, col, r, disp);
+		}
+		break;
+	case TCPSTATE_REC_REQUEST:
+		request_row(a, col, i, disp);
+		break;
+	case TCPSTATE_REC_SEGMENT:
+		/* Drawn with its "out", if that came first. */
+		if (a->match[i] == NONE || a->match[i] > i)
+			arrow_row(a, i);
+		break;
+	}
+}
+
 static void build_rows(struct model *a)
 {
-	const struct conn *c = a->c;
-	unsigned int disp[2] = { a->init[0], a->init[1] };
-	bool tw[2] = { false, false };
 	size_t i;
 
+	a->disp[0] = a->init[0];
+	a->disp[1] = a->init[1];
+	a->in_tw[0] = a->in_tw[1] = false;
 	new_row(a, ROW_INIT, 0, a->t0);
-	for (i = 0; i < c->nr; i++) {
-		const struct conn_rec *r = ev_rec(a, i);
-		unsigned int col = col_of(a, c->ev[i].rec.end);
-		unsigned int new_state = r->state.new_state;
-
-		switch (r->type) {
-		case TCPSTATE_REC_STATE:
-			if (!(r->flags & TCPSTATE_F_TIMEWAIT)) {
-				/* After its TIME_WAIT socket's birth, the full
-				 * socket's CLOSE is the kernel freeing it. */
-				if (tw[col] || new_state == disp[col])
-					break;
-				state_row(a, col, r->ts_ns, new_state, disp);
-			} else if (new_state != TCPSTATE_CLOSE) {
-				tw[col] = true;
-				if (!a->tw_born[col])
-					a->tw_born[col] = r->ts_ns;
-				if (new_state == TCPSTATE_TIME_WAIT && !a->tw_in[col])
-					a->tw_in[col] = r->ts_ns;
-				if (new_state != disp[col])
-					state_row(a, col, r->ts_ns, new_state, disp);
-			} else {
-				tw[col] = false;
-				tw_end_row(a, col, r, disp);
-			}
-			break;
-		case TCPSTATE_REC_REQUEST:
-			request_row(a, col, r, disp);
-			break;
-		case TCPSTATE_REC_SEGMENT:
-			/* Drawn with its "out", if that came first. */
-			if (a->match[i] == NONE || a->match[i] > i)
-				arrow_row(a, i);
-			break;
-		}
-	}
+	for (i = 0; i < a->c->nr; i++)
+		event_rows(a, i);
 }
 
 /* --- 4. steps ------------------------------------------------------------ */
@@ -583,39 +670,40 @@ static bool pure_ack(const struct tcpstate_segment *seg)
 }
 
 /* Which close happened, from the first FIN and the other side's answer. */
-static void close_kind(struct model *a, size_t *closer_fin)
+static void close_kind(struct model *a, size_t from)
 {
-	size_t i, ofin = NONE, oack = NONE;
+	size_t i;
 	unsigned int cl, o;
 
-	*closer_fin = NONE;
+	if (!from)
+		a->closer_fin = a->ofin = a->oack = NONE;
 	if (a->closer < 0) {
 		a->close = CLOSE_NONE;
 		return;
 	}
 	cl = (unsigned int)a->closer;
 	o = 1 - cl;
-	for (i = 0; i < a->nr; i++) {
+	for (i = from; i < a->nr; i++) {
 		const struct model_row *r = &a->rows[i];
 
 		if (r->kind != ROW_ARROW)
 			continue;
 		if (r->col == cl && r->seg->tcp_flags & TCPSTATE_TH_FIN &&
-		    *closer_fin == NONE)
-			*closer_fin = i;
+		    a->closer_fin == NONE)
+			a->closer_fin = i;
 		if (r->col != o)
 			continue;
-		if (r->seg->tcp_flags & TCPSTATE_TH_FIN && ofin == NONE)
-			ofin = i;
+		if (r->seg->tcp_flags & TCPSTATE_TH_FIN && a->ofin == NONE)
+			a->ofin = i;
 		if (r->seg->tcp_flags & TCPSTATE_TH_ACK &&
-		    acks_fin(a, cl, r->seg->ack) && oack == NONE)
-			oack = i;
+		    acks_fin(a, cl, r->seg->ack) && a->oack == NONE)
+			a->oack = i;
 	}
-	if (ofin != NONE && (oack == NONE || oack > ofin) &&
-	    !acks_fin(a, cl, a->rows[ofin].seg->ack))
+	if (a->ofin != NONE && (a->oack == NONE || a->oack > a->ofin) &&
+	    !acks_fin(a, cl, a->rows[a->ofin].seg->ack))
 		a->close = CLOSE_SIM;
-	else if (oack != NONE)
-		a->close = oack == ofin ? CLOSE_COMBINED : CLOSE_4WAY;
+	else if (a->oack != NONE)
+		a->close = a->oack == a->ofin ? CLOSE_COMBINED : CLOSE_4WAY;
 	else
 		a->close = a->live ? CLOSE_UNKNOWN : CLOSE_HALF;
 }
@@ -633,6 +721,20 @@ struct step_state {
 	bool has_una[2];
 	__u32 peer_win[2];		/* the other side's last window */
 	bool probe_out[2];		/* a probe of the side awaits its ACK */
+};
+
+/*
+ * label_rows()' state before a row: with it saved for each row, a row
+ * that changes (following, the answer to an arrow comes) is labelled
+ * again from there, not from the first row.
+ */
+struct label_state {
+	struct step_state st;
+	size_t first_syn;
+	bool answered;
+	unsigned int syn_n[2], synack_n[2];
+	bool refused, rst[2];
+	size_t nr_notes;
 };
 
 /*
@@ -678,8 +780,8 @@ static void bad_ack(struct model *a, struct model_row *r, const char *what,
 
 	model_rel(a, r, col, r->seg->ack, got);
 	model_rel(a, r, col, base, want);
-	snprintf(r->note, MODEL_NOTE_MAX, _("%s acknowledges %s, not %s"),
-		 what, got, want);
+	sfmt(r->note, MODEL_NOTE_MAX, _("%s acknowledges %s, not %s"),
+	     what, got, want);
 	r->bad = true;
 	add_note(a, _("%s's %s at %s acknowledges %s, not %s"), model_who(a, r->col),
 		 r->step, model_reltime(a, r->ts, t), got, want);
@@ -696,8 +798,8 @@ static void step_fin(struct model *a, struct model_row *r, struct step_state *st
 	switch (a->close) {
 	case CLOSE_SIM:
 		r->step_kind = STEP_SIM_CLOSE_FIN;
-		snprintf(r->step, MODEL_STEP_MAX, _("simultaneous close %d/4: FIN"),
-			 closer ? 1 : 2);
+		sfmt(r->step, MODEL_STEP_MAX, _("simultaneous close %d/4: FIN"),
+		     closer ? 1 : 2);
 		break;
 	case CLOSE_COMBINED:
 		r->step_kind = closer ? STEP_CLOSE_FIN : STEP_CLOSE_FIN_ACK;
@@ -746,8 +848,8 @@ static void step_ack(struct model *a, struct model_row *r, struct step_state *st
 		if (!st->ack_given[s])
 			st->sim_acks++;
 		r->step_kind = STEP_SIM_CLOSE_ACK;
-		snprintf(r->step, MODEL_STEP_MAX, _("simultaneous close %u/4: ACK"),
-			 2 + st->sim_acks);
+		sfmt(r->step, MODEL_STEP_MAX, _("simultaneous close %u/4: ACK"),
+		     2 + st->sim_acks);
 	} else if (closer) {
 		r->step_kind = STEP_CLOSE_LAST_ACK;
 		copy_str(r->step, MODEL_STEP_MAX, a->close == CLOSE_COMBINED ?
@@ -791,31 +893,84 @@ static void old_syn(struct model *a)
 			copy_str(syn->step, MODEL_STEP_MAX, _("handshake 1/3: old SYN"));
 			r->step_kind = STEP_OLD_SYN_RST;
 			copy_str(r->step, MODEL_STEP_MAX, _("RST: not asked for"));
+			a->old_syn_done = true;
 			return;
 		}
 	}
 }
 
-static void label_steps(struct model *a)
+/*
+ * What label_rows() reads of every row: each side's first FIN, the close;
+ * from rows from on, those before as they were (model_add()).
+ */
+static void label_prepare(struct model *a, size_t from)
 {
-	struct step_state st = { 0 };
-	size_t i, closer_fin, first_syn = NONE;
-	bool answered = false;
+	size_t i;
 
-	a->fin_row[0] = a->fin_row[1] = NONE;
-	for (i = 0; i < a->nr; i++)
+	if (!from)
+		a->fin_row[0] = a->fin_row[1] = NONE;
+	for (i = from; i < a->nr; i++)
 		if (a->rows[i].kind == ROW_ARROW &&
 		    a->rows[i].seg->tcp_flags & TCPSTATE_TH_FIN &&
 		    a->fin_row[a->rows[i].col] == NONE)
 			a->fin_row[a->rows[i].col] = i;
-	close_kind(a, &closer_fin);
+	close_kind(a, from);
+}
+
+static void save_label(struct model *a, size_t i, const struct step_state *st,
+		       size_t first_syn, bool answered)
+{
+	struct label_state *ls = &a->snap[i];
+
+	ls->st = *st;
+	ls->first_syn = first_syn;
+	ls->answered = answered;
+	memcpy(ls->syn_n, a->syn_n, sizeof(ls->syn_n));
+	memcpy(ls->synack_n, a->synack_n, sizeof(ls->synack_n));
+	ls->refused = a->refused;
+	memcpy(ls->rst, a->rst, sizeof(ls->rst));
+	ls->nr_notes = a->nr_notes;
+}
+
+/* The arrows' steps from row from on, label_prepare() done. */
+static void label_rows(struct model *a, size_t from)
+{
+	struct label_state ls = { .first_syn = NONE };
+	struct step_state st;
+	size_t i, closer_fin = a->closer_fin, first_syn;
+	bool answered;
+
+	if (a->follow) {
+		if (a->nr + 1 > a->snap_cap) {
+			a->snap_cap = 2 * (a->nr + 1);
+			a->snap = xrealloc(a->snap, a->snap_cap, sizeof(*a->snap));
+		}
+		if (from)
+			ls = a->snap[from];
+	}
+	st = ls.st;
+	first_syn = ls.first_syn;
+	answered = ls.answered;
+	memcpy(a->syn_n, ls.syn_n, sizeof(a->syn_n));
+	memcpy(a->synack_n, ls.synack_n, sizeof(a->synack_n));
+	a->refused = ls.refused;
+	memcpy(a->rst, ls.rst, sizeof(a->rst));
+	a->nr_notes = ls.nr_notes;
 	a->hold = a->nr;
-	for (i = 0; i < a->nr; i++) {
+	for (i = from; i < a->nr; i++) {
 		struct model_row *r = &a->rows[i];
 		unsigned int s = r->col, f;
 
+		if (a->follow)
+			save_label(a, i, &st, first_syn, answered);
 		if (r->kind != ROW_ARROW)
 			continue;
+		/* As new_row() left it: labelled again. */
+		r->step_kind = STEP_NONE;
+		r->again = false;
+		r->step[0] = '\0';
+		r->note[0] = '\0';
+		r->bad = false;
 		f = r->seg->tcp_flags;
 		if (s == 1 && f & (TCPSTATE_TH_SYN | TCPSTATE_TH_RST))
 			answered = true;
@@ -846,8 +1001,8 @@ static void label_steps(struct model *a)
 				first_syn = i;
 			r->step_kind = a->sim_open ? STEP_SIM_OPEN_SYN : STEP_HS_SYN;
 			if (a->sim_open)
-				snprintf(r->step, MODEL_STEP_MAX,
-					 _("simultaneous open %u/4: SYN"), s + 1);
+				sfmt(r->step, MODEL_STEP_MAX,
+				     _("simultaneous open %u/4: SYN"), s + 1);
 			else
 				copy_str(r->step, MODEL_STEP_MAX, _("handshake 1/3"));
 			again(r, ++a->syn_n[s]);
@@ -855,9 +1010,9 @@ static void label_steps(struct model *a)
 			++a->synack_n[s];
 			if (a->sim_open) {
 				r->step_kind = STEP_SIM_OPEN_SYNACK;
-				snprintf(r->step, MODEL_STEP_MAX,
-					 _("simultaneous open %u/4: SYN-ACK"),
-					 a->synack_n[s] == 1 ? 3 + st.sim_synack++ : 3);
+				sfmt(r->step, MODEL_STEP_MAX,
+				     _("simultaneous open %u/4: SYN-ACK"),
+				     a->synack_n[s] == 1 ? 3 + st.sim_synack++ : 3);
 			} else {
 				r->step_kind = STEP_HS_SYNACK;
 				copy_str(r->step, MODEL_STEP_MAX,
@@ -898,14 +1053,16 @@ static void label_steps(struct model *a)
 		}
 		track_side(&st, s, r->seg);
 		if (r->fate == FATE_LOST)
-			snprintf(r->note, MODEL_NOTE_MAX, _("lost: %s never got it"),
-				 model_who(a, 1 - s));
+			sfmt(r->note, MODEL_NOTE_MAX, _("lost: %s never got it"),
+			     model_who(a, 1 - s));
 		else if (r->fate == FATE_RECEIVED)
-			snprintf(r->note, MODEL_NOTE_MAX,
-				 _("only %s recorded it"), model_who(a, 1 - s));
+			sfmt(r->note, MODEL_NOTE_MAX,
+			     _("only %s recorded it"), model_who(a, 1 - s));
 		if (r->fate == FATE_LOST || r->fate == FATE_RECEIVED)
 			r->bad = true;
 	}
+	if (a->follow)
+		save_label(a, a->nr, &st, first_syn, answered);
 	/* Following: a label the next events may still change waits. */
 	if (a->live) {
 		if (first_syn != NONE && !answered)
@@ -1162,12 +1319,28 @@ static void figures(struct model *a)
 	}
 }
 
+/* Each side's process: its first record in process context. */
+static void processes(struct model *a)
+{
+	unsigned int col;
+
+	for (col = 0; col < 2; col++) {
+		const struct conn_task *t =
+			conn_first_task(a->c, col ? 1 - a->left : a->left);
+
+		a->has_task[col] = t != NULL;
+		if (!t)
+			continue;
+		a->pid[col] = t->pid;
+		memcpy(a->comm[col], t->comm, sizeof(t->comm));
+		a->comm[col][sizeof(t->comm)] = '\0';
+	}
+}
+
 /* How it opened and ended, and who each side's process was. */
 static void verdicts(struct model *a)
 {
 	const struct conn *c = a->c;
-	unsigned int col;
-	size_t i;
 
 	if (a->o.rows_only)
 		goto processes;
@@ -1198,21 +1371,7 @@ static void verdicts(struct model *a)
 	else
 		a->end = END_NONE;
 processes:
-	for (col = 0; col < 2; col++) {
-		unsigned int e = col ? 1 - a->left : a->left;
-
-		for (i = 0; i < c->nr; i++) {
-			const struct conn_rec *r = &c->ev[i].rec;
-
-			if (c->ev[i].rec.end != e || !(r->flags & TCPSTATE_F_TASK))
-				continue;
-			a->has_task[col] = true;
-			a->pid[col] = r->pid;
-			memcpy(a->comm[col], r->comm, sizeof(r->comm));
-			a->comm[col][sizeof(r->comm)] = '\0';
-			break;
-		}
-	}
+	processes(a);
 }
 
 /*
@@ -1223,19 +1382,24 @@ processes:
  */
 static struct model *spare;
 
-struct model *model_build(const struct conn *c, const struct model_opts *o,
-			  bool live)
+/* A model to build: spare's (or a's) arrays kept, everything else zero. */
+static struct model *model_new(struct model *a)
 {
-	struct model *a = spare;
 	struct model_row *rows = NULL;
-	size_t *match = NULL, cap = 0, match_cap = 0;
+	struct label_state *snap = NULL;
+	size_t *match = NULL, cap = 0, match_cap = 0, snap_cap = 0;
 
-	if (a) {
+	if (!a && spare) {
+		a = spare;
 		spare = NULL;
+	}
+	if (a) {
 		rows = a->rows;
 		cap = a->cap;
 		match = a->match;
 		match_cap = a->match_cap;
+		snap = a->snap;
+		snap_cap = a->snap_cap;
 	} else {
 		a = malloc(sizeof(*a));
 		if (!a)
@@ -1251,6 +1415,14 @@ struct model *model_build(const struct conn *c, const struct model_opts *o,
 	a->cap = cap;
 	a->match = match;
 	a->match_cap = match_cap;
+	a->snap = snap;
+	a->snap_cap = snap_cap;
+	return a;
+}
+
+static void passes(struct model *a, const struct conn *c,
+		   const struct model_opts *o, bool live)
+{
 	a->c = c;
 	a->o = *o;
 	a->live = live;
@@ -1258,7 +1430,8 @@ struct model *model_build(const struct conn *c, const struct model_opts *o,
 	match_segments(a);
 	numbers(a);
 	build_rows(a);
-	label_steps(a);
+	label_prepare(a, 0);
+	label_rows(a, 0);
 	old_syn(a);
 	if (!o->rows_only) {
 		timings(a);
@@ -1267,6 +1440,141 @@ struct model *model_build(const struct conn *c, const struct model_opts *o,
 	verdicts(a);
 	if (!o->rows_only)
 		anomalies(a);
+}
+
+struct model *model_build(const struct conn *c, const struct model_opts *o,
+			  bool live)
+{
+	struct model *a = model_new(NULL);
+
+	passes(a, c, o, live);
+	return a;
+}
+
+/* The row drawn for event i (an arrow's), from the newest. */
+static size_t arrow_row_of(const struct model *a, size_t i)
+{
+	size_t k;
+
+	for (k = a->nr; k-- > 0;)
+		if (a->rows[k].kind == ROW_ARROW && a->rows[k].ev == i)
+			return k;
+	return NONE;
+}
+
+/*
+ * Event n, the newest and the last in time, added to a model of the
+ * events before it: what each pass would do with it, where that is
+ * known to leave the earlier rows as a build would. False: build again.
+ */
+static bool model_add(struct model *a, size_t n)
+{
+	const struct conn *c = a->c;
+	const struct conn_rec *r = ev_rec(a, n);
+	size_t i, from = a->nr, added = a->nr, pair = NONE;
+	size_t fin_row[2] = { a->fin_row[0], a->fin_row[1] };
+	enum close_kind close = a->close;
+	bool has_isn[2] = { a->has_isn[0], a->has_isn[1] };
+	bool has_fin[2] = { a->has_fin[0], a->has_fin[1] };
+	bool sim_open = a->sim_open;
+	int closer_was = a->closer;
+	bool renumbered;
+	unsigned int col;
+
+	if (changes_sides(a, n))
+		return false;
+	/* The rows point into c->ev, which may have moved (realloc()). */
+	if (a->ev != c->ev) {
+		for (i = 0; i < a->nr; i++)
+			if (a->rows[i].kind == ROW_ARROW)
+				a->rows[i].seg = &ev_rec(a, a->rows[i].seg_ev)->seg;
+		for (col = 0; col < 2; col++)
+			if (a->req_end[col])
+				a->req_end[col] = ev_rec(a, a->req_end_ev[col]);
+		a->ev = c->ev;
+	}
+	/* 2: as match_segments() would have matched it. */
+	if (c->nr > a->match_cap) {
+		a->match_cap = 2 * c->nr;
+		a->match = xrealloc(a->match, a->match_cap, sizeof(*a->match));
+	}
+	a->match[n] = NONE;
+	if (is_seg(r) && r->seg.dir == TCPSTATE_DIR_IN) {
+		/* The latest earlier "out" of it not matched yet. */
+		for (i = n; i-- > 0;)
+			if (candidate(a, n, i, 1 - r->end))
+				break;
+		pair = i;
+	} else if (is_seg(r)) {
+		/* The first "in" of it still unmatched: its "out" came later. */
+		for (i = 0; i < n; i++) {
+			const struct conn_rec *in = ev_rec(a, i);
+
+			if (a->match[i] == NONE && is_seg(in) &&
+			    in->seg.dir == TCPSTATE_DIR_IN && candidate(a, i, n, 1 - in->end))
+				break;
+		}
+		pair = i < n ? i : NONE;
+	}
+	if (pair != NONE) {
+		a->match[n] = pair;
+		a->match[pair] = n;
+	}
+	/* 2: x, y, u, w; a change relabels every row (notes quote them). */
+	number_event(a, n);
+	closer(a);
+	renumbered = has_isn[0] != a->has_isn[0] || has_isn[1] != a->has_isn[1] ||
+		     has_fin[0] != a->has_fin[0] || has_fin[1] != a->has_fin[1] ||
+		     sim_open != a->sim_open || closer_was != a->closer;
+	if (renumbered)
+		from = 0;
+	/* 3: the matched arrow's row is drawn again, with both ends. */
+	if (pair != NONE) {
+		size_t k = arrow_row_of(a, pair);
+
+		if (k == NONE)
+			return false;
+		fill_arrow(a, &a->rows[k], pair);
+		if (k < from)
+			from = k;
+	}
+	event_rows(a, n);
+	/* 4: the rows before those added as they were, unless x, y, u, w moved. */
+	label_prepare(a, renumbered ? 0 : added);
+	if (a->fin_row[0] != fin_row[0] || a->fin_row[1] != fin_row[1] ||
+	    a->close != close || a->old_syn_done)
+		from = 0;
+	a->old_syn_done = false;
+	label_rows(a, from);
+	old_syn(a);
+	/* verdicts(): the process of each side; c->task changes only so. */
+	if (r->flags & TCPSTATE_F_TASK)
+		processes(a);
+	a->t_last = r->ts_ns;
+	return true;
+}
+
+struct model *model_follow(struct model *a, const struct conn *c,
+			   const struct model_opts *o)
+{
+	bool add = a && a->follow && a->c == c && o->rows_only &&
+		   c->nr == a->nev + 1 && c->last_at == a->nev && a->nev &&
+		   a->o.absolute == o->absolute;
+
+	/* An event not kept (CONN_EVENTS_MAX) changes no row. */
+	if (a && a->follow && a->c == c && c->nr == a->nev && a->ev == c->ev &&
+	    a->traced[col_of(a, 0)] == c->end[0].seen &&
+	    a->traced[col_of(a, 1)] == c->end[1].seen)
+		return a;
+	if (add && model_add(a, c->nr - 1)) {
+		a->nev = c->nr;
+		return a;
+	}
+	a = model_new(a);
+	a->follow = true;
+	passes(a, c, o, true);
+	a->nev = c->nr;
+	a->ev = c->ev;
 	return a;
 }
 
@@ -1278,6 +1586,7 @@ void model_free(struct model *a)
 		spare = a;
 		return;
 	}
+	free(a->snap);
 	free(a->match);
 	free(a->rows);
 	free(a);

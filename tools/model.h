@@ -95,6 +95,7 @@ struct model_row {
 	bool tw_end;		/* ROW_STATE: a TIME_WAIT socket's end */
 	/* ROW_ARROW */
 	const struct tcpstate_segment *seg;
+	size_t ev, seg_ev;	/* the event drawn here; the one seg is of */
 	__u64 sent, recvd;	/* 0: not recorded */
 	enum fate fate;
 	bool retrans;
@@ -195,6 +196,8 @@ struct model_opts {
 	bool rows_only;
 };
 
+struct label_state;
+
 struct model {
 	const struct conn *c;
 	struct model_opts o;
@@ -232,6 +235,24 @@ struct model {
 	size_t *match, match_cap;
 	bool req_alive[2];
 	const struct conn_rec *req_end[2];
+	size_t req_end_ev[2];
+	/*
+	 * model_follow()'s: what the passes knew after the last event, so
+	 * that the next one is added, not the connection built again.
+	 */
+	bool follow;
+	size_t nev;			/* events modelled */
+	const struct conn_event *ev;	/* c->ev then: rows point into it */
+	bool left_syn, left_other;	/* client_end() decided, and how */
+	bool listener, init_found[2];	/* sides(): init[] decided, by end */
+	unsigned int disp[2];		/* build_rows(): each side's state */
+	bool in_tw[2];			/* ...and its TIME_WAIT socket alive */
+	__u64 fin_ts[2];		/* numbers(): each side's first FIN */
+	size_t closer_fin, ofin, oack;	/* close_kind()'s rows */
+	bool old_syn_done;		/* old_syn() relabelled two rows */
+	struct label_state *snap;	/* label_rows()' state before each row */
+	size_t snap_cap;
+	size_t kept_slot;		/* ladder.c's: where it keeps it */
 	__u64 t_syn, t_est[2], t_fin, t_final[2];
 	__u64 tw_born[2], tw_in[2], tw_out[2];
 	__u64 cw_in[2], cw_out[2];
@@ -241,6 +262,15 @@ struct model {
 struct model *model_build(const struct conn *c, const struct model_opts *o,
 			  bool live);
 void model_free(struct model *m);
+
+/*
+ * --follow: kept (NULL at first) as c's live model after its newest
+ * event, the same as model_build(c, o, true) with o->rows_only; kept is
+ * updated from the previous one when the event was added at the end, and
+ * freed by model_free().
+ */
+struct model *model_follow(struct model *kept, const struct conn *c,
+			   const struct model_opts *o);
 
 /* "client", "server" ("peer A", "peer B" for a simultaneous open). */
 const char *model_side_name(const struct model *m, unsigned int col);

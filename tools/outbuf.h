@@ -16,8 +16,11 @@
 #ifndef TCPSTATE_TOOL_OUTBUF_H
 #define TCPSTATE_TOOL_OUTBUF_H
 
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -31,6 +34,7 @@ struct outbuf {
 	FILE *out;
 	char *buf;
 	size_t len, size;
+	bool direct;	/* write() when stdio holds nothing (ob_flush()) */
 };
 
 static inline void ob_init(struct outbuf *b, FILE *out, char *buf,
@@ -40,12 +44,33 @@ static inline void ob_init(struct outbuf *b, FILE *out, char *buf,
 	b->buf = buf;
 	b->size = size;
 	b->len = 0;
+	b->direct = false;
 }
 
+/*
+ * direct: what fwrite() would copy into the stream's buffer, written
+ * with write() when that buffer is empty, so that nothing is out of
+ * order; dump's tens of MB were copied once more for nothing. What
+ * write() does not take (an error, a signal) goes by fwrite(), which
+ * then fails or goes on as it always did.
+ */
 static inline void ob_flush(struct outbuf *b)
 {
-	if (b->len)
-		fwrite(b->buf, 1, b->len, b->out);
+	size_t done = 0;
+
+	if (!b->len)
+		return;
+	if (b->direct && !__fpending(b->out)) {
+		while (done < b->len) {
+			ssize_t n = write(fileno(b->out), b->buf + done, b->len - done);
+
+			if (n <= 0)
+				break;
+			done += (size_t)n;
+		}
+	}
+	if (done < b->len)
+		fwrite(b->buf + done, 1, b->len - done, b->out);
 	b->len = 0;
 }
 

@@ -3,6 +3,7 @@
 #ifndef TCPSTATE_TOOL_UTIL_H
 #define TCPSTATE_TOOL_UTIL_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -25,6 +26,14 @@ bool parse_u64(const char *s, unsigned long long *value);
 /* "tcpstate: out of memory" on stderr, exit status 1. */
 __attribute__((noreturn))
 void out_of_memory(void);
+/*
+ * The heap from here on in 2 MiB pages where the kernel makes them on
+ * request (transparent huge pages), for a reader that keeps many records;
+ * called again as it goes, it advises what the heap grew by. Cheap when
+ * nothing grew.
+ */
+void heap_huge(void);
+
 /* calloc() and realloc() of n * size bytes (overflow checked) or exit. */
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n, size_t size);
@@ -35,6 +44,18 @@ void copy_str(char *buf, size_t size, const char *s);
 /* Appends to the string in buf[size], cut to fit. */
 __attribute__((format(printf, 3, 4)))
 void sappend(char *buf, size_t size, const char *fmt, ...);
+
+/*
+ * snprintf() (the same text, the same return) for plain formats: %s, %d,
+ * %u, %lu, %llu and %%, translated or not, without printf()'s machinery
+ * (about 1 us a call, and the ladders' sentences are several a
+ * connection). Any other conversion (a width, a positional %1$s) goes to
+ * vsnprintf().
+ */
+__attribute__((format(printf, 3, 4)))
+int sfmt(char *buf, size_t size, const char *fmt, ...);
+__attribute__((format(printf, 3, 0)))
+int vsfmt(char *buf, size_t size, const char *fmt, va_list ap);
 
 /* Formats a message into err and returns -1, for "return set_error(...)". */
 __attribute__((format(printf, 3, 4)))

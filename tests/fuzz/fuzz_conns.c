@@ -29,13 +29,13 @@ static void done(struct conn *c, void *arg)
 	ladder_print(sink, c, o);
 	summary_print(sink, c, o);
 	svg_conn(sink, c, o);
-	ladder_follow(sink, c, o, &c->shown, true);
+	ladder_follow(sink, c, o, &c->shown, &c->follow, true);
 	conn_reached(c, c->nr % 12);
 }
 
 static void event(struct conn *c, void *arg)
 {
-	ladder_follow(sink, c, arg, &c->shown, false);
+	ladder_follow(sink, c, arg, &c->shown, &c->follow, false);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
