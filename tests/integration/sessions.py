@@ -212,6 +212,32 @@ def test_filters_sixteen(t):
     filters_exact(t, 16)
 
 
+def churn_read_exact(t, name, fd, take):
+    """30 connections while a thread reads session @fd with take(last)
+    (each time poll() says records wait, then once more, last=True, after
+    the churn): the records it got must be exactly ftrace's state changes
+    (check_exact()). Returns them."""
+    got = []
+    stop = threading.Event()
+
+    def reader():
+        while not stop.is_set():
+            if rd.poll_in(fd, 100):
+                got.extend(take(False))
+        got.extend(take(True))
+    th = threading.Thread(target=reader)
+    th.start()
+    FT.start()
+    port, cports = socks_many(30)
+    tcpst.wait_quiet([port] + cports)
+    changes = ftrace.state_changes(FT.collect())
+    wait_for(lambda: rd.session_info(fd)["buffered"] == 0, 10, what="the %s session drained" % name)
+    stop.set()
+    th.join()
+    check_exact(t, name, fd, norm_child(ftrace_keys(changes, {port})), got)
+    return got
+
+
 def test_stalled_vs_active(t):
     tcpst.kill_timewait()
     stalled, active = session_fd(), session_fd()
@@ -220,25 +246,10 @@ def test_stalled_vs_active(t):
     rd.set_buffer(stalled, 16)
     rd.set_buffer(active, 4096)
     t.eq(rd.session_info(stalled)["nr_records"], 16, "SET_BUFFER 16: the stalled session's buffer")
-    got = []
-    stop = threading.Event()
 
-    def reader():
-        while not stop.is_set():
-            if rd.poll_in(active, 100):
-                got.extend(rd.read_all(active))
-        got.extend(rd.read_all(active))
-    th = threading.Thread(target=reader)
-    th.start()
-    FT.start()
-    port, cports = socks_many(30)
-    tcpst.wait_quiet([port] + cports)
-    changes = ftrace.state_changes(FT.collect())
-    wait_for(lambda: rd.session_info(active)["buffered"] == 0, 10, what="the active session drained")
-    stop.set()
-    th.join()
-    want = norm_child(ftrace_keys(changes, {port}))
-    check_exact(t, "active", active, want, got)
+    def take(last):
+        return rd.read_all(active)
+    churn_read_exact(t, "active", active, take)
     late = rd.read_all(stalled) + rd.read_all(stalled)
     si = rd.session_info(stalled)
     lost = [r for r in late if r["type"] == tcpst.REC_LOST]
@@ -510,10 +521,17 @@ def test_tool_buffer(t):
     got = theirs()
     for name, p, want in children:
         t.eq(got[name], want, "%s --buffer: its session's records" % name)
-        with open("/proc/%d/maps" % p.pid) as f:
-            maps = f.read()
-        t.true(tcpst.DEV in maps, "%s: reads its session through a map of %s" % (name, tcpst.DEV),
-               maps)
+
+        # It maps the buffer right after SET_BUFFER: wait for that (or 20 s).
+        def maps(pid=p.pid):
+            with open("/proc/%d/maps" % pid) as f:
+                return f.read()
+        try:
+            wait_for(lambda: tcpst.DEV in maps(), timeout=20, what="%s's map" % name)
+        except TimeoutError:
+            pass
+        t.true(tcpst.DEV in maps(), "%s: reads its session through a map of %s" % (name, tcpst.DEV),
+               maps())
         # (Its exit status on a stop signal is the stop tests' business:
         # here the signal may come before the reader installed its handler.)
         p.kill()
@@ -540,27 +558,15 @@ def test_mmap_exact(t):
     want_hdr = dict(version=tcpst.ABI_VERSION, rec_size=tcpst.REC_SIZE, nr_records=4096, pad=0,
                     data_offset=mmap.PAGESIZE, data_size=4096 * tcpst.REC_SIZE, head=0, tail=0)
     t.eq(m.header(), want_hdr, "the header page of a new session's map")
-    got = []
-    stop = threading.Event()
 
-    def reader():
-        while not stop.is_set():
-            if rd.poll_in(mapped, 100):
-                got.extend(m.take())
-        rd.poll_in(mapped, 0)
-        got.extend(m.take())
-        rd.poll_in(mapped, 0)       # hands the last ones back
-    th = threading.Thread(target=reader)
-    th.start()
-    FT.start()
-    port, cports = socks_many(30)
-    tcpst.wait_quiet([port] + cports)
-    changes = ftrace.state_changes(FT.collect())
-    wait_for(lambda: rd.session_info(mapped)["buffered"] == 0, 10, what="the mapped session drained")
-    stop.set()
-    th.join()
-    want = norm_child(ftrace_keys(changes, {port}))
-    check_exact(t, "mapped", mapped, want, got)
+    def take(last):
+        if last:
+            rd.poll_in(mapped, 0)
+        recs = m.take()
+        if last:
+            rd.poll_in(mapped, 0)       # hands the last ones back
+        return recs
+    got = churn_read_exact(t, "mapped", mapped, take)
     hdr = m.header()
     t.eq((hdr["head"], hdr["tail"]), (m.pos, m.pos), "header: head and tail where the reader is")
     plain_recs = rd.read_all(plain) + rd.read_all(plain)
