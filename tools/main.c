@@ -576,7 +576,7 @@ static int read_device(int fd, struct devmap *map, const char *path,
 	char err[FORMAT_ERR_MAX];
 	struct timespec ts;
 	int rc = 0, flags = fcntl(fd, F_GETFL);
-	size_t want, i;
+	size_t want, nrec, i;
 	ssize_t n = 0;
 
 	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
@@ -615,37 +615,26 @@ static int read_device(int fd, struct devmap *map, const char *path,
 				rc = -4;
 				break;
 			}
-			/* Pushed (copied) below, then handed back at once. */
-			n = (ssize_t)devmap_peek(map, &recs, want);
-			for (i = 0; i < (size_t)n; i++) {
-				if (rec_validate(&recs[i], err, sizeof(err))) {
-					rc = -3;
-					break;
-				}
-				taken += recs[i].type != TCPSTATE_REC_LOST;
-				reorder_push(q, &recs[i]);
-			}
-			devmap_consume(map, i);
-			if (rc)
+			nrec = devmap_peek(map, &recs, want);
+		} else {
+			n = read(fd, buf, want * sizeof(buf[0]));
+			if (n < 0 && (errno == EAGAIN || errno == EINTR))
+				continue;
+			if (n < 0) {
+				rc = fail(_("reading %s: %s"), path, strerror(errno));
 				break;
-			continue;
+			}
+			if (n == 0) {
+				rc = -1;	/* after what was read is out */
+				break;
+			}
+			if ((size_t)n % sizeof(buf[0])) {
+				rc = -2;
+				break;
+			}
+			nrec = (size_t)n / sizeof(buf[0]);
 		}
-		n = read(fd, buf, want * sizeof(buf[0]));
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			continue;
-		if (n < 0) {
-			rc = fail(_("reading %s: %s"), path, strerror(errno));
-			break;
-		}
-		if (n == 0) {
-			rc = -1;	/* after what was read is out */
-			break;
-		}
-		if ((size_t)n % sizeof(recs[0])) {
-			rc = -2;
-			break;
-		}
-		for (i = 0; i < (size_t)n / sizeof(recs[0]); i++) {
+		for (i = 0; i < nrec; i++) {
 			if (rec_validate(&recs[i], err, sizeof(err))) {
 				rc = -3;
 				break;
@@ -653,6 +642,9 @@ static int read_device(int fd, struct devmap *map, const char *path,
 			taken += recs[i].type != TCPSTATE_REC_LOST;
 			reorder_push(q, &recs[i]);
 		}
+		/* Pushed (copied): the map's slots are handed back at once. */
+		if (map->page)
+			devmap_consume(map, i);
 		if (rc)
 			break;
 	}
