@@ -119,8 +119,13 @@ static void cookie_key(struct key *k, __u32 netns, __u64 cookie)
 
 /*
  * Eight bytes a step, not one (FNV-1a over 56 bytes was a chain of 56
- * dependent multiplies, twice or more per record): each word mixed by a
- * multiply, the high bits folded down. Keys are memset() first, so the
+ * dependent multiplies, twice or more per record), then a full 64-bit
+ * finaliser (MurmurHash3's fmix64). Without it the low bits, which pick
+ * the slot, hardly depended on a port in the middle of a word: one
+ * client's connections to one server (ports in sequence, everything else
+ * equal) fell into a few hundred slots of thousands, and each lookup
+ * walked a cluster of hundreds (8,300 instructions a record in conns
+ * --follow on the bench's churn). Keys are memset() first, so the
  * padding hashes alike.
  */
 static size_t key_hash(const struct key *k)
@@ -133,14 +138,25 @@ static size_t key_hash(const struct key *k)
 	for (i = 0; i < sizeof(*k); i += sizeof(w)) {
 		memcpy(&w, p + i, sizeof(w));
 		h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
-		h ^= h >> 29;
+		h ^= h >> 32;
 	}
-	return (size_t)(h ^ h >> 32);
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return (size_t)h;
 }
 
 static __u64 key_tag(const struct key *k)
 {
 	return ((__u64)key_hash(k) & ~1ULL) | (k->kind == KEY_COOKIE);
+}
+
+/* Where a tag's probe starts: bit 0 is the key's kind, not its hash. */
+static size_t tag_slot(__u64 tag, size_t mask)
+{
+	return (size_t)(tag >> 1) & mask;
 }
 
 /* Whether k is c's: its tuple, or one of its ends' cookie. */
@@ -162,7 +178,7 @@ static struct slot *index_find(const struct index *ix, const struct key *k,
 	struct slot *tomb = NULL;
 	size_t i, mask = ix->cap - 1;
 
-	for (i = (size_t)tag & mask;; i = (i + 1) & mask) {
+	for (i = tag_slot(tag, mask);; i = (i + 1) & mask) {
 		struct slot *s = &ix->slots[i];
 
 		if (!s->conn)
@@ -197,7 +213,7 @@ static void index_grow(struct index *ix)
 		if (!s->conn || s->conn == TOMBSTONE)
 			continue;
 		/* Each key is there once: the first empty slot is its. */
-		for (j = (size_t)s->tag & mask; ix->slots[j].conn; j = (j + 1) & mask)
+		for (j = tag_slot(s->tag, mask); ix->slots[j].conn; j = (j + 1) & mask)
 			;
 		ix->slots[j] = *s;
 		ix->used++;
@@ -687,6 +703,27 @@ size_t tracker_expire(struct tracker *t, __u64 before, conn_keep_fn keep,
 size_t tracker_live(const struct tracker *t)
 {
 	return t->nr_live;
+}
+
+size_t tracker_index_run_max(const struct tracker *t)
+{
+	const struct index *ix = &t->index;
+	size_t i, run = 0, best = 0, first = 0;
+
+	for (i = 0; i < ix->cap; i++) {
+		if (!ix->slots[i].conn) {
+			run = 0;
+			continue;
+		}
+		if (++run > best)
+			best = run;
+		if (run == i + 1)
+			first = run;
+	}
+	/* A run at the end goes on at the start (i + 1 wraps to 0). */
+	if (run && run < ix->cap && run + first > best)
+		best = run + first;
+	return best;
 }
 
 void tracker_free(struct tracker *t)

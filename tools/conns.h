@@ -162,6 +162,12 @@ size_t tracker_expire(struct tracker *t, __u64 before, conn_keep_fn keep,
 /* Connections open now. */
 size_t tracker_live(const struct tracker *t);
 
+/*
+ * The longest run of used slots (tombstones included) in t's index: the
+ * most slots a lookup can visit. For tests and figures.
+ */
+size_t tracker_index_run_max(const struct tracker *t);
+
 /* Frees t; call tracker_flush() first to see what was still open. */
 void tracker_free(struct tracker *t);
 
