@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 """The tool's own cost per record, on the host (`make bench-tool`).
 
-    tool.py [--records N] [--runs R] [--tool BIN] [--base BIN | --base-rev REV]
-            [--only MODE] [--no-check]
+    tool.py [--records N | --capture FILE.bin] [--runs R] [--tool BIN]
+            [--base BIN | --base-rev REV] [--only MODE] [--no-check]
+            [--callgrind]
 
 Times tools/tcpstate over a generated stream (toolgen.py: the fixtures'
 scenarios replayed to N records, default 1,000,000) in every mode that
@@ -15,6 +16,15 @@ formats or models records, output to /dev/null:
          through tests/unit's fake_ioctl.so (the real read loop, reorder
          window and formatting, no kernel): dump, dump --json, conns,
          conns --follow
+
+--capture FILE.bin times the -d modes over records a real load made
+instead (capture.sh: the bench's churn or SYN burst in the VM, read with
+dd): one client, one server, ports in sequence, a shape the replayed
+fixtures do not have. --callgrind also counts each mode's instructions a
+record (valgrind --tool=callgrind, one run each): what the VM's -icount
+clock charges, and the same on every run whatever the host does. A
+capture's control segments carry "control":true, a field newer than the
+default base: the identity check of dump --json leaves it out.
 
 Each figure is the least CPU time (user + sys, from wait4) of R runs
 (default 3), divided by N: ns/record. With a base tool (--base BIN, or
@@ -51,6 +61,20 @@ MODES = [
 ]
 
 
+def instructions(cmd, env):
+    """Instructions one run executes (callgrind's Ir total)."""
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, "cg.out")
+        with open(os.devnull, "wb") as null:
+            subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out]
+                           + cmd, stdout=null, stderr=null, env=env)
+        with open(out) as f:
+            for line in f:
+                if line.startswith("summary:") or line.startswith("totals:"):
+                    return int(line.split()[1])
+    return 0
+
+
 def argv(tool, src, mode, data):
     path = data["jsonl"] if src == "-r" else data["bin"]
     return [tool] + mode.split() + [src, path]
@@ -75,15 +99,17 @@ def cpu_time(cmd, env):
     return ru.ru_utime + ru.ru_stime
 
 
-def digest(cmd, env, skip_line):
-    """SHA-256 of stdout, stderr and the exit status; bytes of stdout."""
+def digest(cmd, env, skip_line, strip=None):
+    """SHA-256 of stdout (without strip), stderr and the exit status; bytes of stdout."""
     h, size = hashlib.sha256(), 0
     with tempfile.TemporaryFile() as err:
         p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, env=env)
         if skip_line:
             # Live dump --json starts with the clock line: now, each run.
             p.stdout.readline()
-        for chunk in iter(lambda: p.stdout.read(1 << 20), b""):
+        for chunk in p.stdout if strip else iter(lambda: p.stdout.read(1 << 20), b""):
+            if strip:
+                chunk = chunk.replace(strip, b"")
             h.update(chunk)
             size += len(chunk)
         rc = p.wait()
@@ -122,6 +148,10 @@ def main():
                     help="time only this mode ('-r dump --json'); repeatable")
     ap.add_argument("--no-check", action="store_true",
                     help="skip the byte-identity check against the base")
+    ap.add_argument("--capture",
+                    help="time the -d modes over this capture (capture.sh)")
+    ap.add_argument("--callgrind", action="store_true",
+                    help="also count instructions a record (valgrind)")
     a = ap.parse_args()
 
     tool = os.path.abspath(a.tool)
@@ -134,7 +164,14 @@ def main():
     os.makedirs(out, exist_ok=True)
     data = {"jsonl": os.path.join(out, "stream-%d.jsonl" % a.records),
             "bin": os.path.join(out, "stream-%d.bin" % a.records)}
-    if not all(os.path.exists(p) for p in data.values()):
+    if a.capture:
+        size = os.path.getsize(a.capture) if os.path.exists(a.capture) else 0
+        if not size or size % 128:
+            sys.exit("bench-tool: %s is not a capture of 128-byte records "
+                     "(tests/bench/capture.sh)" % a.capture)
+        a.records = size // 128
+        data = {"jsonl": None, "bin": os.path.abspath(a.capture)}
+    elif not all(os.path.exists(p) for p in data.values()):
         subprocess.run([sys.executable, os.path.join(HERE, "toolgen.py"),
                         str(a.records), data["jsonl"], data["bin"]], check=True)
 
@@ -148,14 +185,19 @@ def main():
             print("bench-tool: no base (%s is not in this checkout): "
                   "figures of this tool only" % rev)
     modes = MODES
+    if a.capture:
+        modes = [m for m in MODES if m[0] == "-d"]
     if a.only:
         modes = [m for m in MODES if " ".join(m) in a.only]
 
     print("tool: %d records (%s), least CPU time of %d runs, ns/record"
-          % (a.records, os.path.basename(data["jsonl"]), a.runs))
+          % (a.records, os.path.basename(data["bin"] if a.capture else data["jsonl"]),
+             a.runs))
     hdr = "%-22s %10s" % ("mode", "ns/rec")
     if base:
         hdr += " %10s %8s  %s" % ("base", "speedup", "output")
+    if a.callgrind:
+        hdr += "  instructions/rec" + (" (base)" if base else "")
     print(hdr)
     failed = 0
     for src, mode in modes:
@@ -169,12 +211,20 @@ def main():
             same = "not checked"
             if not a.no_check:
                 live_clock = src == "-d" and "--json" in mode
-                d_new, size = digest(cmd, env, live_clock)
-                d_old, _ = digest(bcmd, env, live_clock)
+                # A capture's control segments say so ("control":true,
+                # TCPSTATE_F_CONTROL), a field newer than the base.
+                strip = b',"control":true' if a.capture and "--json" in mode else None
+                d_new, size = digest(cmd, env, live_clock, strip)
+                d_old, _ = digest(bcmd, env, live_clock, strip)
                 same = "same (%d bytes)" % size if d_new == d_old else "DIFFERS"
                 failed += d_new != d_old
             line += " %10.0f %7.1fx  %s" % (old * 1e9 / a.records,
                                             old / new if new else 0, same)
+        if a.callgrind:
+            line += "  %d" % (instructions(cmd, env) // a.records)
+            if base:
+                line += " (%d)" % (instructions(argv(base, src, mode, data), env)
+                                   // a.records)
         print(line, flush=True)
     if failed:
         print("bench-tool: %d mode(s) print something else than the base" % failed)
