@@ -23,9 +23,8 @@ case $1 in
 churn | synburst) ;;
 *) echo "capture.sh: unknown workload '$1' (churn or synburst)" >&2; exit 2 ;;
 esac
-for f in "$ROOT/tcpstate.ko"; do
-	[[ -e $f ]] || { echo "capture.sh: $f is missing (make all)" >&2; exit 1; }
-done
+[[ -e $ROOT/tcpstate.ko ]] ||
+	{ echo "capture.sh: $ROOT/tcpstate.ko is missing (make all)" >&2; exit 1; }
 make -s -C "$HERE" OUT="$BUILD/bench"
 mkdir -p "$BUILD/bench/capture"
 guest=$BUILD/bench/capture/guest.sh
