@@ -36,6 +36,7 @@ whole output); any difference fails the run (exit 1).
 import argparse
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -154,6 +155,8 @@ def main():
                     help="also count instructions a record (valgrind)")
     a = ap.parse_args()
 
+    if a.callgrind and not shutil.which("valgrind"):
+        sys.exit("bench-tool: --callgrind needs valgrind (apt-get install valgrind)")
     tool = os.path.abspath(a.tool)
     fake = os.path.join(BUILD, "unit", "fake_ioctl.so")
     for f in (tool, fake):
@@ -188,7 +191,7 @@ def main():
     if a.capture:
         modes = [m for m in MODES if m[0] == "-d"]
     if a.only:
-        modes = [m for m in MODES if " ".join(m) in a.only]
+        modes = [m for m in modes if " ".join(m) in a.only]
 
     print("tool: %d records (%s), least CPU time of %d runs, ns/record"
           % (a.records, os.path.basename(data["bin"] if a.capture else data["jsonl"]),
