@@ -212,6 +212,16 @@ def test_filters_sixteen(t):
     filters_exact(t, 16)
 
 
+def proc_maps(pid):
+    with open("/proc/%d/maps" % pid) as f:
+        return f.read()
+
+
+def maps_device(pid):
+    """Whether process pid has /dev/tcpstate mapped."""
+    return tcpst.DEV in proc_maps(pid)
+
+
 def churn_read_exact(t, name, fd, take):
     """30 connections while a thread reads session @fd with take(last)
     (each time poll() says records wait, then once more, last=True, after
@@ -523,15 +533,12 @@ def test_tool_buffer(t):
         t.eq(got[name], want, "%s --buffer: its session's records" % name)
 
         # It maps the buffer right after SET_BUFFER: wait for that (or 20 s).
-        def maps(pid=p.pid):
-            with open("/proc/%d/maps" % pid) as f:
-                return f.read()
         try:
-            wait_for(lambda: tcpst.DEV in maps(), timeout=20, what="%s's map" % name)
+            wait_for(lambda: maps_device(p.pid), timeout=20, what="%s's map" % name)
         except TimeoutError:
             pass
-        t.true(tcpst.DEV in maps(), "%s: reads its session through a map of %s" % (name, tcpst.DEV),
-               maps())
+        t.true(maps_device(p.pid), "%s: reads its session through a map of %s" % (name, tcpst.DEV),
+               proc_maps(p.pid))
         # (Its exit status on a stop signal is the stop tests' business:
         # here the signal may come before the reader installed its handler.)
         p.kill()
@@ -668,10 +675,7 @@ def test_mmap_tool_wraps(t):
 
     # Its map is the last of its set-up (filter, buffer, map): before it,
     # an event could land in the buffer SET_BUFFER then throws away.
-    def mapped():
-        with open("/proc/%d/maps" % d.proc.pid) as f:
-            return tcpst.DEV in f.read()
-    wait_for(mapped, 20, what="the tool's map")
+    wait_for(lambda: maps_device(d.proc.pid), 20, what="the tool's map")
     cports = []
     for _ in range(20):
         cli, conn = socks.connect("ipv4", srv, timeout=10)
