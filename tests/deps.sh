@@ -22,6 +22,7 @@ PKGS=(
 	clang libclang-rt-14-dev		# libFuzzer + ASan/UBSan: make fuzz
 	flex bison bc libelf-dev libssl-dev	# the debug kernel: tests/kernel/build.sh
 	dkms lintian mandoc man-db bash-completion	# packaging: make deb, vmtest-install
+	ccache					# vmtest-install: the guest's DKMS builds, filled on the host
 	chromium libxml2-utils			# unit: conns --svg/--html rendered headless, xmllint
 	prometheus				# exporter: the real server scrapes it; promtool checks
 )

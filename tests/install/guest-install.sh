@@ -43,6 +43,17 @@ fi
 BASE=$(overlay_changes)
 echo "guest changes before the tests: [${BASE}]"
 
+# ccache_said: ", ccache: N hits, M misses" since the last call (nothing
+# without the host's cache), for the TIME lines.
+ccache_said() {
+	local hits miss
+	[ -n "${INSTALL_CCACHE:-}" ] || return 0
+	hits=$(ccache --print-stats | awk '$1 == "direct_cache_hit" || $1 == "preprocessed_cache_hit" { n += $2 } END { print n + 0 }')
+	miss=$(ccache --print-stats | awk '$1 == "cache_miss" { print $2 }')
+	ccache -z >/dev/null
+	echo ", ccache: $hits hits, ${miss:-?} misses"
+}
+
 # traced_connection TOOL LABEL: a connection to a fresh port while
 # "TOOL dump" runs (dump_during); checks what dump printed of it.
 traced_connection() {
@@ -141,9 +152,15 @@ for dir in /lib/modules/*; do
 	hidden+=("$k")
 done
 echo "hidden: ${hidden[*]}"
+# The host's compiler cache for DKMS's builds (run.sh): dpkg, DKMS and the
+# kernel's postinst.d hook pass the environment on to make.
+if [ -n "${INSTALL_CCACHE:-}" ]; then
+	export "${CCACHE_ENV[@]}" CCACHE_DIR="$INSTALL_CCACHE"
+	ccache -z >/dev/null
+fi
 t0=$SECONDS
 run_cmd dpkg -i "$DKMS_DEB" "$TOOL_DEB"
-echo "TIME dpkg -i (one DKMS build, $KV): $((SECONDS - t0)) s"
+echo "TIME dpkg -i (one DKMS build, $KV): $((SECONDS - t0)) s$(ccache_said)"
 check_eq "dpkg -i: exit status" 0 "$RC"
 for k in "${hidden[@]}"; do
 	check_contains "dpkg -i: names $k, which has no headers" \
@@ -249,7 +266,7 @@ echo "=== kernel upgrade: $NEW_KV's headers appear, its postinst.d hook runs"
 ln -s "$(cat "/run/build-link-$NEW_KV")" "/lib/modules/$NEW_KV/build"
 t0=$SECONDS
 run_cmd /etc/kernel/postinst.d/dkms "$NEW_KV"
-echo "TIME /etc/kernel/postinst.d/dkms $NEW_KV (one DKMS build): $((SECONDS - t0)) s"
+echo "TIME /etc/kernel/postinst.d/dkms $NEW_KV (one DKMS build): $((SECONDS - t0)) s$(ccache_said)"
 check_eq "postinst.d/dkms $NEW_KV: exit status" 0 "$RC"
 check_eq "dkms status after the upgrade" \
 	"tcpstate/$VERSION, $KV, x86_64: installed"$'\n'"tcpstate/$VERSION, $NEW_KV, x86_64: installed" \

@@ -10,6 +10,14 @@ FAILED=0
 pass() { echo "PASS $1"; PASSED=$((PASSED + 1)); }
 fail() { echo "FAIL $1: $2"; FAILED=$((FAILED + 1)); }
 
+# The DKMS builds' compiler cache (run.sh fills it on the host, the guest
+# reads it): what ccache must see alike on both sides, less CCACHE_DIR.
+# The locale is part of ccache's hash; the sloppiness lets the guest use
+# direct-mode hits although DKMS copies the sources just before it builds.
+# shellcheck disable=SC2034 # used by the scripts that source this file
+CCACHE_ENV=("CCACHE_SLOPPINESS=include_file_mtime,include_file_ctime" CCACHE_NOCOMPRESS=1
+	DEBIAN_KERNEL_USE_CCACHE=1 LC_ALL=C LANG=C)
+
 # check_eq NAME EXPECTED ACTUAL
 check_eq() {
 	if [ "$2" = "$3" ]; then
