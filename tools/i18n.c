@@ -82,13 +82,33 @@ static size_t next_char(const char *s, size_t n, mbstate_t *ps, int *cols,
 	return len;
 }
 
-int text_width(const char *s)
+/*
+ * text_width() of a text that is not all ASCII. Not inlined: its
+ * mbstate_t and saved registers made every call pay for a frame that
+ * ASCII text (nearly every cell) never needs.
+ */
+__attribute__((noinline))
+static int text_width_mb(const char *s)
 {
-	const unsigned char *a = (const unsigned char *)s;
 	mbstate_t ps;
 	size_t n, len;
 	int width = 0, cols;
 	wchar_t wc;
+
+	n = strlen(s);
+	memset(&ps, 0, sizeof(ps));
+	while (n) {
+		len = next_char(s, n, &ps, &cols, &wc);
+		width += cols;
+		s += len;
+		n -= len;
+	}
+	return width;
+}
+
+int text_width(const char *s)
+{
+	const unsigned char *a = (const unsigned char *)s;
 
 	/*
 	 * ASCII, a column a byte in every locale's character set: no
@@ -99,15 +119,7 @@ int text_width(const char *s)
 		a++;
 	if (!*a)
 		return (int)(a - (const unsigned char *)s);
-	n = strlen(s);
-	memset(&ps, 0, sizeof(ps));
-	while (n) {
-		len = next_char(s, n, &ps, &cols, &wc);
-		width += cols;
-		s += len;
-		n -= len;
-	}
-	return width;
+	return text_width_mb(s);
 }
 
 size_t text_fit(const char *s, int cols)

@@ -62,10 +62,27 @@ struct layout {
 	struct outbuf *rows;
 };
 
-/* A row's text that measure() makes for its width: drawn from there. */
+/*
+ * A cell's text: its length in bytes and its width in columns (-1: not
+ * measured yet, span_width()).
+ */
+struct span {
+	const char *s;
+	int n, w;
+};
+
+/*
+ * A row's text that measure() makes for its width: drawn from there,
+ * with the lengths and widths measure() found (the cells of each row
+ * measured once, not again as they are drawn).
+ */
 struct row_text {
-	char t[TIME_STR_MAX], st[2][NAME_LABEL_MAX];
+	char t[TIME_STR_MAX];
+	char st[2][NAME_LABEL_MAX];	/* row_states()'s buf */
 	char label[LABEL_MAX], abs[LABEL_MAX];
+	struct span time, state[2], step, abs_span;
+	int label_n;		/* strlen(label), arrows only */
+	bool label_ascii;	/* then the arrow drawn is ASCII too */
 };
 
 /* measure()'s, for the ladder being drawn; grown, never freed. */
@@ -144,12 +161,15 @@ static int put_label(char *buf, int i, char line, const char *label, int len,
 	return before ? i : put_run(buf, i, line, 2);
 }
 
-/* The arrow between the two bars, width characters. */
-static void draw_arrow(char *buf, int width, const char *label, bool right,
-		       enum fate fate)
+/*
+ * The arrow between the two bars, width characters, with the label's len
+ * bytes; its length.
+ */
+static int draw_arrow(char *buf, int width, const char *label, int len,
+		      bool right, enum fate fate)
 {
 	char line = fate == FATE_RECEIVED ? '.' : '-';
-	int len = (int)strlen(label), fill, i = 0;
+	int fill, i = 0;
 
 	fill = width - len - 2;
 	if (fill < 1)
@@ -180,6 +200,7 @@ static void draw_arrow(char *buf, int width, const char *label, bool right,
 		i = put_label(buf, i, line, label, len, false);
 	}
 	buf[i] = '\0';
+	return i;
 }
 
 /*
@@ -195,38 +216,88 @@ static void put_pad(struct outbuf *b, int n)
 		ob_spaces(b, (size_t)n);
 }
 
+/* Whether the n bytes at s are ASCII. */
+static bool is_ascii(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	uint64_t w, any = 0;
+	size_t i;
+
+	if (n < 8) {
+		for (i = 0; i < n; i++)
+			any |= u[i];
+		return !(any & 0x80);
+	}
+	/* Eight bytes a step, the last eight (overlapping) for the rest. */
+	for (i = 0; i + 8 < n; i += 8) {
+		memcpy(&w, u + i, 8);
+		any |= w;
+	}
+	memcpy(&w, u + n - 8, 8);
+	return !((any | w) & 0x8080808080808080ULL);
+}
+
+/* s, its length known, its width measured when needed. */
+static struct span span_n(const char *s, int n)
+{
+	struct span t = { .s = s, .n = n, .w = -1 };
+
+	return t;
+}
+
+/* s, its length counted, its width measured when needed. */
+static struct span span_of(const char *s)
+{
+	return span_n(s, (int)strlen(s));
+}
+
+/*
+ * ASCII (most cells, the arrows 40 bytes and more): its length is its
+ * width, as text_width() would find; else text_width(). Empty (most
+ * state cells): 0, without a call.
+ */
+static int span_width(struct span *t)
+{
+	if (t->w < 0)
+		t->w = !t->n || is_ascii(t->s, (size_t)t->n) ? t->n :
+		       text_width(t->s);
+	return t->w;
+}
+
+/*
+ * t padded to width (left-aligned, or right-aligned), in colour if set.
+ * Inlined: it draws every cell of every row, and each call site knows
+ * its alignment and colour (a call, its struct on the stack and six
+ * registers saved, cost as much as the rest of it).
+ */
+static inline __attribute__((always_inline))
+void cell_span(struct outbuf *b, struct span t, int width, bool right_align,
+	       const char *color)
+{
+	/*
+	 * No width (0) pads nothing whatever the text's width, which is
+	 * never negative: then it is not measured.
+	 */
+	int pad = width > 0 ? width - span_width(&t) : 0;
+
+	if (right_align)
+		put_pad(b, pad);
+	if (color && t.n) {
+		ob_str(b, color);
+		ob_mem(b, t.s, (size_t)t.n);
+		ob_lit(b, ANSI_OFF);
+	} else {
+		ob_mem(b, t.s, (size_t)t.n);
+	}
+	if (!right_align)
+		put_pad(b, pad);
+}
+
 /* s padded to width (left-aligned, or right-aligned), in colour if set. */
 static void cell(struct outbuf *b, const char *s, int width, bool right_align,
 		 const char *color)
 {
-	const unsigned char *u = (const unsigned char *)s;
-	size_t n = strlen(s), i;
-	uint64_t w;
-	int pad;
-
-	/*
-	 * ASCII (most cells, the arrows 40 bytes and more): its length is
-	 * its width. Eight bytes a step for a high bit.
-	 */
-	for (i = 0; i + 8 <= n; i += 8) {
-		memcpy(&w, u + i, 8);
-		if (w & 0x8080808080808080ULL)
-			break;
-	}
-	while (i < n && u[i] < 0x80)
-		i++;
-	pad = width - (i == n ? (int)n : text_width(s));
-	if (right_align)
-		put_pad(b, pad);
-	if (color && *s) {
-		ob_str(b, color);
-		ob_mem(b, s, n);
-		ob_lit(b, ANSI_OFF);
-	} else {
-		ob_mem(b, s, n);
-	}
-	if (!right_align)
-		put_pad(b, pad);
+	cell_span(b, span_of(s), width, right_align, color);
 }
 
 /*
@@ -278,22 +349,22 @@ static void row_time(const struct model *a, const struct model_row *r,
 		model_reltime(a, r->ts, buf);
 }
 
-/* The states a row writes in each column ("" for none). */
+/*
+ * The states a row writes in each column ("" for none): the names
+ * themselves, not copies (buf[col] holds one that has no name).
+ */
 static void row_states(const struct model *a, const struct model_row *r,
-		       char st[2][NAME_LABEL_MAX])
+		       const char *st[2], char buf[2][NAME_LABEL_MAX])
 {
 	unsigned int col;
 
-	char buf[NAME_LABEL_MAX];
-
-	st[0][0] = st[1][0] = '\0';
+	st[0] = st[1] = "";
 	if (r->kind == ROW_INIT) {
 		for (col = 0; col < 2; col++)
 			if (a->init[col])
-				copy_str(st[col], NAME_LABEL_MAX,
-					 tcp_state_label(a->init[col], buf));
+				st[col] = tcp_state_label(a->init[col], buf[col]);
 	} else if (r->kind == ROW_STATE) {
-		copy_str(st[r->col], NAME_LABEL_MAX, tcp_state_label(r->state, buf));
+		st[r->col] = tcp_state_label(r->state, buf[r->col]);
 	}
 }
 
@@ -305,21 +376,42 @@ static int max_int(int a, int b)
 /*
  * "prefix  text": text cut at blanks into lines of at most width columns
  * (0: one line), the following lines indented by indent; coloured whole.
+ * Into b, which the caller flushes.
  */
-static void wrapped(FILE *out, const char *prefix, const char *text,
-		    unsigned int width, int indent, const char *color)
+static void wrapped_ob(struct outbuf *b, const char *prefix, const char *text,
+		       unsigned int width, int indent, const char *color)
 {
-	int room = (int)width - text_width(prefix) - 2, first = 1;
+	int room, first = 1;
 	const char *p = text;
-	char line[LINE_BUF];
-	struct outbuf ob, *b = &ob;
 
-	ob_init(b, out, line, sizeof(line));
+	/*
+	 * No width: the text whole on one line, blanks and all, as the
+	 * loop below writes it then (nothing to measure, nothing to cut).
+	 */
+	if (!width) {
+		if (!*text)
+			return;
+		ob_str(b, prefix);
+		ob_lit(b, "  ");
+		if (color)
+			ob_str(b, color);
+		ob_str(b, text);
+		if (color)
+			ob_lit(b, ANSI_OFF);
+		ob_char(b, '\n');
+		return;
+	}
+	room = (int)width - text_width(prefix) - 2;
 	while (*p) {
 		int avail = first ? room : room - indent, n = (int)strlen(p);
 
-		/* Columns, not bytes: a CJK character takes two. */
-		if (width && text_width(p) > avail && avail > 10) {
+		/*
+		 * Columns, not bytes: a CJK character takes two. No
+		 * character takes more columns than it has bytes (two at
+		 * most, and a wide one is three bytes in UTF-8), so a text
+		 * whose bytes fit is not measured.
+		 */
+		if (n > avail && avail > 10 && text_width(p) > avail) {
 			n = (int)text_break(p, avail);
 			if (!n)
 				n = (int)text_fit(p, avail);
@@ -346,7 +438,18 @@ static void wrapped(FILE *out, const char *prefix, const char *text,
 			p++;
 		first = 0;
 	}
-	ob_flush(b);
+}
+
+/* wrapped_ob() to out, in one fwrite() when it fits a line's buffer. */
+static void wrapped(FILE *out, const char *prefix, const char *text,
+		    unsigned int width, int indent, const char *color)
+{
+	char line[LINE_BUF];
+	struct outbuf ob;
+
+	ob_init(&ob, out, line, sizeof(line));
+	wrapped_ob(&ob, prefix, text, width, indent, color);
+	ob_flush(&ob);
 }
 
 /*
@@ -385,11 +488,11 @@ static void end_line(struct outbuf *b, const struct layout *l)
 static void row_line(FILE *out, const struct model *a, const struct model_row *r,
 		     const struct layout *l)
 {
-	char t[TIME_STR_MAX], st[2][NAME_LABEL_MAX], label[LABEL_MAX], abs_buf[LABEL_MAX];
-	char arrow[LABEL_MAX + 512];
+	char t[TIME_STR_MAX], stbuf[2][NAME_LABEL_MAX], label[LABEL_MAX];
+	char abs_buf[LABEL_MAX], arrow[LABEL_MAX + 512];
 	const struct row_text *rt = l->text ? &l->text[r - a->rows] : NULL;
-	const char *st0, *st1, *abs;
-	const char *bad = maybe(l, ANSI_BAD);
+	struct span step, abs;
+	const char *st[2], *st1, *bad = maybe(l, ANSI_BAD);
 	const char *note_color = r->bad ? bad : NULL;
 	bool note_below = false;
 	char pad[256], line[LINE_BUF];
@@ -400,21 +503,34 @@ static void row_line(FILE *out, const struct model *a, const struct model_row *r
 		ob_init(b, out, line, sizeof(line));
 	if (l->follow)
 		ob_id(b, a->c->id);
-	if (!rt) {
+	/* The cells measure() measured are drawn as it measured them. */
+	if (rt) {
+		cell_span(b, rt->time, l->time, true, NULL);
+		ob_lit(b, "  ");
+		cell_span(b, rt->state[0], l->lstate, true,
+			  maybe(l, ansi_col[0]));
+		st1 = rt->state[1].s;
+	} else {
 		row_time(a, r, l, t);
-		row_states(a, r, st);
+		row_states(a, r, st, stbuf);
+		cell(b, t, l->time, true, NULL);
+		ob_lit(b, "  ");
+		cell(b, st[0], l->lstate, true, maybe(l, ansi_col[0]));
+		st1 = st[1];
 	}
-	cell(b, rt ? rt->t : t, l->time, true, NULL);
-	ob_lit(b, "  ");
-	st0 = rt ? rt->st[0] : st[0];
-	st1 = rt ? rt->st[1] : st[1];
-	cell(b, st0, l->lstate, true, maybe(l, ansi_col[0]));
 	ob_lit(b, " |");
 	if (r->kind == ROW_ARROW) {
-		draw_arrow(arrow, l->arrow, rt ? rt->label : arrow_label(a, r, label),
-			   r->col == 0, r->fate);
-		cell(b, arrow, l->arrow, false,
-		     r->fate == FATE_LOST ? bad : maybe(l, ansi_col[r->col]));
+		const char *lab = rt ? rt->label : arrow_label(a, r, label);
+		int n = draw_arrow(arrow, l->arrow, lab,
+				   rt ? rt->label_n : (int)strlen(lab),
+				   r->col == 0, r->fate);
+		struct span as = span_n(arrow, n);
+
+		/* An ASCII label's arrow is ASCII: a column a byte. */
+		if (rt && rt->label_ascii)
+			as.w = n;
+		cell_span(b, as, l->arrow, false, r->fate == FATE_LOST ? bad :
+			  maybe(l, ansi_col[r->col]));
 	} else {
 		put_pad(b, l->arrow);
 	}
@@ -426,12 +542,14 @@ static void row_line(FILE *out, const struct model *a, const struct model_row *r
 		return;
 	}
 	ob_char(b, ' ');
-	cell(b, st1, trail ? l->rstate : 0, false, maybe(l, ansi_col[1]));
+	cell_span(b, rt ? rt->state[1] : span_of(st1), trail ? l->rstate : 0,
+		  false, maybe(l, ansi_col[1]));
 	if (!trail) {
 		end_line(b, l);
 		return;
 	}
-	abs = rt ? rt->abs : abs_label(a, r, abs_buf);
+	step = rt ? rt->step : span_of(r->step);
+	abs = rt ? rt->abs_span : span_of(abs_label(a, r, abs_buf));
 	if (r->note[0] && l->width) {
 		/*
 		 * Following with a limit: a note that would pass it goes on
@@ -440,8 +558,8 @@ static void row_line(FILE *out, const struct model *a, const struct model_row *r
 		int plen = sfmt(NULL, 0, "#%lu ", a->c->id);
 		int step_at = plen + l->time + 2 + l->lstate + 2 + l->arrow + 2 +
 			      l->rstate + 2;
-		int note_at = step_at + max_int(l->step, text_width(r->step)) + 2 +
-			      (abs[0] ? max_int(l->abs, (int)strlen(abs)) + 2 : 0);
+		int note_at = step_at + max_int(l->step, span_width(&step)) + 2 +
+			      (abs.n ? max_int(l->abs, abs.n) + 2 : 0);
 
 		note_below = note_at + text_width(r->note) > (int)l->width;
 		if (note_below)
@@ -449,12 +567,12 @@ static void row_line(FILE *out, const struct model *a, const struct model_row *r
 				 step_at - 2 - (plen - 1), "");
 	}
 	ob_lit(b, "  ");
-	cell(b, r->step, (r->note[0] && !note_below) || abs[0] ? l->step : 0,
-	     false, r->kind == ROW_NOTE ? note_color : maybe(l, ANSI_BOLD));
-	if (abs[0]) {
+	cell_span(b, step, (r->note[0] && !note_below) || abs.n ? l->step : 0,
+		  false, r->kind == ROW_NOTE ? note_color : maybe(l, ANSI_BOLD));
+	if (abs.n) {
 		ob_lit(b, "  ");
-		cell(b, abs, r->note[0] && !note_below ? l->abs : 0, false,
-		     maybe(l, ANSI_DIM));
+		cell_span(b, abs, r->note[0] && !note_below ? l->abs : 0, false,
+			  maybe(l, ANSI_DIM));
 	}
 	if (note_below) {
 		ob_char(b, '\n');
@@ -491,26 +609,39 @@ static void print_row(FILE *out, const struct model *a, const struct model_row *
 /* Who each side is: role, endpoint, process. */
 static void side_lines(const struct model *a, char lines[2][3][64])
 {
-	char comm[sizeof(a->comm[0])];
+	char comm[sizeof(a->comm[0])], *p;
 	unsigned int col;
+	size_t n;
 
+	static_assert(sizeof(comm) + sizeof(" (pid )") + U64_STR_MAX <= 64,
+		      "room for a process whole");
 	/* copy_str(), not snprintf("%s"): --follow draws this per record. */
 	for (col = 0; col < 2; col++) {
 		copy_str(lines[col][0], 64, model_side_name(a, col));
 		endpoint_str(model_ep(a, col), lines[col][1]);
-		/* Following, an end not seen yet may still show up. */
-		copy_str(lines[col][2], 64, a->traced[col] ? "-" :
-			 a->live ? "" : _("(not traced)"));
-		if (!a->has_task[col])
+		if (!a->has_task[col]) {
+			/* Following, an end not seen yet may still show up. */
+			copy_str(lines[col][2], 64, a->traced[col] ? "-" :
+				 a->live ? "" : _("(not traced)"));
 			continue;
+		}
+		/* "%s (pid %u)" by hand (it fits: nothing to cut). */
 		comm_sanitize(a->comm[col], sizeof(comm) - 1, comm);
-		sfmt(lines[col][2], 64, "%s (pid %u)", comm, a->pid[col]);
+		n = strlen(comm);
+		p = lines[col][2];
+		memcpy(p, comm, n);
+		p += n;
+		memcpy(p, " (pid ", 6);
+		p += 6;
+		p += u64_str(a->pid[col], p);
+		memcpy(p, ")", sizeof(")"));
 	}
 }
 
 static struct layout measure(const struct model *a, char lines[2][3][64])
 {
 	struct layout l = { .time = text_width(_("TIME")), .arrow = 30 };
+	const char *st[2];
 	size_t i;
 	int k;
 
@@ -526,41 +657,60 @@ static struct layout measure(const struct model *a, char lines[2][3][64])
 		struct row_text *rt = &row_texts[i];
 
 		row_time(a, r, &l, rt->t);
-		l.time = max_int(l.time, (int)strlen(rt->t));
-		row_states(a, r, rt->st);
-		l.lstate = max_int(l.lstate, text_width(rt->st[0]));
-		l.rstate = max_int(l.rstate, text_width(rt->st[1]));
-		l.step = max_int(l.step, text_width(r->step));
-		l.abs = max_int(l.abs, (int)strlen(abs_label(a, r, rt->abs)));
-		if (r->kind == ROW_ARROW)
-			l.arrow = max_int(l.arrow,
-					  (int)strlen(arrow_label(a, r, rt->label)) + 8);
+		rt->time = span_of(rt->t);
+		l.time = max_int(l.time, rt->time.n);
+		row_states(a, r, st, rt->st);
+		rt->state[0] = span_of(st[0]);
+		rt->state[1] = span_of(st[1]);
+		rt->step = span_of(r->step);
+		l.lstate = max_int(l.lstate, span_width(&rt->state[0]));
+		l.rstate = max_int(l.rstate, span_width(&rt->state[1]));
+		l.step = max_int(l.step, span_width(&rt->step));
+		rt->abs_span = span_of(abs_label(a, r, rt->abs));
+		l.abs = max_int(l.abs, rt->abs_span.n);
+		if (r->kind == ROW_ARROW) {
+			rt->label_n = (int)strlen(arrow_label(a, r, rt->label));
+			rt->label_ascii = is_ascii(rt->label,
+						   (size_t)rt->label_n);
+			l.arrow = max_int(l.arrow, rt->label_n + 8);
+		}
 	}
 	return l;
 }
 
+/* Into l->rows if set (the caller flushes it), else a line's buffer. */
 static void print_header(FILE *out, const struct model *a, const struct layout *l,
 			 char lines[2][3][64])
 {
-	char ep0[ENDPOINT_STR_MAX], ep1[ENDPOINT_STR_MAX], when[LADDER_WHEN_MAX];
+	char when[LADDER_WHEN_MAX];
 	const struct conn *c = a->c;
 	/* Following, the rows' clock is -T's: UTC says so, as dump's does. */
 	const char *time = l->follow && clock_of(l->o)->mode == TIME_WALL ?
 			   _("TIME (UTC)") : _("TIME");
 	char line[LINE_BUF];
-	struct outbuf ob, *b = &ob;
+	struct outbuf ob, *b = l->rows ? l->rows : &ob;
 	int k;
 
-	ob_init(b, out, line, sizeof(line));
+	if (!l->rows)
+		ob_init(b, out, line, sizeof(line));
 	if (l->follow)
 		ob_id(b, c->id);
 	if (l->color)
 		ob_lit(b, ANSI_BOLD);
-	ob_printf(b, _("connection %lu: %s -> %s"), c->id,
-		  endpoint_str(&c->ep[a->left], ep0),
-		  endpoint_str(&c->ep[1 - a->left], ep1));
-	ob_printf(b, "%s  netns %u, %s\n", l->color ? ANSI_OFF : "", c->netns,
-		  ladder_when(l->o, a->t0, when));
+	/*
+	 * The endpoints as side_lines() wrote them (model_ep(): the left
+	 * one first), not formatted again.
+	 */
+	ob_printf(b, _("connection %lu: %s -> %s"), c->id, lines[0][1],
+		  lines[1][1]);
+	/* "%s  netns %u, %s\n" by hand: not translated, one per ladder. */
+	if (l->color)
+		ob_lit(b, ANSI_OFF);
+	ob_lit(b, "  netns ");
+	ob_u64(b, c->netns);
+	ob_lit(b, ", ");
+	ob_str(b, ladder_when(l->o, a->t0, when));
+	ob_char(b, '\n');
 	for (k = 0; k < 3; k++) {
 		if (l->follow)
 			ob_id(b, c->id);
@@ -575,7 +725,8 @@ static void print_header(FILE *out, const struct model *a, const struct layout *
 		cell(b, lines[1][k], 0, false, maybe(l, ansi_col[1]));
 		ob_char(b, '\n');
 	}
-	ob_flush(b);
+	if (!l->rows)
+		ob_flush(b);
 }
 
 /* "label   rest": label padded to 22 columns (its display width), rest. */
@@ -594,10 +745,62 @@ static void labelled(char *text, size_t size, const char *label,
 	append_str(text, size, rest);
 }
 
-static void print_footer(FILE *out, const struct model *a, const char *prefix,
-			 bool color, unsigned int width)
+/*
+ * A line of timings: prefix, "label   rest" (labelled()) wrapped to width
+ * with the rest indented under the first column.
+ */
+static void footer_line(struct outbuf *b, const char *prefix,
+			const char *label, const char *rest, unsigned int width)
 {
-	char text[3 * MODEL_NOTE_MAX], rest[2 * MODEL_NOTE_MAX];
+	char text[3 * MODEL_NOTE_MAX];
+	size_t ln = strlen(label), rn = strlen(rest);
+
+	/*
+	 * No width, wrapped_ob() writes the text labelled() makes as it
+	 * is: straight into b, not copied into text and out again, when
+	 * labelled() would not have cut it (its padding is 23 blanks at
+	 * most).
+	 */
+	if (!width && ln + 23 + rn < sizeof(text)) {
+		struct span t = span_n(label, (int)ln);
+
+		ob_str(b, prefix);
+		ob_lit(b, "  ");
+		ob_mem(b, label, ln);
+		ob_spaces(b, (size_t)max_int(22 - span_width(&t), 0) + 1);
+		ob_mem(b, rest, rn);
+		ob_char(b, '\n');
+		return;
+	}
+	labelled(text, sizeof(text), label, rest);
+	wrapped_ob(b, prefix, text, width, 23, NULL);
+}
+
+/*
+ * "state (side)" into what[64], as sfmt(what, 64, "%s (%s)") writes it:
+ * by hand when it fits, two of them in most ladders' footers.
+ */
+static const char *state_of_side(char what[64], const char *state,
+				 const char *side)
+{
+	size_t n = strlen(state), k = strlen(side);
+
+	if (n + k + sizeof(" ()") > 64) {
+		sfmt(what, 64, "%s (%s)", state, side);
+		return what;
+	}
+	memcpy(what, state, n);
+	memcpy(what + n, " (", 2);
+	memcpy(what + n + 2, side, k);
+	memcpy(what + n + 2 + k, ")", sizeof(")"));
+	return what;
+}
+
+/* The footer into b (the caller flushes it). */
+static void footer_ob(struct outbuf *b, const struct model *a,
+		      const char *prefix, bool color, unsigned int width)
+{
+	char rest[2 * MODEL_NOTE_MAX];
 	const struct model_figures *f = &a->fig;
 	const char *ends = f->both_traced ? _("both ends") :
 			   a->traced[0] && a->traced[1] ?
@@ -609,8 +812,7 @@ static void print_footer(FILE *out, const struct model *a, const char *prefix,
 
 #define LINE(label, fmt, ...) do {					\
 		sfmt(rest, sizeof(rest), fmt, __VA_ARGS__);		\
-		labelled(text, sizeof(text), label, rest);		\
-		wrapped(out, prefix, text, width, 23, NULL);		\
+		footer_line(b, prefix, label, rest, width);		\
 	} while (0)
 	if (f->rtt)
 		LINE("SYN -> SYN-ACK", _("%s (%s)"), duration(f->rtt, d),
@@ -630,7 +832,7 @@ static void print_footer(FILE *out, const struct model *a, const char *prefix,
 	for (col = 0; col < 2; col++) {
 		if (!f->has_tw[col])
 			continue;
-		sfmt(what, sizeof(what), "TIME_WAIT (%s)", model_side_name(a, col));
+		state_of_side(what, "TIME_WAIT", model_side_name(a, col));
 		if (f->tw_ended[col] && f->tw_life[col] != f->tw_state[col] &&
 		    a->tw_born[col] && a->tw_born[col] < a->tw_in[col])
 			LINE(what, _("%s (in TIME_WAIT until its socket's end: %s; the socket lived %s, from FIN_WAIT2)"),
@@ -647,13 +849,25 @@ static void print_footer(FILE *out, const struct model *a, const char *prefix,
 	for (col = 0; col < 2; col++) {
 		if (!f->has_cw[col])
 			continue;
-		sfmt(what, sizeof(what), "CLOSE_WAIT (%s)", model_side_name(a, col));
+		state_of_side(what, "CLOSE_WAIT", model_side_name(a, col));
 		LINE(what, "%s", duration(f->cw[col], d));
 	}
 	for (i = 0; i < a->nr_notes; i++)
-		wrapped(out, prefix, a->notes[i], width, 2,
-			color ? ANSI_BAD : NULL);
+		wrapped_ob(b, prefix, a->notes[i], width, 2,
+			   color ? ANSI_BAD : NULL);
 #undef LINE
+}
+
+/* The footer, its lines in one fwrite() when they fit a line's buffer. */
+static void print_footer(FILE *out, const struct model *a, const char *prefix,
+			 bool color, unsigned int width)
+{
+	char line[LINE_BUF];
+	struct outbuf ob;
+
+	ob_init(&ob, out, line, sizeof(line));
+	footer_ob(&ob, a, prefix, color, width);
+	ob_flush(&ob);
 }
 
 /* --explain: after the footer, what the connection as a whole needs said. */
@@ -672,7 +886,7 @@ static void print_wide(FILE *out, const struct model *a,
 		       const struct ladder_opts *o, bool color)
 {
 	char lines[2][3][64], buf[8 * LINE_BUF];
-	struct outbuf rows;
+	struct outbuf ob;
 	struct layout l;
 	size_t i;
 
@@ -684,18 +898,23 @@ static void print_wide(FILE *out, const struct model *a,
 		l.explain = explain_width(wide_width(a, o), o->width);
 	/* After wide_width(), which draws it too (the same text). */
 	l.text = row_texts;
+	/*
+	 * The heading, the rows and the footer into one buffer: an
+	 * fwrite() per ladder, not per line. What goes to out directly
+	 * (explanations) comes after what the buffer holds is flushed.
+	 */
+	ob_init(&ob, out, buf, sizeof(buf));
+	l.rows = &ob;
 	print_header(out, a, &l, lines);
-	/* The rows into one buffer: an fwrite() per ladder, not per row. */
-	ob_init(&rows, out, buf, sizeof(buf));
-	l.rows = &rows;
 	for (i = 0; i < a->nr; i++)
 		print_row(out, a, &a->rows[i], &l);
-	ob_flush(&rows);
-	l.rows = NULL;
-	print_footer(out, a, "", color, 0);
-	if (l.explain)
+	footer_ob(&ob, a, "", color, 0);
+	if (l.explain) {
+		ob_flush(&ob);
 		explain_footer(out, a, "", l.explain, color);
-	putc('\n', out);
+	}
+	ob_char(&ob, '\n');
+	ob_flush(&ob);
 }
 
 /* The widest line of the wide layout, uncoloured, explanations left out. */
@@ -781,8 +1000,9 @@ static void narrow_header(FILE *out, const struct model *a,
 static void narrow_row(FILE *out, const struct model *a,
 		       const struct model_row *r, const struct narrow *n)
 {
-	char t[TIME_STR_MAX], st[2][NAME_LABEL_MAX], label[LABEL_MAX], abs[LABEL_MAX];
-	char arrow[LABEL_MAX + 512], more[3 * MODEL_NOTE_MAX];
+	char t[TIME_STR_MAX], stbuf[2][NAME_LABEL_MAX], label[LABEL_MAX];
+	char abs[LABEL_MAX], arrow[LABEL_MAX + 512], more[3 * MODEL_NOTE_MAX];
+	const char *st[2];
 	struct layout l = { .color = n->color };
 	const char *step = r->step;
 	bool color = n->color, step_below = false;
@@ -796,7 +1016,7 @@ static void narrow_row(FILE *out, const struct model *a,
 	row_time(a, r, &l, t);
 	cell(b, t, n->time, true, NULL);
 	ob_lit(b, "  ");
-	row_states(a, r, st);
+	row_states(a, r, st, stbuf);
 	cell(b, st[0], n->lstate, true, maybe(&l, ansi_col[0]));
 	ob_lit(b, " |");
 	if (r->kind == ROW_ARROW) {
@@ -809,7 +1029,8 @@ static void narrow_row(FILE *out, const struct model *a,
 			tcp_flags_string(r->seg->tcp_flags, flags);
 			sfmt(label, sizeof(label), "%s", flags[0] ? flags : "-");
 		}
-		draw_arrow(arrow, n->arrow, label, r->col == 0, r->fate);
+		draw_arrow(arrow, n->arrow, label, (int)strlen(label),
+			   r->col == 0, r->fate);
 		cell(b, arrow, n->arrow, false,
 		     r->fate == FATE_LOST ? maybe(&l, ANSI_BAD) :
 		     maybe(&l, ansi_col[r->col]));
@@ -869,7 +1090,8 @@ static int narrow_arrow(const struct narrow *n, int want)
 static void print_narrow(FILE *out, const struct model *a,
 			 const struct ladder_opts *o, bool color)
 {
-	char t[TIME_STR_MAX], st[2][NAME_LABEL_MAX], label[LABEL_MAX];
+	char t[TIME_STR_MAX], stbuf[2][NAME_LABEL_MAX], label[LABEL_MAX];
+	const char *st[2];
 	struct narrow n = {
 		.time = text_width(_("TIME")), .width = o->width, .color = color,
 		.o = o,
@@ -883,7 +1105,7 @@ static void print_narrow(FILE *out, const struct model *a,
 
 		row_time(a, r, &l, t);
 		n.time = max_int(n.time, (int)strlen(t));
-		row_states(a, r, st);
+		row_states(a, r, st, stbuf);
 		n.lstate = max_int(n.lstate, text_width(st[0]));
 		if (r->kind == ROW_ARROW)
 			arrow = max_int(arrow, (int)strlen(arrow_label(a, r, label)) + 6);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <arpa/inet.h>
+#include <assert.h>
 #include <limits.h>
 #include <malloc.h>
 #include <stdarg.h>
@@ -71,9 +72,14 @@ size_t utf8_len(const unsigned char *s, size_t avail)
 const char *duration_str(unsigned long long ns, enum duration_style style,
 			 char buf[DURATION_MAX])
 {
+	/*
+	 * Each unit four bytes, its NUL and padding: copied whole, a copy
+	 * of a size known when compiled, not strcpy(). buf has room for
+	 * the bytes past the NUL (static_assert below).
+	 */
 	static const struct {
 		unsigned long long ns;
-		const char *unit;
+		char unit[4];
 	} units[] = {
 		{ NSEC_PER_SEC, "s" }, { NSEC_PER_MSEC, "ms" },
 		{ NSEC_PER_USEC, "us" },
@@ -81,6 +87,9 @@ const char *duration_str(unsigned long long ns, enum duration_style style,
 	char *p = buf;
 	size_t i;
 
+	static_assert(U64_STR_MAX + sizeof(".123 ") - 1 +
+		      sizeof(units[0].unit) <= DURATION_MAX,
+		      "room for a unit's four bytes");
 	/* By hand, not snprintf(): a ladder's footer has several. */
 	for (i = 0; i < ARRAY_SIZE(units); i++) {
 		unsigned long long unit = units[i].ns, frac;
@@ -100,7 +109,7 @@ const char *duration_str(unsigned long long ns, enum duration_style style,
 			*p++ = (char)('0' + frac % 10);
 			if (style == DURATION_SPACED)
 				*p++ = ' ';
-			strcpy(p, units[i].unit);
+			memcpy(p, units[i].unit, sizeof(units[i].unit));
 			return buf;
 		}
 	}
@@ -192,13 +201,20 @@ size_t u64_str(unsigned long long v, char buf[U64_STR_MAX])
 
 size_t usec_str(unsigned long long ns, char *buf)
 {
-	unsigned long long usec = ns % NSEC_PER_SEC / NSEC_PER_USEC;
-	size_t n = u64_str(ns / NSEC_PER_SEC, buf), i;
+	unsigned long long sec = ns / NSEC_PER_SEC;
+	/*
+	 * The fraction is below 1e9, its microseconds below 1e6: 32-bit
+	 * arithmetic, cheaper than 64-bit's, for each of every ladder's rows.
+	 */
+	unsigned int usec = (unsigned int)(ns - sec * NSEC_PER_SEC) /
+			    (unsigned int)NSEC_PER_USEC;
+	size_t n = u64_str(sec, buf);
 
 	buf[n++] = '.';
 	/* Six digits, two a step. */
-	for (i = 6; i > 0; i -= 2, usec /= 100)
-		memcpy(buf + n + i - 2, &digit_pairs[2 * (usec % 100)], 2);
+	memcpy(buf + n, &digit_pairs[2 * (usec / 10000)], 2);
+	memcpy(buf + n + 2, &digit_pairs[2 * (usec / 100 % 100)], 2);
+	memcpy(buf + n + 4, &digit_pairs[2 * (usec % 100)], 2);
 	buf[n + 6] = '\0';
 	return n + 6;
 }
@@ -374,22 +390,6 @@ void sappend(char *buf, size_t size, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Whether vsfmt() writes fmt itself: only the conversions it knows. */
-static bool plain_format(const char *f)
-{
-	for (; (f = strchr(f, '%')); f += 2) {
-		if (f[1] == 's' || f[1] == 'd' || f[1] == 'u' || f[1] == '%')
-			continue;
-		if (f[1] == 'l' && f[2] == 'u')
-			f++;
-		else if (f[1] == 'l' && f[2] == 'l' && f[3] == 'u')
-			f += 2;
-		else
-			return false;
-	}
-	return true;
-}
-
 /* s[0, k) at buf + *n, cut to size (its NUL's place kept); *n moves on. */
 static void put_run(char *buf, size_t size, size_t *n, const char *s, size_t k)
 {
@@ -400,14 +400,22 @@ static void put_run(char *buf, size_t size, size_t *n, const char *s, size_t k)
 	*n += k;
 }
 
+/*
+ * One pass over fmt. A conversion vsfmt() does not know (a width, a
+ * positional %1$s) is found where it comes: then vsnprintf() writes the
+ * whole text from the start, over what was written, with the arguments
+ * from the start (a copy of ap), as if it had been called first. fmt is
+ * not scanned for that first any more: a strchr() a conversion, twice.
+ */
 int vsfmt(char *buf, size_t size, const char *fmt, va_list ap)
 {
 	char num[U64_STR_MAX + 1];
 	const char *f = fmt, *s, *pct;
 	size_t n = 0, k;
+	va_list first;
+	int ret;
 
-	if (!plain_format(fmt))
-		return vsnprintf(buf, size, fmt, ap);
+	va_copy(first, ap);
 	for (;;) {
 		/* The text up to the next conversion, in one copy. */
 		pct = strchrnul(f, '%');
@@ -442,22 +450,32 @@ int vsfmt(char *buf, size_t size, const char *fmt, va_list ap)
 		case 'u':
 			k = u64_str(va_arg(ap, unsigned int), num);
 			break;
-		default:	/* l: lu or llu (plain_format()) */
+		case 'l':
 			if (f[1] == 'u') {
 				k = u64_str(va_arg(ap, unsigned long), num);
 				f++;
-			} else {
+				break;
+			}
+			if (f[1] == 'l' && f[2] == 'u') {
 				k = u64_str(va_arg(ap, unsigned long long), num);
 				f += 2;
+				break;
 			}
-			break;
+			goto other;
+		default:
+			goto other;
 		}
 		put_run(buf, size, &n, s, k);
 		f++;
 	}
+	va_end(first);
 	if (size)
 		buf[n < size ? n : size - 1] = '\0';
 	return n > INT_MAX ? INT_MAX : (int)n;
+other:
+	ret = vsnprintf(buf, size, fmt, first);
+	va_end(first);
+	return ret;
 }
 
 int sfmt(char *buf, size_t size, const char *fmt, ...)
