@@ -13,8 +13,7 @@
 # everything else) whose tcpstate.ko is $BUILD/debug-module/tcpstate.ko;
 # vm.sh boots the debug kernel (KVER, VM_KERNEL). Without arguments the
 # two hook modes run in two VMs at once, the scenarios (tests/scenarios)
-# in the tracepoint mode only, without sc_readme_text, and in the kprobe
-# mode the tests the state hook's kind matters to (below; DEBUG_PARALLEL=0:
+# in the tracepoint mode only, without sc_readme_text (DEBUG_PARALLEL=0:
 # one after the other, everything in both). Results go to $BUILD/debug/ (<hook>/vm/it-<hook>, <hook>.log),
 # the summed count to $BUILD/results/vm-debug.count.
 #
@@ -71,23 +70,11 @@ else
 	# tracepoint mode; sc_readme_text is the README's text, which comes
 	# from Debian's kernel. Together about 480 s of the debug kernel's
 	# CPU time in make check's late lanes.
-	#
-	# In the kprobe mode the tests whose code the state hook's kind
-	# changes: traffic of every kind through the hook (scenario_,
-	# stream_, flood_, netns_, hard_), its registration and removal
-	# under traffic (groups_, rmmod_insmod_during_churn, the init
-	# failures), readers woken from it (blocked_, wakeup_batching), and
-	# the run's final checks. The device's, sessions', parameters' and
-	# tool's own tests (about 230 s of the debug kernel's CPU) take the
-	# same paths in both modes: the tracepoint mode runs them here, and
-	# the stock kernels in both modes.
 	pids=()
 	for hook in tracepoint kprobe; do
 		case $hook in
 		tracepoint) guest=(--no-readme-text) ;;
-		kprobe) guest=(--no-scenarios --only scenario_ stream_with_reader
-			flood_ netns_ hard_ groups_ rmmod_insmod_during_churn
-			blocked_ wakeup_batching no_stray_readers kernel_log_clean) ;;
+		kprobe) guest=(--no-scenarios) ;;
 		esac
 		mkdir -p "$BUILD/debug/$hook"
 		BUILD=$BUILD/debug/$hook bash "$SHADOW/tests/integration/run-all.sh" \
