@@ -730,16 +730,22 @@ static void print_header(FILE *out, const struct model *a, const struct layout *
 }
 
 /* "label   rest": label padded to 22 columns (its display width), rest. */
+/* The blanks after a footer label of width columns: 22 columns, then one. */
+static int label_blanks(int width)
+{
+	return max_int(22 - width, 0) + 1;
+}
+
 static void labelled(char *text, size_t size, const char *label,
 		     const char *rest)
 {
-	int pad = max_int(22 - text_width(label), 0);
+	int pad = label_blanks(text_width(label));
 	size_t n;
 
 	/* "%s%*s %s" by hand: a few per ladder, each ladder's footer. */
 	copy_str(text, size, label);
 	n = strlen(text);
-	while (pad-- >= 0 && n + 1 < size)
+	while (pad-- > 0 && n + 1 < size)
 		text[n++] = ' ';
 	text[n] = '\0';
 	append_str(text, size, rest);
@@ -767,7 +773,7 @@ static void footer_line(struct outbuf *b, const char *prefix,
 		ob_str(b, prefix);
 		ob_lit(b, "  ");
 		ob_mem(b, label, ln);
-		ob_spaces(b, (size_t)max_int(22 - span_width(&t), 0) + 1);
+		ob_spaces(b, (size_t)label_blanks(span_width(&t)));
 		ob_mem(b, rest, rn);
 		ob_char(b, '\n');
 		return;
