@@ -46,12 +46,12 @@ echo "guest changes before the tests: [${BASE}]"
 # ccache_said: ", ccache: N hits, M misses" since the last call (nothing
 # without the host's cache), for the TIME lines.
 ccache_said() {
-	local hits miss
 	[ -n "${INSTALL_CCACHE:-}" ] || return 0
-	hits=$(ccache --print-stats | awk '$1 == "direct_cache_hit" || $1 == "preprocessed_cache_hit" { n += $2 } END { print n + 0 }')
-	miss=$(ccache --print-stats | awk '$1 == "cache_miss" { print $2 }')
+	ccache --print-stats | awk '
+		$1 == "direct_cache_hit" || $1 == "preprocessed_cache_hit" { hits += $2 }
+		$1 == "cache_miss" { miss = $2 }
+		END { printf ", ccache: %d hits, %s misses\n", hits, miss == "" ? "?" : miss }'
 	ccache -z >/dev/null
-	echo ", ccache: $hits hits, ${miss:-?} misses"
 }
 
 # traced_connection TOOL LABEL: a connection to a fresh port while
