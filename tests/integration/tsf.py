@@ -150,9 +150,13 @@ class Runner:
         self.results.append((name, not t.failures, dt))
         return not t.failures
 
-    def run(self, only=None, label="totals"):
+    def run(self, only=None, label="totals", subset=None):
+        """only, subset: lists of name parts; a test runs if its name
+        contains one of each list given."""
         for name, fn, setup in self.tests:
             if only and not any(o in name for o in only):
+                continue
+            if subset is not None and not any(o in name for o in subset):
                 continue
             self.run_one(name, fn, setup)
         self.emit("%s: %d passed, %d failed" % (label, self.passed, self.failed))
