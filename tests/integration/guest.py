@@ -1612,6 +1612,32 @@ HOOK_TESTS = ["scenario_", "sc_", "stream_with_reader", "flood_", "netns_", "har
               "kernel_log_clean"]
 
 
+# The pair that must run in one VM: the second checks the ends of the
+# TIME_WAIT sockets the first made.
+SCENARIO_PAIR = ("sc_timewait_start", "sc_timewait_expired")
+
+
+def share_arg(text):
+    """--scenario-share's K/N, as (K, N)."""
+    try:
+        k, n = (int(x) for x in text.split("/"))
+    except ValueError:
+        k = n = 0
+    if not 1 <= k <= n:
+        raise argparse.ArgumentTypeError("%r: want K/N with 1 <= K <= N" % text)
+    return k, n
+
+
+def scenario_share(names, k, n):
+    """The K-th of N shares of the scenarios (sc_*) in names, every N-th
+    in the order they run; SCENARIO_PAIR in the first."""
+    rest = [x for x in names if x.startswith("sc_") and x not in SCENARIO_PAIR]
+    mine = set(rest[k - 1::n])
+    if k == 1:
+        mine.update(SCENARIO_PAIR)
+    return mine
+
+
 def main():
     global MODE, FT, KMSG
     ap = argparse.ArgumentParser()
@@ -1621,6 +1647,9 @@ def main():
     ap.add_argument("--kprobe-subset", action="store_true",
                     help="with --hook kprobe, only the tests the state hook's kind changes"
                     " (HOOK_TESTS); no effect with --hook tracepoint")
+    ap.add_argument("--scenario-share", metavar="K/N", type=share_arg,
+                    help="only the K-th of N shares of the scenarios (sc_*): N VMs"
+                    " run each scenario once between them")
     ap.add_argument("--no-readme-text", action="store_true",
                     help="skip sc_readme_text (the README's text, from Debian's kernels)")
     args = ap.parse_args()
@@ -1662,7 +1691,17 @@ def main():
         subset = HOOK_TESTS if args.kprobe_subset and MODE == "kprobe" else None
         if subset:
             print("# --kprobe-subset: only tests named %s" % " ".join(subset), flush=True)
-        runner.run(args.only, label="hook=%s totals" % MODE, subset=subset)
+        share = None
+        if args.scenario_share:
+            share = scenario_share([name for name, _, _ in runner.tests], *args.scenario_share)
+            print("# --scenario-share %d/%d: %s" % (*args.scenario_share, " ".join(sorted(share))),
+                  flush=True)
+
+        def keep(name):
+            if subset and not any(o in name for o in subset):
+                return False
+            return share is None or not name.startswith("sc_") or name in share
+        runner.run(args.only, label="hook=%s totals" % MODE, keep=keep)
         try:
             tcpst.ensure_unloaded()
         except RuntimeError as e:

@@ -12,10 +12,10 @@
 # of tests/vm, tests/integration, tests/scenarios and tests/lib, links to
 # everything else) whose tcpstate.ko is $BUILD/debug-module/tcpstate.ko;
 # vm.sh boots the debug kernel (KVER, VM_KERNEL). Without arguments the
-# two hook modes run in two VMs at once, the scenarios (tests/scenarios)
-# in the tracepoint mode only, without sc_readme_text, and in the kprobe
-# mode the tests the state hook's kind changes (DEBUG_PARALLEL=0: one
-# after the other, everything in both). Results go to $BUILD/debug/ (<hook>/vm/it-<hook>, <hook>.log),
+# two hook modes run in two VMs at once, each with half the scenarios
+# (tests/scenarios) without sc_readme_text, the kprobe mode only the
+# tests the state hook's kind changes (DEBUG_PARALLEL=0: one after the
+# other, everything in both). Results go to $BUILD/debug/ (<hook>/vm/it-<hook>, <hook>.log),
 # the summed count to $BUILD/results/vm-debug.count.
 #
 # Fails on any failed test and on any kernel report on the console:
@@ -67,18 +67,18 @@ else
 	# the stock kernels' runs prove in both modes. The scenarios drive
 	# the same module code in both modes (the segment and request probes
 	# are kprobes in both; only the state hook differs, and the kprobe
-	# mode's integration tests drive it), so they run once, with the
-	# tracepoint mode; sc_readme_text is the README's text, which comes
-	# from Debian's kernel. Together about 480 s of the debug kernel's
-	# CPU time in make check's late lanes. The kprobe mode runs the
-	# tests whose code the state hook's kind changes (guest.py's
-	# HOOK_TESTS): the device's, sessions', parameters' and tool's own
-	# take the same paths in both modes (about 230 s of its CPU).
+	# mode's integration tests drive it), so each runs once: half of
+	# them in each mode (--scenario-share), which evens out the two
+	# VMs; sc_readme_text is the README's text, which comes from
+	# Debian's kernel. The kprobe mode runs the tests whose code the
+	# state hook's kind changes (guest.py's HOOK_TESTS): the device's,
+	# sessions', parameters' and tool's own take the same paths in both
+	# modes (about 230 s of its CPU).
 	pids=()
 	for hook in tracepoint kprobe; do
 		case $hook in
-		tracepoint) guest=(--no-readme-text) ;;
-		kprobe) guest=(--no-scenarios --kprobe-subset) ;;
+		tracepoint) guest=(--no-readme-text --scenario-share 1/2) ;;
+		kprobe) guest=(--no-readme-text --scenario-share 2/2 --kprobe-subset) ;;
 		esac
 		mkdir -p "$BUILD/debug/$hook"
 		BUILD=$BUILD/debug/$hook bash "$SHADOW/tests/integration/run-all.sh" \
