@@ -1618,22 +1618,26 @@ SCENARIO_PAIR = ("sc_timewait_start", "sc_timewait_expired")
 
 
 def share_arg(text):
-    """--scenario-share's K/N, as (K, N)."""
+    """--scenario-share's K[,K...]/N, as ([K, ...], N)."""
     try:
-        k, n = (int(x) for x in text.split("/"))
+        ks, n = text.split("/")
+        ks, n = [int(k) for k in ks.split(",")], int(n)
     except ValueError:
-        k = n = 0
-    if not 1 <= k <= n:
-        raise argparse.ArgumentTypeError("%r: want K/N with 1 <= K <= N" % text)
-    return k, n
+        ks, n = [0], 0
+    if not all(1 <= k <= n for k in ks) or len(set(ks)) != len(ks):
+        raise argparse.ArgumentTypeError("%r: want K[,K...]/N, each K from 1 to N once" % text)
+    return ks, n
 
 
-def scenario_share(names, k, n):
-    """The K-th of N shares of the scenarios (sc_*) in names, every N-th
-    in the order they run; SCENARIO_PAIR in the first."""
+def scenario_share(names, ks, n):
+    """Shares K, ... of N of the scenarios (sc_*) in names: the K-th has
+    every N-th from the K-th in the order they run; SCENARIO_PAIR is in
+    the first."""
     rest = [x for x in names if x.startswith("sc_") and x not in SCENARIO_PAIR]
-    mine = set(rest[k - 1::n])
-    if k == 1:
+    mine = set()
+    for k in ks:
+        mine.update(rest[k - 1::n])
+    if 1 in ks:
         mine.update(SCENARIO_PAIR)
     return mine
 
@@ -1647,9 +1651,9 @@ def main():
     ap.add_argument("--kprobe-subset", action="store_true",
                     help="with --hook kprobe, only the tests the state hook's kind changes"
                     " (HOOK_TESTS); no effect with --hook tracepoint")
-    ap.add_argument("--scenario-share", metavar="K/N", type=share_arg,
-                    help="only the K-th of N shares of the scenarios (sc_*): N VMs"
-                    " run each scenario once between them")
+    ap.add_argument("--scenario-share", metavar="K[,K...]/N", type=share_arg,
+                    help="of the scenarios (sc_*), only shares K, ... of N: VMs that"
+                    " take every share between them run each scenario once")
     ap.add_argument("--no-readme-text", action="store_true",
                     help="skip sc_readme_text (the README's text, from Debian's kernels)")
     args = ap.parse_args()
@@ -1694,7 +1698,8 @@ def main():
         share = None
         if args.scenario_share:
             share = scenario_share([name for name, _, _ in runner.tests], *args.scenario_share)
-            print("# --scenario-share %d/%d: %s" % (*args.scenario_share, " ".join(sorted(share))),
+            print("# --scenario-share %s/%d: %s" % (",".join(map(str, args.scenario_share[0])),
+                                                    args.scenario_share[1], " ".join(sorted(share))),
                   flush=True)
 
         def keep(name):
