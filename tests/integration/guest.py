@@ -312,8 +312,9 @@ def scenario_test(family, kind):
         # /proc counts every TIME_WAIT end from its first reading here,
         # the tool's session only from its open, a moment later: an
         # earlier test's socket ending in between would be in /proc
-        # alone (groups_disarmed_*, which load the module themselves,
-        # came 29 short on the debug kernel). So they end now, before it.
+        # alone (groups_disarmed_requests, which loads the module without
+        # the loaded fixture and its ss -K: 29 such ends on the debug
+        # kernel). So they end now, before the window opens.
         tcpst.kill_timewait()
         left = sorted(p for p, sts in tcpst.tcp_table_ports().items() if netns_lib.TIME_WAIT in sts)
         t.require_eq(left, [], "TIME_WAIT sockets of earlier tests as the /proc window opens")
@@ -1601,9 +1602,10 @@ def build(runner):
 
 # --kprobe-subset: in the kprobe mode, only the tests whose code the state
 # hook's kind changes: traffic of every kind through the hook (scenario_,
-# the scenarios' sc_, stream_, flood_, netns_, hard_), its registration and removal under
-# traffic (groups_, rmmod_insmod_during_churn, the init failures), readers
-# woken from it (blocked_, wakeup_batching), and the run's final checks.
+# the scenarios' sc_, stream_, flood_, netns_, hard_), its registration
+# and removal under traffic (groups_, rmmod_insmod_during_churn, the init
+# failures), readers woken from it (blocked_, wakeup_batching), and the
+# run's final checks.
 # The device's, sessions', parameters' and tool's own tests take the same
 # paths in both modes: the tracepoint mode runs them, and make check runs
 # everything in both modes on Debian's default kernel.

@@ -13,10 +13,11 @@
 # everything else) whose tcpstate.ko is $BUILD/debug-module/tcpstate.ko;
 # vm.sh boots the debug kernel (KVER, VM_KERNEL). Without arguments the
 # two hook modes run in two VMs at once, each with a share of the
-# scenarios (tests/scenarios) without sc_readme_text, the kprobe mode only the
-# tests the state hook's kind changes (DEBUG_PARALLEL=0: one after the
-# other, everything in both). Results go to $BUILD/debug/ (<hook>/vm/it-<hook>, <hook>.log),
-# the summed count to $BUILD/results/vm-debug.count.
+# scenarios (tests/scenarios) without sc_readme_text, the kprobe mode
+# only the tests the state hook's kind changes (DEBUG_PARALLEL=0: one
+# after the other, everything in both). Results go to $BUILD/debug/
+# (<hook>/vm/it-<hook>, <hook>.log), the summed count to
+# $BUILD/results/vm-debug.count.
 #
 # Fails on any failed test and on any kernel report on the console:
 # KASAN, lockdep, UBSAN, "sleeping function called from invalid context",
@@ -67,14 +68,15 @@ else
 	# the stock kernels' runs prove in both modes. The scenarios drive
 	# the same module code in both modes (the segment and request probes
 	# are kprobes in both; only the state hook differs, and the kprobe
-	# mode's integration tests drive it), so each runs once: a third
-	# of them in the tracepoint mode, the rest in the kprobe mode, whose
-	# other tests are fewer (--scenario-share: the two VMs end about
-	# together, 826 and 683 s with half in each); sc_readme_text is the README's text, which comes from
-	# Debian's kernel. The kprobe mode runs the tests whose code the
-	# state hook's kind changes (guest.py's HOOK_TESTS): the device's,
-	# sessions', parameters' and tool's own take the same paths in both
-	# modes (about 230 s of its CPU).
+	# mode's integration tests drive it), so each runs once. The kprobe
+	# mode runs only the tests whose code the state hook's kind changes
+	# (guest.py's HOOK_TESTS; the device's, sessions', parameters' and
+	# tool's own take the same paths in both modes: about 230 s of the
+	# debug kernel's CPU), so it takes two thirds of the scenarios and
+	# the tracepoint mode one (--scenario-share), for the two VMs to end
+	# about together: with half each, 826 and 683 s in make check's late
+	# lanes. sc_readme_text is the README's text, which comes from
+	# Debian's kernel.
 	pids=()
 	for hook in tracepoint kprobe; do
 		case $hook in
