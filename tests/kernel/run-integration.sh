@@ -81,7 +81,7 @@ else
 	for hook in tracepoint kprobe; do
 		case $hook in
 		tracepoint) guest=(--no-readme-text --scenario-share 1/3) ;;
-		kprobe) guest=(--no-readme-text --scenario-share 2,3/3 --kprobe-subset) ;;
+		kprobe) guest=(--no-readme-text --scenario-share '2,3/3' --kprobe-subset) ;;
 		esac
 		mkdir -p "$BUILD/debug/$hook"
 		BUILD=$BUILD/debug/$hook bash "$SHADOW/tests/integration/run-all.sh" \
