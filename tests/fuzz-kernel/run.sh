@@ -21,6 +21,9 @@
 #   FUZZ_DEBUG_SECONDS  bound per seed on the debug kernel (default 30)
 #   FUZZ_MODULE, FUZZ_DEBUG_MODULE   another tcpstate.ko to test
 #   FUZZ_NO_BUILD=1     do not rebuild the debug kernel's tcpstate.ko
+#   FUZZ_HANG_SECONDS   a seed running this long past its bound is stuck:
+#                       its kernel stacks are logged, it is killed and
+#                       fails (default 90; guest.sh)
 #
 # A seed fails on any result fuzz_dev's model does not allow ("FAIL
 # seed=S op#=K: ..."; replay it with fuzz_dev --seed S --ops K --verbose).
@@ -101,7 +104,7 @@ run_kernel() {
 	echo "=== fuzz-kernel on the $label kernel: seeds $SEEDS, $ops ops (at most ${secs} s) each; tcpstate.ko: $module"
 	t0=$(date +%s)
 	FUZZ_DEV=$FUZZ_DEV FUZZ_MODULE=$module FUZZ_SEEDS=$SEEDS FUZZ_OPS=$ops \
-	FUZZ_SECONDS=$secs VM_ENV="FUZZ_DEV FUZZ_MODULE FUZZ_SEEDS FUZZ_OPS FUZZ_SECONDS" \
+	FUZZ_SECONDS=$secs VM_ENV="FUZZ_DEV FUZZ_MODULE FUZZ_SEEDS FUZZ_OPS FUZZ_SECONDS FUZZ_HANG_SECONDS" \
 		bash tests/vm/vm.sh --name "$name" \
 		--timeout $((nseeds * (secs + 30) + margin)) "$@" -- \
 		bash tests/fuzz-kernel/guest.sh
