@@ -729,13 +729,13 @@ static void print_header(FILE *out, const struct model *a, const struct layout *
 		ob_flush(b);
 }
 
-/* "label   rest": label padded to 22 columns (its display width), rest. */
 /* The blanks after a footer label of width columns: 22 columns, then one. */
 static int label_blanks(int width)
 {
 	return max_int(22 - width, 0) + 1;
 }
 
+/* "label   rest": label padded to 22 columns (its display width), rest. */
 static void labelled(char *text, size_t size, const char *label,
 		     const char *rest)
 {

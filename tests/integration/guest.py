@@ -1614,36 +1614,6 @@ HOOK_TESTS = ["scenario_", "sc_", "stream_with_reader", "flood_", "netns_", "har
               "kernel_log_clean"]
 
 
-# The pair that must run in one VM: the second checks the ends of the
-# TIME_WAIT sockets the first made.
-SCENARIO_PAIR = ("sc_timewait_start", "sc_timewait_expired")
-
-
-def share_arg(text):
-    """--scenario-share's K[,K...]/N, as ([K, ...], N)."""
-    try:
-        ks, n = text.split("/")
-        ks, n = [int(k) for k in ks.split(",")], int(n)
-    except ValueError:
-        ks, n = [0], 0
-    if not all(1 <= k <= n for k in ks) or len(set(ks)) != len(ks):
-        raise argparse.ArgumentTypeError("%r: want K[,K...]/N, each K from 1 to N once" % text)
-    return ks, n
-
-
-def scenario_share(names, ks, n):
-    """Shares K, ... of N of the scenarios (sc_*) in names: the K-th has
-    every N-th from the K-th in the order they run; SCENARIO_PAIR is in
-    the first."""
-    rest = [x for x in names if x.startswith("sc_") and x not in SCENARIO_PAIR]
-    mine = set()
-    for k in ks:
-        mine.update(rest[k - 1::n])
-    if 1 in ks:
-        mine.update(SCENARIO_PAIR)
-    return mine
-
-
 def main():
     global MODE, FT, KMSG
     ap = argparse.ArgumentParser()
@@ -1653,9 +1623,6 @@ def main():
     ap.add_argument("--kprobe-subset", action="store_true",
                     help="with --hook kprobe, only the tests the state hook's kind changes"
                     " (HOOK_TESTS); no effect with --hook tracepoint")
-    ap.add_argument("--scenario-share", metavar="K[,K...]/N", type=share_arg,
-                    help="of the scenarios (sc_*), only shares K, ... of N: VMs that"
-                    " take every share between them run each scenario once")
     ap.add_argument("--no-readme-text", action="store_true",
                     help="skip sc_readme_text (the README's text, from Debian's kernels)")
     args = ap.parse_args()
@@ -1694,20 +1661,12 @@ def main():
         except RuntimeError as e:
             print("# warning: %s" % e)
         build(runner)
-        subset = HOOK_TESTS if args.kprobe_subset and MODE == "kprobe" else None
-        if subset:
-            print("# --kprobe-subset: only tests named %s" % " ".join(subset), flush=True)
-        share = None
-        if args.scenario_share:
-            share = scenario_share([name for name, _, _ in runner.tests], *args.scenario_share)
-            print("# --scenario-share %s/%d: %s" % (",".join(map(str, args.scenario_share[0])),
-                                                    args.scenario_share[1], " ".join(sorted(share))),
-                  flush=True)
+        keep = None
+        if args.kprobe_subset and MODE == "kprobe":
+            print("# --kprobe-subset: only tests named %s" % " ".join(HOOK_TESTS), flush=True)
 
-        def keep(name):
-            if subset and not any(o in name for o in subset):
-                return False
-            return share is None or not name.startswith("sc_") or name in share
+            def keep(name):
+                return any(o in name for o in HOOK_TESTS)
         runner.run(args.only, label="hook=%s totals" % MODE, keep=keep)
         try:
             tcpst.ensure_unloaded()

@@ -74,9 +74,10 @@ else
 	# code the state hook's kind changes (guest.py's HOOK_TESTS; the
 	# device's, sessions', parameters' and tool's own take the same paths
 	# in both modes: about 230 s of the debug kernel's CPU). The
-	# scenarios are not split between the two VMs (--scenario-share):
-	# with a third of them in the tracepoint VM, sc_syn_flood's 300 SYNs
-	# took 6 s there, against 2 to 3 s, and the queue's timing failed.
+	# scenarios are not split between the two VMs: tried (2026-12-05),
+	# it kept both VMs and the late lanes' third busy throughout, and
+	# sc_syn_flood's 300 SYNs took 6 s instead of 2 to 3, which failed
+	# the accept queue's timing.
 	pids=()
 	for hook in tracepoint kprobe; do
 		case $hook in
