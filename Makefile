@@ -113,11 +113,11 @@ RT_SUBSET := --no-scenarios --only groups_ proc_format ioctl_info scenario_ipv4 
 	no_stray_readers kernel_log_clean sessions_
 
 # Two VMs side by side: the default kernel (as make vmtest, but built
-# through run-kver.sh), the whole suite in both hook modes, and 6.12, the
-# whole suite in the tracepoint mode and in the kprobe mode the tests the
-# state hook's kind changes (guest.py's HOOK_TESTS; make matrix runs all).
+# through run-kver.sh) and 6.12, each the whole suite in the tracepoint
+# mode and in the kprobe mode the tests the state hook's kind changes
+# (guest.py's HOOK_TESTS; make vmtest and make matrix run all).
 vmtest-kernels: all
-	bash tests/kernel/check-kernels.sh vm=$(KVER) vm-6.12=$(KVER_612):--kprobe-subset
+	bash tests/kernel/check-kernels.sh vm=$(KVER):--kprobe-subset vm-6.12=$(KVER_612):--kprobe-subset
 
 # Both RT kernels' subsets, one after the other (about 4.5 min each);
 # make check runs them apart: 6.1-rt beside the install test, 6.12-rt in
