@@ -178,7 +178,8 @@ struct shared {
 	unsigned long lost_events;
 	unsigned long bytes;
 	unsigned long inflight_asleep;	/* reads caught asleep, closed under */
-	unsigned long inflight_released; /* of those, over by the check */
+	/* Of those, out of the device's read by the open's check. */
+	unsigned long inflight_released;
 	unsigned long busy_opens;	/* opens refused: max_sessions live */
 	/*
 	 * Per open file (index in ofds[]), reset when the slot is reused:
@@ -4207,8 +4208,8 @@ int main(int argc, char **argv)
 	printf("fuzz_dev: seed=%" PRIu64 ": %lu of %lu ops in %.1f s%s; "
 	       "%lu records read, %lu LOST records (%lu events), %u module "
 	       "unloads, %u loads refused, %lu of %lu reads closed under "
-	       "asleep (%lu over by the check), %lu opens refused at "
-	       "max_sessions\n", seed, done, nops,
+	       "asleep (%lu out of the device by the check), %lu opens "
+	       "refused at max_sessions\n", seed, done, nops,
 	       took, done < nops ? " (stopped by --seconds)" : "",
 	       sh->records_total, sh->lost_records, sh->lost_events,
 	       mod.reloads, mod.insmod_rejected, sh->inflight_asleep,
