@@ -66,7 +66,7 @@ S = None        # the suite module (build)
 # The textbook chapter's order: (chapter, test, the Run's tag = the trace's
 # name in build/lesson/, extra `conns` options). The existing scenarios
 # stand for the chapters that are not a why: client_closes is open, data
-# and close in one; the flood's 300 crafted SYNs are one line each.
+# and close in one; the flood's 60 crafted SYNs are one line each.
 LESSON = [
     ("open", "sc_client_closes_ipv4", "cc4", ""),
     ("why three", "sc_why_three", "why3", ""),
