@@ -516,16 +516,27 @@ static struct lo_pair *open_pair(struct kunit *test, const struct hook_case *c)
 	return p;
 }
 
-/* The client closes first; the child closes once it has seen the FIN. */
+/*
+ * The client closes first; the child closes once it has seen the FIN,
+ * and is CLOSE once the client's last ACK came: loopback hands that ACK
+ * to the receive softirq, which may run later, in ksoftirqd, so the ring
+ * is read only after it (a run on a loaded machine read it before, and
+ * found LAST_ACK->CLOSE missing). A reference keeps the released
+ * child's sock to look at.
+ */
 static void close_in_order(struct kunit *test, struct lo_pair *p)
 {
 	struct sock *child = p->child->sk;
-	bool close_wait;
+	bool close_wait, closed;
 
 	lo_release(&p->client);
 	close_wait = lo_wait_state(child, TCP_CLOSE_WAIT, 5000);
 	KUNIT_EXPECT_TRUE(test, close_wait);
+	sock_hold(child);
 	lo_release(&p->child);
+	closed = lo_wait_state(child, TCP_CLOSE, 5000);
+	KUNIT_EXPECT_TRUE(test, closed);
+	sock_put(child);
 	lo_release(&p->listener);
 }
 
