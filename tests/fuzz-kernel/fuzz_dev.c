@@ -315,7 +315,12 @@ static void sleep_us(unsigned long us)
 
 /*
  * Blocking reads are bounded by a timer: its signal (no SA_RESTART)
- * makes a read asleep in the device return EINTR.
+ * makes a read asleep in the device return EINTR. The timer repeats:
+ * a signal that comes before the read is asleep (a loaded host can
+ * take longer than the 5 ms drawn between arm_alarm() and read()) is
+ * handled and gone, and the read, whose session may get no record
+ * ever (its filter), would sleep until the seed's watchdog killed it
+ * (a seed stuck in tcpstate_read(), make vmtest-late, 2026-12-05).
  */
 static void on_signal(int sig)
 {
@@ -324,7 +329,8 @@ static void on_signal(int sig)
 
 static void arm_alarm(unsigned int ms)
 {
-	struct itimerval it = { { 0, 0 }, { ms / 1000, (ms % 1000) * 1000 } };
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+	struct itimerval it = { tv, tv };
 
 	setitimer(ITIMER_REAL, &it, NULL);
 }
