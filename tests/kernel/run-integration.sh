@@ -73,11 +73,13 @@ else
 	# from Debian's kernel. The kprobe mode runs only the tests whose
 	# code the state hook's kind changes (guest.py's HOOK_TESTS; the
 	# device's, sessions', parameters' and tool's own take the same paths
-	# in both modes: about 230 s of the debug kernel's CPU). The
-	# scenarios are not split between the two VMs: tried (2026-12-05),
-	# it kept both VMs and the late lanes' third busy throughout, and
-	# sc_syn_flood's 300 SYNs took 6 s instead of 2 to 3, which failed
-	# the accept queue's timing.
+	# in both modes: about 230 s of the debug kernel's CPU). Moving work
+	# between the two VMs does not pay: with the late lanes' third VM
+	# the two cores are busy throughout (moving shared tests to the
+	# kprobe VM: 1153 s of VM lane before, 1137 s after). A split of the
+	# scenarios was tried too and taken back when sc_syn_flood failed
+	# under it, a failure since traced to the scenario outliving its
+	# requests (tests/scenarios/drivers.py's syn_flood), not the split.
 	pids=()
 	for hook in tracepoint kprobe; do
 		case $hook in
