@@ -137,7 +137,7 @@ vmtest-rt-6.12: all
 # The packages in the test VM (tests/install/run.sh): make install, dpkg -i
 # (DKMS builds for 6.1), the kernel upgrade (DKMS builds for 6.12, a second
 # boot loads it), dpkg -r/-P. Two DKMS builds in the TCG guest, from a
-# ccache the host fills first (tests/install/run.sh): ~10 min.
+# ccache the host fills first (tests/install/run.sh): ~6 min.
 vmtest-install: all deb
 	bash tests/install/run.sh
 
