@@ -57,9 +57,12 @@ tool:
 deps:
 	bash tests/deps.sh
 
+# Also vm.sh's console scanner (what fails a VM run on a kernel report)
+# on synthetic consoles, no VM (tests/vm/selftest.sh; --vm boots some).
 unit: tool
 	$(MAKE) -C tests/unit run
 	python3 tests/readme-check.py
+	bash tests/vm/selftest.sh
 
 # The README's rendered example (docs/): the tool's SVG of a fixture and
 # that SVG rendered by headless chromium; make unit fails when it is stale.

@@ -75,8 +75,11 @@ PROBLEM_PATTERNS=(
 	'list_(add|del) corruption'
 	'Call Trace'
 )
-# Lines that match a pattern above but are not problems.
+# Lines that match a pattern above but are not problems. The kernel's
+# echo of its command line (kmemleak=off on the debug kernel's tracepoint
+# VM) reports nothing.
 PROBLEM_IGNORE=(
+	'\] (Kernel c|C)ommand line: '
 	'kmemleak: Kernel memory leak detector (initialized|disabled)'
 	'kmemleak: Automatic memory scanning thread'
 )
