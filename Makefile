@@ -175,7 +175,7 @@ SUITES := lint unit fuzz vmtest-kernels vmtest-rt-install debug-kernel vmtest-la
 COUNTS := lint unit fuzz vm vm-6.12 vm-6.1-rt vm-6.12-rt install kunit vm-debug \
 	fuzz-kernel exporter
 
-# The debug kernel's build (about 11 min on two cores when cold) starts at
+# The debug kernel's build (about 12 min on two cores when cold) starts at
 # once at nice 19: the VMs before it leave a core idle whenever a guest
 # waits (timers, TIME_WAIT, DKMS in one vCPU), and at nice 19 it takes
 # only what they leave. The debug-kernel suite waits for it, then runs
