@@ -311,6 +311,34 @@ def settle_orphans(t, run):
             note_once(t, "an orphan's full socket handed over to a TIME_WAIT socket in substate"
                       " FIN_WAIT2 before the peer's FIN (ftrace)")
             continue
+        # The third path: the full socket stayed in FIN_WAIT2 (the second
+        # path's start), but its FIN_WAIT2 timer handed it over to a
+        # TIME_WAIT socket in substate FIN_WAIT2 while the peer's FIN was
+        # on its way: the full socket, CLOSE by then, took that FIN and
+        # dropped it, and the TIME_WAIT socket took the peer's
+        # retransmission. Told by the kernel: tcp:tcp_retransmit_skb of
+        # the peer's socket in LAST_ACK, which the other two paths never
+        # have (their FIN is ACKed at once).
+        rtx = [e for e in run.tev if e["name"] == "tcp_retransmit_skb" and e.get("state") == "LAST_ACK"
+               and (norm(e["tuple"][0]), e["tuple"][1], norm(e["tuple"][2]), e["tuple"][3]) ==
+               (tp[2], tp[3], tp[0], tp[1])]
+        peer_role = [r for r, so in info["sockets"].items()
+                     if tuple(so["tuple"]) == (tp[2], tp[3], tp[0], tp[1])]
+        if len(rtx) == 1 and len(peer_role) == 1:
+            t.note("%s: the full socket stayed in FIN_WAIT2, its timer handed it over to a"
+                   " TIME_WAIT socket in substate FIN_WAIT2 while the peer's FIN came: that FIN"
+                   " reached the full socket in CLOSE, the retransmitted one the TIME_WAIT socket"
+                   " (ftrace: the peer's tcp_retransmit_skb in LAST_ACK)" % role)
+            segs = info["segs"][role]
+            n = len(drivers.ORPHAN_ACTIVE)
+            if segs[-n:] == drivers.ORPHAN_ACTIVE:
+                info["segs"][role] = segs[:-2] + [("in", "FIN|ACK", "full", "CLOSE")] + segs[-2:]
+            psegs = info["segs"][peer_role[0]]
+            fin = ("out", "FIN|ACK", "full", "LAST_ACK")
+            if fin in psegs:
+                i = psegs.index(fin)
+                info["segs"][peer_role[0]] = psegs[:i + 1] + [fin] + psegs[i + 1:]
+            continue
         t.note("%s: the full socket stayed in FIN_WAIT2 and took the peer's FIN itself (ftrace:"
                " its FIN_WAIT2 -> CLOSE after the peer's -> LAST_ACK): tcp_fin_time() above"
                " TCP_TIMEWAIT_LEN, or the ACK of its FIN processed while close() still owned"
