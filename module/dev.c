@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * /dev/tcpstate: each open file is a session (session.c) with its own
- * ring, read position, loss accounting and filter; up to max_sessions at
- * once. Within one file, one read() at a time (threads, dup() and fork()
- * share the file; the session's read_lock serialises them). Or the
- * reader maps the ring (mmap(), uapi/tcpstate.h) and reads it in place:
- * then poll() takes back what it is done with, and read() is refused.
+ * rings (one per CPU), read position, loss accounting and filter; up to
+ * max_sessions at once. read() merges the rings by time. Within one
+ * file, one read() at a time (threads, dup() and fork() share the file;
+ * the session's read_lock serialises them). Or the reader maps the
+ * rings (mmap(), uapi/tcpstate.h), reads them in place and merges them
+ * itself: then poll() takes back what it is done with, and read() is
+ * refused.
  * Opening needs CAP_NET_ADMIN over the opener's network namespace; a
  * session opened in any namespace but the initial one is offered only
  * that namespace's events. A namespace is known by its cookie (the ring
@@ -100,45 +102,48 @@ static bool tally(struct tally *t, const struct tcpstate_rec *rec, u64 cookie,
 }
 
 /*
- * Copy up to @max records of @s's ring to @buf. Returns the number
- * copied, or -EFAULT if not even one could be. Records go out in runs,
- * one copy_to_user() for as many consecutive slots as the ring holds
- * without wrapping: per record, the user access setup cost more than
- * the copy. With read_lock held.
+ * Copy up to @max records of @s's rings to @buf, merged by time.
+ * Returns the number copied, or -EFAULT if not even one could be.
+ * Records go out in runs, one copy_to_user() for as many consecutive
+ * slots of one ring as come before any other ring's next record:
+ * per record, the user access setup cost more than the copy. With
+ * read_lock held.
  */
 static ssize_t ring_to_user(struct tcpstate_session *s, char __user *buf,
 			    size_t max)
 {
 	struct tcpstate_ring *ring = tcpstate_session_ring(s);
 	const size_t size = sizeof(struct tcpstate_rec);
-	const u32 cap = tcpstate_ring_capacity(ring);
+	struct tcpstate_cpu_ring *cr;
 	struct tally t = {};
-	size_t n = 0, run, done, i;
 	unsigned long left = 0;
-	u64 pos, head, events = 0;
+	size_t n = 0, done, i;
+	u64 events = 0;
+	u32 run;
 
 	tcpstate_ring_missed(ring, tcpstate_hooks_missed(), ktime_get_ns());
-	head = tcpstate_ring_peek(ring, &pos);
-	if (pos == head && tcpstate_ring_flush_lost(ring))
-		head = tcpstate_ring_peek(ring, &pos);
-
-	while (pos != head && n < max && !left) {
-		run = min3((size_t)(head - pos), max - n,
-			   (size_t)(cap - (pos & ring->mask)));
+	tcpstate_ring_merge_start(ring);
+	while (n < max && !left) {
+		cr = tcpstate_ring_merge_next(ring, min_t(size_t, max - n, U32_MAX),
+					      &run);
+		if (!cr)
+			break;
 		/* The slots stay ours until consume(): a fault may sleep. */
-		left = copy_to_user(buf + n * size, tcpstate_ring_slot(ring, pos),
+		left = copy_to_user(buf + n * size,
+				    tcpstate_ring_slot(ring, cr, cr->rd_pos),
 				    run * size);
 		done = run - DIV_ROUND_UP(left, size);
 		for (i = 0; i < done; i++)
-			events += tally(&t, tcpstate_ring_slot(ring, pos + i),
-					tcpstate_ring_tag(ring, pos + i), true);
-		pos += done;
+			events += tally(&t, tcpstate_ring_slot(ring, cr, cr->rd_pos + i),
+					tcpstate_ring_tag(ring, cr, cr->rd_pos + i),
+					true);
+		cr->rd_pos += done;
 		n += done;
 	}
-	tcpstate_ring_consume(ring, pos);
+	tcpstate_ring_merge_end(ring);
 	tally_flush(&t);
 	WRITE_ONCE(s->read, s->read + events);
-	return n || pos == head ? n : -EFAULT;
+	return n || !left ? n : -EFAULT;
 }
 
 /*
@@ -148,43 +153,61 @@ static ssize_t ring_to_user(struct tcpstate_session *s, char __user *buf,
  */
 static void ring_discard(struct tcpstate_session *s, struct tcpstate_ring *ring)
 {
+	struct tcpstate_cpu_ring *cr;
 	struct tally t = {};
 	u64 pos, head, events = 0;
+	unsigned int cpu;
 
-	head = tcpstate_ring_peek(ring, &pos);
-	for (; pos != head; pos++)
-		events += tally(&t, tcpstate_ring_slot(ring, pos),
-				tcpstate_ring_tag(ring, pos), false);
-	tcpstate_ring_consume(ring, pos);
+	for_each_possible_cpu(cpu) {
+		cr = tcpstate_ring_cpu(ring, cpu);
+		head = tcpstate_ring_peek(cr, &pos);
+		for (; pos != head; pos++)
+			events += tally(&t, tcpstate_ring_slot(ring, cr, pos),
+					tcpstate_ring_tag(ring, cr, pos), false);
+		tcpstate_ring_consume(cr, pos);
+	}
 	tally_flush(&t);
 	WRITE_ONCE(s->discarded, s->discarded + events);
 }
 
 /*
  * A mapped session (mmap()): take back the slots its reader is done
- * with, the header page's consumer, and count their events as read,
- * as ring_to_user() counts what it copies; then, like it, report the
- * probes' misses and, the ring drained, pending drops. -EINVAL, and
- * nothing taken back, for a consumer the reader may not have written
- * (uapi/tcpstate.h). With read_lock held, or from release().
+ * with, each ring's header page's consumer, and count their events as
+ * read, as ring_to_user() counts what it copies; then, like it, report
+ * the probes' misses and, for a drained ring, pending drops. -EINVAL,
+ * and nothing taken back from any ring, for a consumer the reader may
+ * not have written (uapi/tcpstate.h). With read_lock held, or from
+ * release().
  */
 static int ring_take_back(struct tcpstate_session *s, struct tcpstate_ring *ring)
 {
+	struct tcpstate_cpu_ring *cr;
 	struct tally t = {};
-	u64 pos, end, head, events = 0;
+	u64 pos, head, events = 0;
+	unsigned int cpu;
 
-	if (tcpstate_ring_consumer(ring, &end))
-		return -EINVAL;
+	/* rd_head: the consumer, checked for every ring before any is used. */
+	for_each_possible_cpu(cpu) {
+		cr = tcpstate_ring_cpu(ring, cpu);
+		if (tcpstate_ring_consumer(ring, cr, &cr->rd_head))
+			return -EINVAL;
+	}
 	tcpstate_ring_missed(ring, tcpstate_hooks_missed(), ktime_get_ns());
-	for (tcpstate_ring_peek(ring, &pos); pos != end; pos++)
-		events += tally(&t, tcpstate_ring_slot(ring, pos),
-				tcpstate_ring_tag(ring, pos), true);
-	tcpstate_ring_consume(ring, end);
+	for_each_possible_cpu(cpu) {
+		cr = tcpstate_ring_cpu(ring, cpu);
+		for (tcpstate_ring_peek(cr, &pos); pos != cr->rd_head; pos++)
+			events += tally(&t, tcpstate_ring_slot(ring, cr, pos),
+					tcpstate_ring_tag(ring, cr, pos), true);
+		tcpstate_ring_consume(cr, cr->rd_head);
+	}
 	tally_flush(&t);
 	WRITE_ONCE(s->read, s->read + events);
-	head = tcpstate_ring_peek(ring, &pos);
-	if (head == pos)
-		tcpstate_ring_flush_lost(ring);
+	for_each_possible_cpu(cpu) {
+		cr = tcpstate_ring_cpu(ring, cpu);
+		head = tcpstate_ring_peek(cr, &pos);
+		if (head == pos)
+			tcpstate_ring_flush_lost(ring, cr);
+	}
 	return 0;
 }
 
@@ -297,6 +320,7 @@ static long ioc_info(struct tcpstate_session *s, void __user *arg)
 
 	mutex_lock(&s->read_lock);
 	info.nr_records = tcpstate_ring_capacity(tcpstate_session_ring(s));
+	info.nr_rings = tcpstate_session_ring(s)->nr_rings;
 	mutex_unlock(&s->read_lock);
 	return copy_to_user(arg, &info, sizeof(info)) ? -EFAULT : 0;
 }

@@ -267,7 +267,7 @@ module_param_cb(hook, &hook_ops, &tcpstate_param_hook, 0444);
 MODULE_PARM_DESC(hook, "how state changes are hooked: tracepoint (sock:inet_sock_set_state, default) or kprobe (tcp_set_state)");
 
 module_param_cb(nr_records, &nr_records_ops, &tcpstate_param_nr_records, 0444);
-MODULE_PARM_DESC(nr_records, "ring buffer capacity in 128-byte records, 16..1048576, rounded up to a power of two (default 8192)");
+MODULE_PARM_DESC(nr_records, "capacity of each session's ring per CPU, in 128-byte records, 16..1048576, rounded up to a power of two (default 8192)");
 
 static int tw_capacity_set(const char *val, const struct kernel_param *kp)
 {

@@ -323,8 +323,8 @@ struct tcpstate_ring *tcpstate_session_replace_ring(struct tcpstate_session *s,
 }
 
 /*
- * mmap() of the session's ring, whole (ring.h: the header page, then
- * the slots), shared and not executable. From here the ring is fixed
+ * mmap() of the session's rings, whole (ring.h: for each CPU id a
+ * header page, then its slots), shared and not executable. From here the ring is fixed
  * and the reader reads through the map. Called with mmap_lock held, so
  * without read_lock (session.h).
  */
@@ -380,6 +380,7 @@ static void session_figures(struct tcpstate_session *s,
 	memcpy(info->comm, s->comm, sizeof(info->comm));
 	info->netns = s->scoped ? s->net->ns.inum : 0;
 	info->nr_records = tcpstate_ring_capacity(tcpstate_session_ring(s));
+	info->nr_rings = tcpstate_session_ring(s)->nr_rings;
 	info->flags = self ? TCPSTATE_SESSION_SELF : 0;
 	if (!rcu_access_pointer(s->filter))
 		info->flags |= TCPSTATE_SESSION_DEFAULT_FILTER;

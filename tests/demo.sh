@@ -63,7 +63,7 @@ trap cleanup EXIT
 say "1. Load the module"
 note "\$ insmod ./tcpstate.ko"
 insmod ./tcpstate.ko
-note "hook=$(cat /sys/module/tcpstate/parameters/hook), a ring of $(cat /sys/module/tcpstate/parameters/nr_records) records:" \
+note "hook=$(cat /sys/module/tcpstate/parameters/hook), a ring of $(cat /sys/module/tcpstate/parameters/nr_records) records per CPU for each reader:" \
 	"/dev/tcpstate (the events) and /proc/net/tcpstate (the counters)."
 
 say "2. Live: each step as it happens"

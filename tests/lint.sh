@@ -135,21 +135,21 @@ else
 fi
 
 # --- ring publication order -----------------------------------------------
-# The ring's head is published once per batch by smp_store_release() in
-# ring_publish() (module/ring.c, ordering (A)); a plain store or ++ of it
-# anywhere would race with the reader's smp_load_acquire() (KCSAN) and
+# Each CPU's ring's head is published once per batch by smp_store_release()
+# in ring_publish() (module/ring.c, ordering (A)); a plain store or ++ of
+# it anywhere would race with the reader's smp_load_acquire() (KCSAN) and
 # make the release order nothing. The old ring_put() did ring->head++.
 RING=$ROOT/module/ring.c
 if [ ! -f "$RING" ]; then
 	fail ring-publish "no $RING"
 else
-	plain=$(grep -nE 'ring->head *(\+\+|--|[-+*/|&]?=[^=])|(\+\+|--) *ring->head' "$RING")
-	releases=$(grep -c 'smp_store_release(&ring->head,' "$RING")
+	plain=$(grep -nE '(ring|cr)->head *(\+\+|--|[-+*/|&]?=[^=])|(\+\+|--) *(ring|cr)->head' "$RING")
+	releases=$(grep -c 'smp_store_release(&cr->head,' "$RING")
 	if [ -z "$plain" ] && [ "$releases" -eq 1 ]; then
 		pass ring-publish "head written only by ring_publish()'s release"
 	else
 		[ -n "$plain" ] && sed 's/^/  module\/ring.c:/' <<<"$plain"
-		fail ring-publish "ring->head written outside ring_publish() ($releases release stores)"
+		fail ring-publish "a ring's head written outside ring_publish() ($releases release stores)"
 	fi
 fi
 

@@ -1085,7 +1085,9 @@ static void source_attach(struct exp_source *s, unsigned long long now)
 	s->attaches++;
 	s->cur_recorded = 0;
 	s->cur_dropped = 0;
-	logmsg(_("reading a session of %s (ring of %u records, %s)"), s->path, info.nr_records,
+	logmsg(ngettext("reading a session of %s (%u ring of %u records, %s)",
+			"reading a session of %s (%u rings of %u records, %s)", info.nr_rings),
+	       s->path, info.nr_rings, info.nr_records,
 	       info.netns ? "this namespace only" : "every namespace");
 }
 
@@ -1098,23 +1100,28 @@ static void source_read(struct exp_source *s, short revents)
 	static struct tcpstate_rec recs[READ_BATCH];
 	const struct tcpstate_rec *mapped;
 	char err[FORMAT_ERR_MAX];
+	size_t i, k, left;
 	ssize_t n;
-	size_t i;
 
 	if (s->map.page) {
 		if (revents & POLLERR) {
 			source_detach(s, "the module refused this reader's position in the mapped buffer");
 			return;
 		}
-		n = (ssize_t)devmap_peek(&s->map, &mapped, READ_BATCH);
-		for (i = 0; i < (size_t)n; i++) {
-			if (rec_validate(&mapped[i], err, sizeof(err))) {
-				source_detach(s, err);
-				return;
+		/* A batch, run after run (each one ring's, merged by time). */
+		for (left = READ_BATCH;
+		     left && (k = devmap_peek(&s->map, &mapped, left));
+		     left -= k) {
+			for (i = 0; i < k; i++) {
+				if (rec_validate(&mapped[i], err, sizeof(err))) {
+					source_detach(s, err);
+					return;
+				}
+				reorder_push(s->q, &mapped[i]);
 			}
-			reorder_push(s->q, &mapped[i]);
+			devmap_consume(&s->map, k);
 		}
-		devmap_consume(&s->map, i);
+		devmap_hand_back(&s->map);
 		return;
 	}
 	n = read(s->fd, recs, sizeof(recs));

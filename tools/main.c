@@ -225,7 +225,7 @@ static void print_help(void)
 	fputs(_("COMMANDS\n"), stdout);
 	fputs(_("  dump    print each event as it happens, until Ctrl-C (or a saved\n"
 		"          dump with -r). Records are shown in time order: those of\n"
-		"          different CPUs can reach the ring out of order, so each is\n"
+		"          different CPUs can reach the reader out of order, so each is\n"
 		"          held up to 100 ms for a late earlier one.\n"
 		"          Needs CAP_NET_ADMIN (root). Each reader of the device is a\n"
 		"          session of its own (buffer, filter, losses; up to the module's\n"
@@ -563,6 +563,32 @@ static const struct timespec *poll_timeout(const struct reorder *q,
  * and the ppoll() before each batch hands the last one back. Returns 0,
  * or the runtime error status after saying why.
  */
+/*
+ * Up to @want records from the map, run after run (devmap_peek(): each
+ * one ring's, merged by time), into @q; each run consumed once pushed.
+ * Returns 0, or -3 for a record that does not validate.
+ */
+static int take_mapped(struct devmap *map, struct reorder *q, size_t want,
+		       unsigned long long *taken, char *err, size_t errlen)
+{
+	const struct tcpstate_rec *recs;
+	size_t nrec, i;
+
+	while (want && (nrec = devmap_peek(map, &recs, want))) {
+		for (i = 0; i < nrec; i++) {
+			if (rec_validate(&recs[i], err, errlen)) {
+				devmap_consume(map, i);
+				return -3;
+			}
+			*taken += recs[i].type != TCPSTATE_REC_LOST;
+			reorder_push(q, &recs[i]);
+		}
+		devmap_consume(map, nrec);
+		want -= nrec;
+	}
+	return 0;
+}
+
 static int read_device(int fd, struct devmap *map, const char *path,
 		       const sigset_t *poll_mask, unsigned long long limit,
 		       rec_fn fn, void *arg)
@@ -615,7 +641,12 @@ static int read_device(int fd, struct devmap *map, const char *path,
 				rc = -4;
 				break;
 			}
-			nrec = devmap_peek(map, &recs, want);
+			rc = take_mapped(map, q, want, &taken, err, sizeof(err));
+			/* Pushed (copied): the slots are handed back at once. */
+			devmap_hand_back(map);
+			if (rc)
+				break;
+			continue;
 		} else {
 			n = read(fd, buf, want * sizeof(buf[0]));
 			if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -642,9 +673,6 @@ static int read_device(int fd, struct devmap *map, const char *path,
 			taken += recs[i].type != TCPSTATE_REC_LOST;
 			reorder_push(q, &recs[i]);
 		}
-		/* Pushed (copied): the map's slots are handed back at once. */
-		if (map->page)
-			devmap_consume(map, i);
 		if (rc)
 			break;
 	}

@@ -12,11 +12,12 @@ struct held {
 };
 
 /*
- * Records come from the ring almost always in time order: only two CPUs
- * racing for the ring's lock swap neighbours. So those in order (not
- * earlier than the last one queued) wait in a FIFO, O(1) each way, and
- * only the few that arrive late go to a binary min-heap on (ts, seq);
- * the earliest of the two heads comes out first. A heap alone cost a
+ * Records come from the device almost always in time order (its rings
+ * merged by time): only a record stored while the merge passed its time
+ * on another CPU comes late. So those in order (not earlier than the
+ * last one queued) wait in a FIFO, O(1) each way, and only the few that
+ * arrive late go to a binary min-heap on (ts, seq); the earliest of the
+ * two heads comes out first. A heap alone cost a
  * dozen 136-byte swaps per record with a 100 ms window full.
  */
 struct reorder {

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Records in time order. The module takes a record's timestamp before it
- * takes the ring's lock, so records of different CPUs can reach the ring,
- * and a reader, out of timestamp order. Everything that combines records
+ * Records in time order. The module keeps a ring per CPU and merges them
+ * by timestamp (read(); devmap.c does for a map), but it takes a record's
+ * timestamp before it stores it, so a record of one CPU can be stored
+ * after the merge has passed a later one of another CPU: records reach
+ * a reader out of timestamp order by up to the time one takes to store. Everything that combines records
  * (dump, conns, a saved dump read back) puts them back in order first:
  *
  *   - a saved dump: all of it, sorted (records_sort());

@@ -78,9 +78,10 @@ void sessions_print(FILE *out, const struct tcpstate_session_info *s,
 
 	fprintf(out, "sessions: %u (this one included)%s\n", total,
 		n < total ? ", the first shown" : "");
-	fprintf(out, "%4s %7s %-16s %-10s %8s %10s %10s %10s %10s  %s\n", "ID",
-		"PID", "COMM", "SCOPE", "BUFFER", "RECORDED", "READ", "DROPPED",
-		"BUFFERED", "FILTER");
+	/* BUFFER is each ring's records: a session has RINGS of them. */
+	fprintf(out, "%4s %7s %-16s %-10s %8s %5s %10s %10s %10s %10s  %s\n", "ID",
+		"PID", "COMM", "SCOPE", "BUFFER", "RINGS", "RECORDED", "READ",
+		"DROPPED", "BUFFERED", "FILTER");
 	for (i = 0; i < n; i++) {
 		comm_sanitize(s[i].comm, sizeof(s[i].comm), comm);
 		if (s[i].netns)
@@ -88,8 +89,8 @@ void sessions_print(FILE *out, const struct tcpstate_session_info *s,
 		else
 			strcpy(scope, "all");
 		sessions_filter_str(&s[i].filter, filt, sizeof(filt));
-		fprintf(out, "%4u %7u %-16s %-10s %8u %10llu %10llu %10llu %10llu  %s%s%s\n",
-			s[i].id, s[i].pid, comm, scope, s[i].nr_records,
+		fprintf(out, "%4u %7u %-16s %-10s %8u %5u %10llu %10llu %10llu %10llu  %s%s%s\n",
+			s[i].id, s[i].pid, comm, scope, s[i].nr_records, s[i].nr_rings,
 			(unsigned long long)s[i].recorded,
 			(unsigned long long)s[i].read,
 			(unsigned long long)s[i].dropped,

@@ -20,7 +20,7 @@
 #include <stddef.h>
 #endif
 
-#define TCPSTATE_ABI_VERSION	2
+#define TCPSTATE_ABI_VERSION	3
 
 #define TCPSTATE_DEV_NAME	"tcpstate"	/* /dev/tcpstate */
 #define TCPSTATE_PROC_NAME	"tcpstate"	/* /proc/net/tcpstate */
@@ -194,11 +194,13 @@ struct tcpstate_rec {
 struct tcpstate_info {
 	__u32 version;			/* TCPSTATE_ABI_VERSION */
 	__u32 rec_size;			/* sizeof(struct tcpstate_rec) */
-	__u32 nr_records;		/* ring capacity, in records */
+	__u32 nr_records;		/* each ring's capacity, in records */
 	__u32 hook;			/* enum tcpstate_hook */
 	__u32 netns;			/* 0: reader sees all namespaces, else this one */
 	__u32 groups;			/* 1 << enum tcpstate_group, each armed */
-	__u64 __reserved[4];		/* zero */
+	__u32 nr_rings;			/* rings per session: one per CPU id */
+	__u32 __pad0;			/* zero */
+	__u64 __reserved[3];		/* zero */
 };
 
 enum tcpstate_hook {
@@ -280,9 +282,9 @@ struct tcpstate_session_info {
 	__u32 pid;			/* tgid of the process that opened it */
 	char comm[16];			/* its comm then */
 	__u32 netns;			/* scope: 0 every namespace, else this one */
-	__u32 nr_records;		/* buffer capacity */
+	__u32 nr_records;		/* each of its rings' capacity */
 	__u32 flags;			/* TCPSTATE_SESSION_* */
-	__u32 __pad0;			/* zero */
+	__u32 nr_rings;			/* its rings: one per CPU id */
 	__u64 recorded;			/* events its filter took */
 	__u64 read;			/* ... copied to it */
 	__u64 dropped;			/* ... lost: its buffer was full */
@@ -304,38 +306,49 @@ struct tcpstate_sessions {
 
 /*
  * mmap() of /dev/tcpstate: the session's buffer in the reader's memory,
- * read with no copy and no read(). One shared, writable mapping of
- * exactly this page plus the slots (data_offset + data_size bytes:
- * the page size, plus nr_records * rec_size rounded up to whole pages),
- * offset 0, not executable; nr_records from TCPSTATE_IOC_SESSION.
+ * read with no copy and no read(). The buffer is one ring per CPU id
+ * (nr_rings, from TCPSTATE_IOC_SESSION or _INFO): an event is stored in
+ * the ring of the CPU that saw it, so producers on different CPUs never
+ * share a lock or a cache line. Each ring is this header page, then its
+ * slots: ring_size bytes (the page size, plus nr_records * rec_size
+ * rounded up to whole pages); ring i starts at i * ring_size. The map is
+ * one shared, writable mapping of all of them (nr_rings * ring_size
+ * bytes), offset 0, not executable.
  * Mapping fixes the buffer (SET_BUFFER: EBUSY) and the session is then
  * read through the map only (read(): EBUSY).
  *
- * Positions are free-running 64-bit counts; position p is in slot
- * p & (nr_records - 1), at data_offset + slot * rec_size. The reader:
+ * Within a ring, positions are free-running 64-bit counts; position p is
+ * in slot p & (nr_records - 1), at data_offset + slot * rec_size from
+ * the ring's header page. For each ring the reader:
  *   1. loads head with acquire ordering: the records at its position up
  *      to head are complete (each release-published after its record);
  *   2. uses them, then stores its new position in consumer with release
  *      ordering: it no longer looks at anything before it;
  *   3. calls poll() (or ppoll(), select(), epoll_wait()): the kernel
- *      takes back the slots before consumer, counts them as read, and
- *      says whether more wait. Until then they stay the reader's, so a
- *      reader that never polls fills its buffer and loses records (LOST
- *      records, as with read()).
+ *      takes back the slots before every ring's consumer, counts them as
+ *      read, and says whether more wait. Until then they stay the
+ *      reader's, so a reader that never polls fills its buffer and loses
+ *      records (LOST records, as with read()).
+ * Each ring is in time order, give or take an interrupt's event on the
+ * same CPU; across rings the reader merges by ts_ns (read() does so).
+ * A ring's LOST record tells of its own CPU's drops; the probes' misses
+ * (events_missed) are told in the first possible CPU's (CPU 0's).
  * A consumer behind the kernel's tail or past head is refused: poll()
- * reports EPOLLERR and nothing is taken back. head and tail are the
- * kernel's: it only writes them, and reads its own copies.
+ * reports EPOLLERR and nothing is taken back from any ring. head and
+ * tail are the kernel's: it only writes them, and reads its own copies.
  */
 struct tcpstate_mmap_page {
 	__u32 version;			/*   0: TCPSTATE_ABI_VERSION */
 	__u32 rec_size;			/*   4: sizeof(struct tcpstate_rec) */
-	__u32 nr_records;		/*   8: slots, a power of two */
-	__u32 __pad0;			/*  12: zero */
-	__u64 data_offset;		/*  16: slot 0, from the map's start */
-	__u64 data_size;		/*  24: bytes of slots mapped */
+	__u32 nr_records;		/*   8: this ring's slots, a power of two */
+	__u32 ring;			/*  12: this ring's index, its CPU id */
+	__u64 data_offset;		/*  16: slot 0, from this header page */
+	__u64 data_size;		/*  24: bytes of this ring's slots */
 	__u64 head;			/*  32: kernel: next position it fills */
 	__u64 tail;			/*  40: kernel: slots before it taken back */
-	__u64 __reserved0[2];		/*  48: zero */
+	__u32 nr_rings;			/*  48: rings in the map */
+	__u32 __pad0;			/*  52: zero */
+	__u64 ring_size;		/*  56: from one ring's header to the next */
 	__u64 consumer;			/*  64: reader: done with records before it */
 	__u64 __reserved1[7];		/*  72: zero */
 };					/* 128 */
@@ -347,12 +360,12 @@ struct tcpstate_mmap_page {
 /* This session's filter (the module parameters' if it set none). */
 #define TCPSTATE_IOC_GET_FILTER	_IOR(TCPSTATE_IOC_MAGIC, 3, struct tcpstate_filter)
 /*
- * A new buffer of this many records (TCPSTATE_BUFFER_MIN..MAX, rounded up
- * to a power of two). Only before the first read() or poll(): EBUSY
- * after. What the old one held is discarded (counted).
+ * A new buffer of this many records per ring (TCPSTATE_BUFFER_MIN..MAX,
+ * rounded up to a power of two). Only before the first read() or poll():
+ * EBUSY after. What the old one held is discarded (counted).
  */
 #define TCPSTATE_BUFFER_MIN	16U
-#define TCPSTATE_BUFFER_MAX	1048576U	/* 128 MiB of records */
+#define TCPSTATE_BUFFER_MAX	1048576U	/* 128 MiB of records a ring */
 #define TCPSTATE_IOC_SET_BUFFER	_IOW(TCPSTATE_IOC_MAGIC, 4, __u32)
 /* This session's figures. */
 #define TCPSTATE_IOC_SESSION	_IOR(TCPSTATE_IOC_MAGIC, 5, struct tcpstate_session_info)
@@ -373,5 +386,6 @@ static_assert(sizeof(struct tcpstate_session_info) == 328, "session info is 328 
 static_assert(sizeof(struct tcpstate_sessions) == 16, "sessions is 16 bytes");
 static_assert(sizeof(struct tcpstate_mmap_page) == 128, "mmap header is 128 bytes");
 static_assert(offsetof(struct tcpstate_mmap_page, consumer) == 64, "consumer at 64");
+static_assert(offsetof(struct tcpstate_mmap_page, ring_size) == 56, "ring_size at 56");
 
 #endif /* _UAPI_TCPSTATE_H */

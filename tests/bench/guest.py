@@ -435,7 +435,9 @@ def footprint():
     f["vmalloc_bytes"] = sum(int(a) for a in areas)
     with open("/sys/module/tcpstate/parameters/nr_records") as p:
         f["nr_records"] = int(p.read())
-    f["ring_bytes"] = f["nr_records"] * REC
+    with open("/sys/devices/system/cpu/possible") as p:
+        f["nr_rings"] = int(p.read().strip().replace("-", ",").split(",")[-1]) + 1
+    f["ring_bytes"] = f["nr_records"] * REC * f["nr_rings"]
     return f
 
 

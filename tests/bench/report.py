@@ -174,10 +174,11 @@ def checks(out, facts):
                        dc["events_recorded"], dc["events_buffered"]))
     fp = facts.get("footprint")
     if fp:
-        res.append("%s: ring %d records x 128 B = %d B; module %d B; vmalloc"
-                   " %s; unchanged after a churn run: %s" % (
+        res.append("%s: %d rings of %d records x 128 B = %d B; module %d B;"
+                   " vmalloc %s; unchanged after a churn run: %s" % (
                        "MET" if fp.get("unchanged_after_load") else
-                       "NOT MET", fp["nr_records"], fp["ring_bytes"],
+                       "NOT MET", fp.get("nr_rings", 1), fp["nr_records"],
+                       fp["ring_bytes"],
                        fp["module_bytes"],
                        "; ".join(fp.get("vmalloc_callers", [])),
                        fp.get("unchanged_after_load")))
@@ -185,7 +186,8 @@ def checks(out, facts):
 
 
 KMOD_DESIGN = {
-    "tcpstate_ringbench": "module/ring.c: one ring, spinlock (today's design)",
+    "tcpstate_ringbench": "module/ring.c: a ring per CPU, raw spinlock each (today's design)",
+    "tcpstate_ringbench_shared": "module/ring.c before ABI 3: one shared ring, one raw spinlock",
     "tcpstate_ringbench_pcpu": "prototype: a ring per CPU, no lock",
     "tcpstate_ringbench_krb": "prototype: the kernel's ring_buffer API (per CPU)",
 }

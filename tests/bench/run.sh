@@ -39,7 +39,9 @@
 # (their vCPUs, 8), BENCH_PART=kmod (only them: make bench-kmod),
 # BENCH_PART=tw (only TIME_WAIT at scale: make bench-tw; BENCH_TW_N
 # connections, 200000, from BENCH_TW_ADDRS client addresses, 32, into
-# sessions of BENCH_TW_NR_RECORDS records, 65536), BENCH_CLOCK.
+# sessions of BENCH_TW_NR_RECORDS records, 65536), BENCH_CLOCK,
+# BENCH_RING_SHARED (the commit whose module/ring.c is the shared ring
+# the micro-benchmarks set beside today's; 6c33e34).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
@@ -75,6 +77,15 @@ make -s -C "$HERE" OUT="$OUT"
 rm -rf "$OUT/kmod" && mkdir -p "$OUT/kmod"
 cp "$HERE"/kmod/{Kbuild,*.c,*.h,guest.sh} "$OUT/kmod/"
 cp -r "$ROOT/module" "$OUT/kmod/module"
+# The shared ring module/ring.c was before ABI 3, measured beside it
+# (kmod/ring_shared.c); left out if git cannot give it (no history).
+RING_SHARED=${BENCH_RING_SHARED:-6c33e34}
+mkdir -p "$OUT/kmod/shared"
+if ! { git -C "$ROOT" show "$RING_SHARED:module/ring.c" > "$OUT/kmod/shared/ring.c" &&
+       git -C "$ROOT" show "$RING_SHARED:module/ring.h" > "$OUT/kmod/shared/ring.h"; } 2>/dev/null; then
+	say "no module/ring.c at $RING_SHARED in git: the shared ring is left out"
+	rm -rf "$OUT/kmod/shared"
+fi
 if [[ -f $SRC_TAR ]]; then
 	tar xJf "$SRC_TAR" -O "$RB_BENCH" > "$OUT/kmod/ring_buffer_benchmark.c"
 else

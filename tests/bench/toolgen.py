@@ -23,7 +23,7 @@ import socket
 import struct
 import sys
 
-ABI_VERSION = 2
+ABI_VERSION = 3
 REC_SIZE = 128
 STRIDE_NS = 1000000
 BASE_NS = 1000 * 10**9

@@ -8,7 +8,9 @@
  *
  * Each op is drawn from the seed alone (splitmix64, below): open() with
  * random flags, read() into good, NULL, unmapped, read-only, kernel and
- * half-unmapped buffers, pread, write, lseek, mmap (refused), poll, ppoll, epoll,
+ * half-unmapped buffers, pread, write, lseek, mmap (wrong sizes and flags
+ * refused; the exact size mapped and every ring read in place), poll,
+ * ppoll, epoll,
  * ioctl (TCPSTATE_IOC_INFO, the session ioctls SET_FILTER, GET_FILTER,
  * SET_BUFFER, SESSION and SESSIONS with good, malformed and boundary
  * arguments, random commands; good and bad pointers), fcntl, dup/dup2,
@@ -42,6 +44,13 @@
  * open). The module's events_read
  * counter must equal the records read through all sessions, and its
  * refcnt the files open on the device.
+ *
+ * A session's buffer is one ring per CPU id (TCPSTATE_ABI_VERSION 3):
+ * nr_rings, from /sys/devices/system/cpu/possible, in INFO, SESSION,
+ * SESSIONS and every mapped ring's header; SET_BUFFER and nr_records
+ * size each ring, so a session holds nr_rings times that memory. A
+ * mapped session is read in place (map_reader()): each ring from its
+ * tail to its head, handed back by its own consumer and a poll().
  *
  * The ops depend on the seed only, never on timing, so "--seed S --ops K"
  * replays a run up to op K. Any result outside the model prints
@@ -153,7 +162,7 @@ static const char *const op_names[NR_OPS] = {
 static const unsigned int op_weight[NR_OPS] = {
 	[OP_OPEN] = 90, [OP_CLOSE] = 55, [OP_DUP] = 20, [OP_DUP2] = 15,
 	[OP_READ] = 190, [OP_PREAD] = 10, [OP_WRITE] = 20, [OP_LSEEK] = 10,
-	[OP_MMAP] = 12, [OP_POLL] = 45, [OP_PPOLL] = 25, [OP_EPOLL] = 30,
+	[OP_MMAP] = 24, [OP_POLL] = 45, [OP_PPOLL] = 25, [OP_EPOLL] = 30,
 	[OP_IOCTL] = 110, [OP_FCNTL] = 25, [OP_FORK] = 12, [OP_THREADS] = 20,
 	[OP_INFLIGHT] = 8,
 	[OP_PARAM] = 70, [OP_PARAM_RO] = 6, [OP_COUNTERS] = 20,
@@ -181,6 +190,10 @@ struct shared {
 	/* Of those, out of the device's read by the open's check. */
 	unsigned long inflight_released;
 	unsigned long busy_opens;	/* opens refused: max_sessions live */
+	unsigned long maps;		/* maps of a session read */
+	unsigned long maps_ro;		/* ... of them read-only: only looked */
+	unsigned long maps_refused;	/* consumers out of range: EPOLLERR */
+	unsigned long map_records;	/* records handed back through them */
 	/*
 	 * Per open file (index in ofds[]), reset when the slot is reused:
 	 * what a fork child or a thread does to a session counts too.
@@ -262,6 +275,10 @@ static void __attribute__((noreturn)) die(const char *what)
 
 static int read_file(const char *path, char *buf, size_t cap);
 static bool proc_value(const char *text, const char *name, unsigned long *v);
+struct ofd;
+struct tcpstate_session_info;
+static void check_lost(const struct ofd *o,
+		       const struct tcpstate_session_info *in);
 
 /* /proc/net/tcpstate's events_missed: events the probes never saw. */
 static unsigned long events_missed(void)
@@ -379,6 +396,17 @@ struct ofd {
 	struct own_filt own[OWN_HIST];
 	bool have_last;
 	struct tcpstate_session_info last;	/* figures last seen */
+	/*
+	 * mmap() of the exact size succeeded (op_mmap()): read() is EBUSY
+	 * from then on, and poll() takes back what every ring's consumer
+	 * says. consumer_set: our writable map stored every ring's consumer
+	 * (left at its tail). consumer_bad: a ring's consumer is behind its
+	 * tail (the kernel's 0, under records read() took before the map,
+	 * and no writable map fixed it): every poll() is EPOLLERR.
+	 */
+	bool mapped;
+	bool consumer_set;
+	bool consumer_bad;
 };
 
 struct fdent {
@@ -444,6 +472,13 @@ static unsigned int orig_max_sessions = 16;
 static bool orig_loaded;
 static const char *module_path;
 static unsigned int ncpus;
+/*
+ * The kernel's nr_cpu_ids, from /sys/devices/system/cpu/possible: the
+ * rings a session has (INFO, SESSION, SESSIONS and every mapped header
+ * must say so); cpu_possible[] which of them a CPU serves.
+ */
+static unsigned int nr_rings, npossible;
+static bool *cpu_possible;
 static char my_comm[16];	/* what sessions we open show as comm */
 static uint32_t my_netns;	/* our network namespace's inode */
 static bool dev_noexec;		/* /dev mounted noexec: PROT_EXEC is EPERM */
@@ -522,12 +557,33 @@ static int live_sessions(void)
 }
 
 /*
- * Ring memory our sessions hold (136 bytes a slot: record and tag). The
- * VM has 1 GiB: with nr_records=1048576 (142 MiB a session) the model
- * opens fewer files rather than run the kernel out of memory.
+ * Ring memory our sessions hold: a session has nr_rings rings of
+ * nr_records each (SET_BUFFER and the nr_records parameter are per
+ * ring), each a header page and its slots (what mmap() maps) plus an
+ * 8-byte tag a slot on the kernel's side. The VM has 1 GiB: with
+ * nr_records=1048576 (136 MiB a ring) the model opens fewer files
+ * rather than run the kernel out of memory.
  */
 #define RING_BUDGET	(300UL << 20)
-#define SLOT_BYTES	136UL
+#define TAG_BYTES	8UL
+
+/* One ring in the map: its header page, then its slots, whole pages. */
+static unsigned long ring_size_of(uint32_t nr)
+{
+	return PAGE + ((unsigned long)nr * REC + PAGE - 1) / PAGE * PAGE;
+}
+
+/* What mmap() must map: every ring. */
+static unsigned long map_size_of(uint32_t nr)
+{
+	return nr_rings * ring_size_of(nr);
+}
+
+/* A session's buffer of @nr records a ring, in kernel memory. */
+static unsigned long session_bytes(uint32_t nr)
+{
+	return map_size_of(nr) + nr_rings * (unsigned long)nr * TAG_BYTES;
+}
 
 static unsigned long ring_bytes(void)
 {
@@ -536,7 +592,7 @@ static unsigned long ring_bytes(void)
 
 	for (i = 0; i < MAX_OFDS; i++)
 		if (ofds[i].used && !ofds[i].path)
-			n += ofds[i].nr_records * SLOT_BYTES;
+			n += session_bytes(ofds[i].nr_records);
 	return n;
 }
 
@@ -990,9 +1046,14 @@ static void rec_fail(const struct tcpstate_rec *r, size_t idx,
 	     (uint64_t)r->ts_ns, r->family, r->lport, r->rport, hex);
 }
 
-/* The UAPI's promises about one record read through session @o. */
+/*
+ * The UAPI's promises about one record read through session @o. @taken:
+ * it is the session's to have now (read(), or a mapped ring's record
+ * whose slot the reader is about to hand back), so it must not come
+ * again; a mapped record only looked at comes again.
+ */
 static void check_record(const struct ofd *o, const struct tcpstate_rec *r,
-			 size_t idx, uint64_t t_after)
+			 size_t idx, uint64_t t_after, bool taken)
 {
 	if (r->version != TCPSTATE_ABI_VERSION)
 		rec_fail(r, idx, "bad version");
@@ -1000,8 +1061,8 @@ static void check_record(const struct ofd *o, const struct tcpstate_rec *r,
 		rec_fail(r, idx, "bad size");
 	if (r->type < TCPSTATE_REC_STATE || r->type > TCPSTATE_REC_REQUEST)
 		rec_fail(r, idx, "bad type");
-	if (r->cpu >= ncpus)
-		rec_fail(r, idx, "cpu out of range");
+	if (r->cpu >= nr_rings || !cpu_possible[r->cpu])
+		rec_fail(r, idx, "cpu not a possible CPU");
 	if (!r->ts_ns || r->ts_ns > t_after)
 		rec_fail(r, idx, "timestamp in the future (or zero)");
 	if (r->ts_ns < mod.t_load)
@@ -1095,12 +1156,21 @@ static void check_record(const struct ofd *o, const struct tcpstate_rec *r,
 				 filt_str(&mod.filt));
 		rec_fail(r, idx, why);
 	}
-	if (!seen_add(o - ofds, rec_hash(r)))
+	if (taken && !seen_add(o - ofds, rec_hash(r)))
 		rec_fail(r, idx, "read twice from one session (the same 128 "
 			 "bytes came before)");
 }
 
-/* @n bytes just read into @p from session @o: whole records, each good. */
+/*
+ * @n bytes just read into @p from session @o: whole records, each good.
+ * No order is asserted. read() merges the session's rings by ts_ns, but
+ * a ring is in time order only give or take an interrupt's event on its
+ * CPU (the time is taken before the ring's lock), the rings' records
+ * are published out of time order by as much as a record takes to
+ * build, and a later read() can return a record of one CPU older than
+ * one of another CPU it already returned: nothing strict holds, within
+ * one read() or across reads.
+ */
 static void check_records(const struct ofd *o, const void *p, size_t n)
 {
 	uint64_t t = now_ns();
@@ -1116,7 +1186,7 @@ static void check_records(const struct ofd *o, const void *p, size_t n)
 
 		memcpy(&rec, (const char *)p + i * REC, REC);
 		r = &rec;
-		check_record(o, r, i, t);
+		check_record(o, r, i, t, true);
 		if (r->type == TCPSTATE_REC_LOST) {
 			add(&sh->lost_records, 1);
 			add(&sh->lost_events, r->lost.count);
@@ -1135,12 +1205,12 @@ static void check_records(const struct ofd *o, const void *p, size_t n)
 
 static const char *info_str(const struct tcpstate_session_info *in)
 {
-	static char buf[256];
+	static char buf[320];
 
 	snprintf(buf, sizeof(buf), "id %u pid %u comm '%.16s' netns %u "
-		 "nr_records %u flags %#x recorded %llu read %llu dropped %llu "
-		 "discarded %llu buffered %llu", in->id, in->pid, in->comm,
-		 in->netns, in->nr_records, in->flags,
+		 "nr_records %u nr_rings %u flags %#x recorded %llu read %llu "
+		 "dropped %llu discarded %llu buffered %llu", in->id, in->pid,
+		 in->comm, in->netns, in->nr_records, in->nr_rings, in->flags,
 		 (unsigned long long)in->recorded,
 		 (unsigned long long)in->read,
 		 (unsigned long long)in->dropped,
@@ -1176,16 +1246,17 @@ static void check_figures(const char *what, struct ofd *o,
 		     o->sid);
 	if (in->pid != (uint32_t)o->opener || strncmp(in->comm, my_comm, 16) ||
 	    in->netns || in->nr_records != o->nr_records ||
-	    in->flags != flags || in->__pad0)
+	    in->nr_rings != nr_rings || in->flags != flags)
 		fail("%s: %s; expected pid %d comm '%s' netns 0 nr_records %u "
-		     "flags %#x", what, info_str(in), o->opener, my_comm,
-		     o->nr_records, flags);
+		     "nr_rings %u flags %#x", what, info_str(in), o->opener,
+		     my_comm, o->nr_records, nr_rings, flags);
 	if (in->opened_ns < o->t_open0 || in->opened_ns > o->t_open1)
 		fail("%s: opened_ns %llu outside the open() call [%llu, %llu]",
 		     what, (unsigned long long)in->opened_ns,
 		     (unsigned long long)o->t_open0,
 		     (unsigned long long)o->t_open1);
-	if (out > in->recorded + slack || in->buffered > o->nr_records + slack)
+	if (out > in->recorded + slack ||
+	    in->buffered > (uint64_t)nr_rings * o->nr_records + slack)
 		fail("%s: %s: read + dropped + discarded is more than "
 		     "recorded, or more buffered than the buffer holds", what,
 		     info_str(in));
@@ -1306,7 +1377,7 @@ static void op_open(bool in_child)
 		return;
 	}
 	if (!want && !path &&
-	    ring_bytes() + mod.nr_records * SLOT_BYTES > RING_BUDGET) {
+	    ring_bytes() + session_bytes(mod.nr_records) > RING_BUDGET) {
 		note("%lu bytes of rings held, skipped", ring_bytes());
 		return;
 	}
@@ -1481,6 +1552,13 @@ static void check_read(int fd, const struct ofd *o, const struct ubuf *b,
 			     "(less than a record)", fd, len, r, err_name(err));
 		return;
 	}
+	/* Mapped: read through the map only (two consumers would race). */
+	if (o->mapped) {
+		if (err != EBUSY)
+			fail("read(%d) of a mapped session = %zd %s, expected "
+			     "EBUSY", fd, r, err_name(err));
+		return;
+	}
 	if (r >= 0) {
 		if (!r || r % REC || (size_t)r / REC > maxk)
 			fail("read(%d, %s buffer, %zu bytes, %zu writable) "
@@ -1614,27 +1692,361 @@ static void op_lseek(void)
 		     err_name(want));
 }
 
+/* --- ops: mmap, and a mapped session's reader ------------------------------ */
+
+/* The first possible CPU id after @k others. */
+static unsigned int nth_possible(unsigned int k)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr_rings; i++)
+		if (cpu_possible[i] && !k--)
+			return i;
+	fail("model: fewer than %u possible CPUs", k);
+}
+
+/*
+ * What the reader does with a map that works, drawn before the map:
+ * how much of each ring it hands back, and whether it first tries a
+ * consumer the kernel must refuse.
+ */
+enum { TAKE_ALL, TAKE_NONE, TAKE_HALF, TAKE_ONE_RING, NR_TAKES };
+
+struct map_plan {
+	unsigned int take;	/* TAKE_* */
+	unsigned int ring;	/* which possible ring: TAKE_ONE_RING's, the broken one */
+	bool bad;		/* first a consumer out of [tail, head] there */
+	bool behind;		/* ... behind tail, else past head */
+	uint64_t off;		/* ... by this much more */
+	short events;		/* what its polls ask for */
+};
+
+/* The reader's view of each ring: tail, head, what it hands back. */
+static uint64_t *m_tail, *m_head, *m_take;
+
+static struct tcpstate_mmap_page *map_ring(char *m, unsigned long rs,
+					   unsigned int i)
+{
+	return (struct tcpstate_mmap_page *)(m + (unsigned long)i * rs);
+}
+
+/* Ring @i's header page, as uapi/tcpstate.h describes it. */
+static void check_map_header(const struct tcpstate_mmap_page *h, unsigned int i,
+			     uint32_t nr, unsigned long rs)
+{
+	uint64_t tail = __atomic_load_n(&h->tail, __ATOMIC_RELAXED);
+	uint64_t head = __atomic_load_n(&h->head, __ATOMIC_ACQUIRE);
+
+	if (h->version != TCPSTATE_ABI_VERSION || h->rec_size != REC ||
+	    h->nr_records != nr || h->ring != i || h->data_offset != PAGE ||
+	    h->data_size != rs - PAGE || h->nr_rings != nr_rings ||
+	    h->__pad0 || h->ring_size != rs ||
+	    !all_zero(h->__reserved1, sizeof(h->__reserved1)))
+		fail("map: ring %u's header: version %u rec_size %u nr_records "
+		     "%u ring %u data_offset %llu data_size %llu nr_rings %u "
+		     "pad %u ring_size %llu, expected %u %zu %u %u %lu %lu %u 0 "
+		     "%lu, reserved zero", i, h->version, h->rec_size,
+		     h->nr_records, h->ring,
+		     (unsigned long long)h->data_offset,
+		     (unsigned long long)h->data_size, h->nr_rings, h->__pad0,
+		     (unsigned long long)h->ring_size, TCPSTATE_ABI_VERSION,
+		     REC, nr, i, PAGE, rs - PAGE, nr_rings, rs);
+	if (head - tail > nr)
+		fail("map: ring %u: head %llu tail %llu, more than its %u "
+		     "slots", i, (unsigned long long)head,
+		     (unsigned long long)tail, nr);
+	/* A CPU id that is not possible keeps an empty ring in its place. */
+	if (!cpu_possible[i] && (head || tail || h->consumer))
+		fail("map: ring %u, of no possible CPU, has head %llu tail "
+		     "%llu consumer %llu", i, (unsigned long long)head,
+		     (unsigned long long)tail,
+		     (unsigned long long)h->consumer);
+}
+
+/* Every ring's tail where the model has it (m_tail[] + m_take[] or not). */
+static void check_tails(char *m, unsigned long rs, bool taken,
+			const char *after)
+{
+	uint64_t tail, want;
+	unsigned int i;
+
+	for (i = 0; i < nr_rings; i++) {
+		if (!cpu_possible[i])
+			continue;
+		tail = __atomic_load_n(&map_ring(m, rs, i)->tail,
+				       __ATOMIC_RELAXED);
+		want = m_tail[i] + (taken ? m_take[i] : 0);
+		if (tail != want)
+			fail("map: ring %u's tail is %llu %s, expected %llu "
+			     "(it was %llu, the reader handed back %llu)", i,
+			     (unsigned long long)tail, after,
+			     (unsigned long long)want,
+			     (unsigned long long)m_tail[i],
+			     (unsigned long long)m_take[i]);
+	}
+}
+
+/* The session's figures now, exactly the model's (no one else reads). */
+static void check_session_now(const struct pick *p, const char *what)
+{
+	struct tcpstate_session_info in;
+
+	if (CALL(ioctl(p->fd, TCPSTATE_IOC_SESSION, &in)))
+		fail("ioctl(%d, SESSION) %s = %s", p->fd, what,
+		     err_name(errno));
+	check_figures(what, p->o, &in, true, true);
+	p->o->last = in;
+	check_lost(p->o, &in);
+}
+
+/* A poll() of the mapped session, that must not wait: its revents. */
+static short map_poll(const struct pick *p, short events, const char *what)
+{
+	struct pollfd pfd = { p->fd, events, 0 };
+	int r = CALL(poll(&pfd, 1, 0));
+
+	if (r < 0 || r != !!pfd.revents)
+		fail("poll(%d) %s = %d %s, revents %#x", p->fd, what, r,
+		     err_name(r < 0 ? errno : 0), pfd.revents);
+	return pfd.revents;
+}
+
+/*
+ * A map of the session's every ring that worked: read it as a reader
+ * does (uapi/tcpstate.h). Each header as documented; in each ring, the
+ * records from its tail to its head, each good and its ring's CPU's;
+ * then, if the map is writable, some of them handed back: each ring's
+ * consumer stored, and poll() takes back exactly that much of every
+ * ring, counted as read. Before that, as drawn, one ring's consumer
+ * out of [tail, head]: poll() says EPOLLERR alone and takes back
+ * nothing from any ring. A read-only map only looks: what it saw comes
+ * again.
+ *
+ * The kernel never writes consumer: it is 0 until a writable map of
+ * ours stores it, and then stays at its ring's tail (we poll right
+ * after). A session read() from before its first map has tails past 0:
+ * its 0 consumers are behind them and every poll() is EPOLLERR until a
+ * writable map puts them right.
+ */
+static void map_reader(const struct pick *p, char *m,
+		       const struct map_plan *pl, bool was_mapped)
+{
+	struct ofd *o = p->o;
+	uint32_t nr = o->nr_records;
+	unsigned long rs = ring_size_of(nr);
+	unsigned long good = 0, lost = 0, lost_events = 0, taken = 0;
+	unsigned int i, sel = nth_possible(pl->ring % npossible);
+	bool can_write = writable(o), bad = false;
+	struct tcpstate_mmap_page *h;
+	struct tcpstate_rec rec;
+	uint64_t t, pos, cons, n;
+	size_t idx = 0;
+	short rev;
+
+	add(&sh->maps, 1);
+	/* Whatever it was mapped with, the reader's own access. */
+	if (CALL(mprotect(m, map_size_of(nr),
+			  PROT_READ | (can_write ? PROT_WRITE : 0))))
+		fail("mprotect(the map, PROT_READ%s) = %s",
+		     can_write ? " | PROT_WRITE" : "", err_name(errno));
+	for (i = 0; i < nr_rings; i++) {
+		h = map_ring(m, rs, i);
+		check_map_header(h, i, nr, rs);
+		m_tail[i] = __atomic_load_n(&h->tail, __ATOMIC_RELAXED);
+		m_head[i] = __atomic_load_n(&h->head, __ATOMIC_ACQUIRE);
+		m_take[i] = 0;
+		if (!cpu_possible[i])
+			continue;
+		cons = __atomic_load_n(&h->consumer, __ATOMIC_RELAXED);
+		if (cons != (o->consumer_set ? m_tail[i] : 0))
+			fail("map: ring %u's consumer is %llu (tail %llu), "
+			     "expected %s", i, (unsigned long long)cons,
+			     (unsigned long long)m_tail[i], o->consumer_set ?
+			     "its tail, where our last map left it" :
+			     "0: no map of ours wrote it");
+		bad |= cons != m_tail[i];
+	}
+	if (was_mapped && bad != o->consumer_bad)
+		fail("map: a ring's consumer is %sbehind its tail, but it %s "
+		     "at the last map", bad ? "" : "no longer ",
+		     bad ? "was not" : "was");
+
+	t = now_ns();
+	for (i = 0; i < nr_rings; i++) {
+		if (!cpu_possible[i])
+			continue;
+		h = map_ring(m, rs, i);
+		n = m_head[i] - m_tail[i];
+		if (can_write)
+			m_take[i] = pl->take == TAKE_ALL ? n :
+				    pl->take == TAKE_HALF ? n / 2 :
+				    pl->take == TAKE_ONE_RING && i == sel ? n :
+				    0;
+		for (pos = m_tail[i]; pos != m_head[i]; pos++, idx++) {
+			bool mine = pos - m_tail[i] < m_take[i];
+
+			memcpy(&rec, (char *)h + PAGE + (pos & (nr - 1)) * REC,
+			       REC);
+			check_record(o, &rec, idx, t, mine);
+			/* An event goes to the ring of the CPU that saw it. */
+			if (rec.cpu != i)
+				rec_fail(&rec, idx, "in another CPU's ring");
+			if (!mine)
+				continue;
+			taken++;
+			if (rec.type == TCPSTATE_REC_LOST) {
+				lost++;
+				lost_events += rec.lost.count;
+			} else {
+				good++;
+			}
+		}
+	}
+	if (verbose) {
+		char per[160];
+		int k = 0;
+
+		for (i = 0; i < nr_rings && i < 8; i++)
+			k += snprintf(per + k, sizeof(per) - k, " %llu/%llu",
+				      (unsigned long long)m_take[i],
+				      (unsigned long long)(m_head[i] -
+							   m_tail[i]));
+		note("map of %u rings, %s, consumers %s: %zu records, %lu "
+		     "handed back (%lu LOST); by ring, taken/there:%s",
+		     nr_rings, can_write ? "writable" : "read-only",
+		     bad ? "behind" : "good", idx, taken, lost, per);
+	}
+
+	if (!can_write) {
+		add(&sh->maps_ro, 1);
+		/* poll() takes back nothing; EPOLLERR if a consumer is wrong. */
+		rev = map_poll(p, pl->events, "of a read-only map");
+		if (bad ? rev != POLLERR : !!(rev & POLLERR))
+			fail("poll(%d) of a read-only map: revents %#x, a "
+			     "consumer %s its tail", p->fd, rev,
+			     bad ? "behind" : "at");
+		check_tails(m, rs, false, "after a poll of a read-only map");
+		check_session_now(p, "after a poll of a read-only map");
+		o->consumer_bad = bad;
+		return;
+	}
+
+	if (pl->bad) {
+		add(&sh->maps_refused, 1);
+		for (i = 0; i < nr_rings; i++)
+			if (cpu_possible[i])
+				__atomic_store_n(&map_ring(m, rs, i)->consumer,
+						 i != sel ? m_tail[i] + m_take[i] :
+						 pl->behind ? m_tail[i] - 1 - pl->off :
+						 m_tail[i] + nr + 1 + pl->off,
+						 __ATOMIC_RELEASE);
+		rev = map_poll(p, pl->events, "with a consumer out of range");
+		if (rev != POLLERR)
+			fail("poll(%d): ring %u's consumer %s, revents %#x, "
+			     "expected POLLERR", p->fd, sel, pl->behind ?
+			     "behind its tail" : "past its head", rev);
+		check_tails(m, rs, false, "after a refused consumer");
+		check_session_now(p, "after a refused consumer");
+	}
+	for (i = 0; i < nr_rings; i++)
+		if (cpu_possible[i])
+			__atomic_store_n(&map_ring(m, rs, i)->consumer,
+					 m_tail[i] + m_take[i],
+					 __ATOMIC_RELEASE);
+	rev = map_poll(p, pl->events, "handing back records");
+	if (rev & ~(pl->events & (POLLIN | POLLRDNORM)))
+		fail("poll(%d) handing back records: revents %#x", p->fd, rev);
+	check_tails(m, rs, true, "after the poll that handed them back");
+	add(&sh->records, good);
+	add(&sh->records_total, good);
+	add(&sh->ofd_read[o - ofds], good);
+	add(&sh->lost_records, lost);
+	add(&sh->lost_events, lost_events);
+	add(&sh->ofd_lost[o - ofds], lost_events);
+	add(&sh->bytes, taken * REC);
+	add(&sh->map_records, taken);
+	o->consumer_set = true;
+	o->consumer_bad = false;
+	check_session_now(p, "after the poll that handed records back");
+}
+
 /*
  * The VFS's checks, then tcpstate_session_map()'s: a private map is
- * EINVAL, an executable one EPERM, an offset or any size but the
- * session's header page plus slots EINVAL. None of these lengths is that
- * size (at least two pages, the slots a power of two of them), so every
- * map here is refused and the session stays as it was; maps that succeed
- * are the integration tests' (sessions_mmap_exact, _bad_input).
+ * EINVAL, an executable one EPERM, an offset EINVAL, and so is any size
+ * but the session's every ring: nr_rings times a header page plus the
+ * slots. The lengths drawn are junk (0, 1, a page, a MiB), near that
+ * size (a page or a ring more or less, one ring alone, the size for
+ * another nr_records) or that size: a shared map of it at offset 0
+ * works, and is then read (map_reader()). From then on the session is
+ * read through maps only: read() is EBUSY, SET_BUFFER too, and every
+ * poll() takes back what the consumers say.
  */
 static void op_mmap(void)
 {
 	static const int types[] = { MAP_SHARED, MAP_PRIVATE,
 				     MAP_SHARED_VALIDATE, 0 };
 	static const size_t lens[] = { 0, 1, PAGE, MIB };
+	static const int good_prots[] = {
+		PROT_READ | PROT_WRITE, PROT_READ | PROT_WRITE,
+		PROT_READ | PROT_WRITE, PROT_READ, PROT_WRITE, PROT_NONE,
+	};
+	static const short evs[] = { POLLIN, POLLIN | POLLRDNORM, POLLRDNORM,
+				     0 };
 	struct pick p = pick_fd(60);
-	int type = types[rnd(ARRAY_SIZE(types))], flags = type;
+	int type = types[rnd(ARRAY_SIZE(types))], flags;
 	int prot = rnd(8), err, want;
-	size_t len = lens[rnd(ARRAY_SIZE(lens))];
+	uint32_t nr = p.o ? p.o->nr_records : mod.nr_records;
+	size_t good = map_size_of(nr), rs = ring_size_of(nr), len;
 	off_t off = rnd(4) ? (off_t)(rnd(3) * PAGE) : 100;
-	bool sync = chance(200);
+	bool sync = chance(200), was_mapped;
+	struct map_plan pl;
 	void *m;
 
+	pl.take = rnd(NR_TAKES);
+	pl.ring = rnd(1024);
+	pl.bad = chance(300);
+	pl.behind = rnd(2);
+	pl.off = rnd(3) ? 0 : rnd64() >> 40;
+	pl.events = evs[rnd(ARRAY_SIZE(evs))];
+	switch (rnd(10)) {
+	case 0: case 1: case 2: case 3:
+		len = lens[rnd(ARRAY_SIZE(lens))];
+		break;
+	case 4: case 5:
+		switch (rnd(6)) {
+		case 0:
+			len = good - PAGE;
+			break;
+		case 1:
+			len = good + PAGE;
+			break;
+		case 2:	/* one ring: the whole buffer before ABI 3 */
+			len = rs;
+			break;
+		case 3:	/* a ring too many, or too few */
+			len = rnd(2) ? good + rs : good - rs;
+			break;
+		default: /* the size of another nr_records */
+			len = map_size_of(nr < TCPSTATE_BUFFER_MAX ? nr * 2 :
+					  nr / 2);
+			break;
+		}
+		break;
+	default:
+		len = good;
+		/* Mostly a map that works, writable if the file is. */
+		if (rnd(4)) {
+			type = rnd(3) ? MAP_SHARED : MAP_SHARED_VALIDATE;
+			prot = good_prots[rnd(ARRAY_SIZE(good_prots))];
+			if (!writable(p.o) && rnd(4))
+				prot &= ~PROT_WRITE;
+			if (rnd(8))
+				off = 0;
+			sync = false;
+		}
+		break;
+	}
+	flags = type;
 	if (sync)
 		flags |= MAP_SYNC;
 	if (chance(200))
@@ -1660,16 +2072,29 @@ static void op_mmap(void)
 		want = EINVAL;
 	else if (prot & PROT_EXEC)
 		want = EPERM;
-	else
+	else if (off || len != good)
 		want = EINVAL;
-	note("mmap(%zu, prot %#x, flags %#x, %d, %lld) = %s", len, prot, flags,
-	     p.fd, (long long)off, err_name(err));
-	if (!err)
-		munmap(m, len);
-	if (err != want)
+	else
+		want = 0;
+	note("mmap(%zu, prot %#x, flags %#x, %d, %lld) = %s (the size is %zu)",
+	     len, prot, flags, p.fd, (long long)off, err_name(err), good);
+	if (err != want) {
+		if (!err)
+			munmap(m, len);
 		fail("mmap(len %zu, prot %#x, flags %#x, fd %d, off %lld) = %s, "
-		     "expected %s", len, prot, flags, p.fd, (long long)off,
-		     err_name(err), err_name(want));
+		     "expected %s (the session's size: %u rings of %zu bytes)",
+		     len, prot, flags, p.fd, (long long)off, err_name(err),
+		     err_name(want), nr_rings, rs);
+	}
+	if (err)
+		return;
+	/* Fixed from here: SET_BUFFER is EBUSY. */
+	set_started(p.o, ST_YES);
+	was_mapped = p.o->mapped;
+	p.o->mapped = true;
+	map_reader(&p, m, &pl, was_mapped);
+	if (CALL(munmap(m, len)))
+		fail("munmap of the session's map = %s", err_name(errno));
 }
 
 /* --- ops: poll, ppoll, epoll ------------------------------------------------ */
@@ -1725,8 +2150,10 @@ static void do_poll(bool use_ppoll, bool in_child)
 	else
 		r = CALL(poll(pfd, n, timeout));
 	err = r < 0 ? errno : 0;
-	note("%spoll(%d fds, %d ms) = %d %s", use_ppoll ? "p" : "", n, timeout,
-	     r, err_name(err));
+	note("%spoll(%d fds, %d ms) = %d %s, revents %#x %#x %#x %#x",
+	     use_ppoll ? "p" : "", n, timeout, r, err_name(err),
+	     pfd[0].revents, n > 1 ? pfd[1].revents : 0,
+	     n > 2 ? pfd[2].revents : 0, n > 3 ? pfd[3].revents : 0);
 	if (r < 0)
 		fail("%spoll() = %s", use_ppoll ? "p" : "", err_name(err));
 	for (i = 0; i < n; i++) {
@@ -1746,18 +2173,27 @@ static void do_poll(bool use_ppoll, bool in_child)
 		}
 		/* tcpstate_poll() ran (whatever the events): started. */
 		set_started(picks[i].o, ST_YES);
-		/* tcpstate_poll() says IN|RDNORM or nothing. */
-		ready = ev & (POLLIN | POLLRDNORM);
-		if (rev && rev != ready)
-			fail("poll: fd %d events %#x revents %#x, expected 0 "
-			     "or %#x", pfd[i].fd, ev, rev, ready);
+		/*
+		 * tcpstate_poll() says IN|RDNORM or nothing; EPOLLERR, and
+		 * only that, for a map whose consumer it refuses.
+		 */
+		ready = picks[i].o->consumer_bad ? POLLERR :
+			ev & (POLLIN | POLLRDNORM);
+		if (picks[i].o->consumer_bad ? rev != ready :
+		    rev && rev != ready)
+			fail("poll: fd %d events %#x revents %#x, expected "
+			     "%s%#x%s", pfd[i].fd, ev, rev,
+			     picks[i].o->consumer_bad ? "" : "0 or ", ready,
+			     picks[i].o->consumer_bad ?
+			     " (a ring's consumer behind its tail)" : "");
 		want += !!rev;
 	}
 	if (r != want)
 		fail("poll returned %d, but %d entries have revents", r, want);
 	/* A duplicate descriptor may be listed twice: read once. */
 	for (i = 0; i < n && !in_child; i++) {
-		if ((pfd[i].revents & POLLIN) && readable(picks[i].o)) {
+		if ((pfd[i].revents & POLLIN) && readable(picks[i].o) &&
+		    !picks[i].o->mapped) {
 			read_after_pollin(&picks[i], after_len);
 			break;
 		}
@@ -1784,6 +2220,17 @@ static int ep_find(int fd, unsigned int id)
 	return -1;
 }
 
+/* The open file of that id: it is in our epoll, so still open. */
+static const struct ofd *ofd_by_id(unsigned int id)
+{
+	int i;
+
+	for (i = 0; i < MAX_OFDS; i++)
+		if (ofds[i].used && ofds[i].id == id)
+			return &ofds[i];
+	return NULL;
+}
+
 static void ep_wait(int epfd, bool persistent, int only_fd)
 {
 	struct epoll_event evs[MAX_EP];
@@ -1796,13 +2243,18 @@ static void ep_wait(int epfd, bool persistent, int only_fd)
 	for (i = 0; i < r; i++) {
 		int fd = (int)(evs[i].data.u64 & 0xffffffff);
 		unsigned int id = evs[i].data.u64 >> 32;
+		const struct ofd *o = ofd_by_id(id);
+		bool bad = o && o->consumer_bad;
 
-		if (evs[i].events & ~(EPOLLIN | EPOLLRDNORM))
-			fail("epoll_wait: fd %d events %#x", fd,
-			     evs[i].events);
 		if (persistent ? ep_find(fd, id) < 0 : fd != only_fd)
 			fail("epoll_wait: an event for fd %d (file %u) that "
 			     "is not registered", fd, id);
+		/* EPOLLERR alone for a map whose consumer is refused. */
+		if (bad ? evs[i].events != EPOLLERR :
+		    evs[i].events & ~(EPOLLIN | EPOLLRDNORM))
+			fail("epoll_wait: fd %d events %#x%s", fd,
+			     evs[i].events, bad ? ", expected EPOLLERR (a "
+			     "ring's consumer behind its tail)" : "");
 	}
 }
 
@@ -1962,13 +2414,15 @@ static void check_info(const struct ofd *o, const struct tcpstate_info *in)
 	if (in->version != TCPSTATE_ABI_VERSION || in->rec_size != REC ||
 	    in->nr_records != o->nr_records || in->hook != mod.hook ||
 	    in->netns || in->groups != (1U << TCPSTATE_NR_GROUPS) - 1 ||
+	    in->nr_rings != nr_rings || in->__pad0 ||
 	    !all_zero(in->__reserved, sizeof(in->__reserved)))
 		fail("TCPSTATE_IOC_INFO: version %u rec_size %u nr_records %u "
-		     "hook %u netns %u groups %#x, expected %u %zu %u %u 0 "
-		     "%#x (every group armed), zero padding",
-		     in->version, in->rec_size, in->nr_records, in->hook,
-		     in->netns, in->groups, TCPSTATE_ABI_VERSION, REC,
-		     o->nr_records, mod.hook, (1U << TCPSTATE_NR_GROUPS) - 1);
+		     "hook %u netns %u groups %#x nr_rings %u, expected %u %zu "
+		     "%u %u 0 %#x (every group armed) %u (CPU ids), zero "
+		     "padding", in->version, in->rec_size, in->nr_records,
+		     in->hook, in->netns, in->groups, in->nr_rings,
+		     TCPSTATE_ABI_VERSION, REC, o->nr_records, mod.hook,
+		     (1U << TCPSTATE_NR_GROUPS) - 1, nr_rings);
 }
 
 static void op_ioctl(void)
@@ -2304,9 +2758,10 @@ static uint32_t roundup_pow2(uint32_t n)
 }
 
 /*
- * SET_BUFFER: 16..1048576 records, rounded up to a power of two, until
- * the session's first read() or poll() (EBUSY after); EINVAL outside.
- * The old buffer's records are discarded (counted in the figures).
+ * SET_BUFFER: 16..1048576 records a ring (each of nr_rings), rounded up
+ * to a power of two, until the session's first read(), poll() or map
+ * (EBUSY after); EINVAL outside. The old buffer's records are discarded
+ * (counted in the figures).
  */
 /*
  * Most files are read or polled soon after open(): to reach the path
@@ -2362,8 +2817,8 @@ static void op_set_buffer(void)
 		nr = big[rnd(ARRAY_SIZE(big))];
 		/* Within what the VM can hold with the other sessions. */
 		if (p.o && !p.o->path &&
-		    ring_bytes() - p.o->nr_records * SLOT_BYTES +
-		    roundup_pow2(nr) * SLOT_BYTES > RING_BUDGET)
+		    ring_bytes() - session_bytes(p.o->nr_records) +
+		    session_bytes(roundup_pow2(nr)) > RING_BUDGET)
 			nr = 4096;
 		break;
 	}
@@ -2390,8 +2845,11 @@ static void op_set_buffer(void)
 	note("ioctl(%d, SET_BUFFER, %s, %u) = %s (expected %s%s)", p.fd,
 	     buf_names[b.kind], nr, err_name(err), err_name(want),
 	     maybe ? " or EBUSY" : "");
-	/* 142 MiB of vmalloc may not be there: the buffer stays. */
-	if (!want && err == ENOMEM && cap > 65536)
+	/*
+	 * Tens of MiB of vmalloc (nr_rings times the ring) may not be
+	 * there: the buffer stays.
+	 */
+	if (!want && err == ENOMEM && session_bytes(cap) > (16UL << 20))
 		return;
 	if (maybe && err == EBUSY) {
 		set_started(p.o, ST_YES);
@@ -2410,8 +2868,9 @@ static void op_set_buffer(void)
 
 /*
  * A session's LOST records tell of its own losses: events its full
- * buffer dropped (the figures' dropped) and events the probes missed
- * (events_missed) while it existed. Never of misses from before it was
+ * buffers dropped (the figures' dropped; each ring's LOST records its
+ * own CPU's) and events the probes missed (events_missed, told in the
+ * first possible CPU's ring) while it existed; summed over its rings. Never of misses from before it was
  * opened: those were no loss of its. A probe counts a drop in the
  * figures just after the ring took it into its pending LOST count: one
  * such drop per CPU and context may be in a LOST record already read
@@ -2945,7 +3404,9 @@ static void op_threads(void)
 			default:
 				/* The stop signal may come while it waits. */
 				if ((j->ret[k] < 0 && j->err[k] != EINTR) ||
-				    (j->ret[k] > 0 && j->rev[k] != POLLIN))
+				    (j->ret[k] > 0 && j->rev[k] !=
+				     (p.o->consumer_bad ? POLLERR : POLLIN)) ||
+				    (!j->ret[k] && p.o->consumer_bad))
 					fail("thread poll = %ld %s revents %#x",
 					     j->ret[k], err_name(j->err[k]),
 					     j->rev[k]);
@@ -3120,7 +3581,7 @@ static void op_inflight(void)
 		       atoi(text) : -1;
 		fd = -1;
 		err = 0;
-		if (!want && ring_bytes() + mod.nr_records * SLOT_BYTES >
+		if (!want && ring_bytes() + session_bytes(mod.nr_records) >
 			     RING_BUDGET) {
 			note("%lu bytes of rings held, no open", ring_bytes());
 			want = -1;
@@ -3678,9 +4139,12 @@ static const struct lit nrs[] = {
 	{ "020", true, 16 }, { "65536", true, 65536 }, { "0", false, 0 },
 	{ "15", false, 0 }, { "017", false, 0 }, { "1048577", false, 0 },
 	{ "abc", false, 0 }, { "-1", false, 0 }, { "4294967296", false, 0 },
-	/* Keep last: 128 MiB, drawn rarely. */
+	/* Keep last: 128 MiB a ring, drawn rarely. */
 	{ "1048576", true, 1048576 },
 };
+
+/* nrs[]' "8192": what a VM with many CPU ids loads instead of too much. */
+#define NRS_FALLBACK	4
 
 static const struct lit wakeups[] = {
 	{ "0", true, 0 }, { "1", true, 1 }, { "100", true, 100 },
@@ -3709,6 +4173,13 @@ static void op_insmod(void)
 	}
 	if (chance(500)) {
 		l = &nrs[rnd(40) ? rnd(ARRAY_SIZE(nrs) - 1) : ARRAY_SIZE(nrs) - 1];
+		/*
+		 * A session the budget cannot hold (nr_rings rings of it)
+		 * would leave nothing to open: the largest that fits.
+		 */
+		if (l->ok && session_bytes(l->v) > RING_BUDGET)
+			l = &nrs[session_bytes(nrs[NRS_FALLBACK].v) >
+				 RING_BUDGET ? 0 : NRS_FALLBACK];
 		n += snprintf(params + n, sizeof(params) - n, "nr_records=%s ",
 			      l->s);
 		ok &= l->ok;
@@ -3959,6 +4430,60 @@ static void __attribute__((noreturn)) traffic_main(uint64_t tseed)
 
 /* --- main ----------------------------------------------------------------------- */
 
+#define CPU_POSSIBLE	"/sys/devices/system/cpu/possible"
+#define MAX_CPU_IDS	65536
+
+/*
+ * The CPU ids that are possible ("0-1", "0,2-5"): nr_cpu_ids is one
+ * past the last, a session's rings. A hole keeps an empty ring.
+ */
+static void read_possible(void)
+{
+	char text[4096], *p, *end;
+	unsigned long a, b, i;
+	int pass;
+
+	if (read_file(CPU_POSSIBLE, text, sizeof(text)) <= 0)
+		die(CPU_POSSIBLE);
+	for (pass = 0; pass < 2; pass++) {
+		for (p = text; *p && *p != '\n';) {
+			a = strtoul(p, &end, 10);
+			b = a;
+			if (end != p && *end == '-') {
+				p = end + 1;
+				b = strtoul(p, &end, 10);
+			}
+			if (end == p || b < a || b >= MAX_CPU_IDS ||
+			    (*end && *end != ',' && *end != '\n')) {
+				fprintf(stderr, "fuzz_dev: " CPU_POSSIBLE
+					" reads '%s'?\n", text);
+				exit(2);
+			}
+			for (i = a; i <= b; i++) {
+				if (!pass && i + 1 > nr_rings)
+					nr_rings = i + 1;
+				if (pass && !cpu_possible[i]) {
+					cpu_possible[i] = true;
+					npossible++;
+				}
+			}
+			p = *end == ',' ? end + 1 : end;
+		}
+		if (!nr_rings) {
+			fprintf(stderr, "fuzz_dev: no CPU in " CPU_POSSIBLE "\n");
+			exit(2);
+		}
+		if (!pass) {
+			cpu_possible = calloc(nr_rings, sizeof(*cpu_possible));
+			m_tail = calloc(nr_rings, sizeof(*m_tail));
+			m_head = calloc(nr_rings, sizeof(*m_head));
+			m_take = calloc(nr_rings, sizeof(*m_take));
+			if (!cpu_possible || !m_tail || !m_head || !m_take)
+				die("memory");
+		}
+	}
+}
+
 static enum op pick_op(void)
 {
 	unsigned int w[NR_OPS], total = 0, x;
@@ -4153,6 +4678,7 @@ int main(int argc, char **argv)
 		my_netns = st.st_ino;
 	}
 	memset(sh, 0, sizeof(*sh));
+	read_possible();
 	setup_buffers();
 
 	memset(&sa, 0, sizeof(sa));
@@ -4215,11 +4741,15 @@ int main(int argc, char **argv)
 	       "%lu records read, %lu LOST records (%lu events), %u module "
 	       "unloads, %u loads refused, %lu of %lu reads closed under "
 	       "asleep (%lu out of the device by the check), %lu opens "
-	       "refused at max_sessions\n", seed, done, nops,
+	       "refused at max_sessions, %lu maps read (%u rings each; %lu "
+	       "read-only, %lu with a consumer refused; %lu records handed "
+	       "back)\n", seed, done, nops,
 	       took, done < nops ? " (stopped by --seconds)" : "",
 	       sh->records_total, sh->lost_records, sh->lost_events,
 	       mod.reloads, mod.insmod_rejected, sh->inflight_asleep,
-	       sh->ops[OP_INFLIGHT], sh->inflight_released, sh->busy_opens);
+	       sh->ops[OP_INFLIGHT], sh->inflight_released, sh->busy_opens,
+	       sh->maps, nr_rings, sh->maps_ro, sh->maps_refused,
+	       sh->map_records);
 	printf("fuzz_dev: seed=%" PRIu64 ": ops", seed);
 	for (i = 0; i < NR_OPS; i++)
 		if (sh->ops[i])

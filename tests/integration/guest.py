@@ -444,6 +444,34 @@ def flood_check(t, recs, changes, pb, pa, dump):
     check_chains(t, recs)
 
 
+TIMER_MIGRATION = "/proc/sys/kernel/timer_migration"
+
+
+def pin_cpu0(t):
+    """Every event of the test on CPU 0, so in its ring of each session:
+    this process and its children there (loopback packets are processed
+    on the CPU that sends them), and timers expire where they were set
+    (6.12's timer migration lets an idle CPU's timers run on another).
+    Undone at the test's end, or by calling what it returns."""
+    old_aff = os.sched_getaffinity(0)
+    with open(TIMER_MIGRATION) as f:
+        old_mig = f.read().strip()
+    done = []
+
+    def unpin():
+        if done:
+            return
+        done.append(True)
+        os.sched_setaffinity(0, old_aff)
+        with open(TIMER_MIGRATION, "w") as f:
+            f.write(old_mig)
+    with open(TIMER_MIGRATION, "w") as f:
+        f.write("0")
+    os.sched_setaffinity(0, {0})
+    t.defer(unpin)
+    return unpin
+
+
 def flood(t, stalled):
     tcpst.ensure_loaded(MODE, FLOOD_RING)
     t.defer(tcpst.ensure_loaded, MODE)
@@ -456,9 +484,7 @@ def flood(t, stalled):
         os.kill(dump.proc.pid, signal.SIGSTOP)
         wait_for(lambda: open("/proc/%d/stat" % dump.proc.pid).read().rsplit(")", 1)[1].split()[0]
                  in ("T", "t"), 5, what="tool stopped")
-    old_aff = os.sched_getaffinity(0)
-    os.sched_setaffinity(0, {0})     # one CPU: ftrace order == ring order
-    t.defer(os.sched_setaffinity, 0, old_aff)
+    unpin = pin_cpu0(t)     # one CPU: ftrace order == ring order, one ring
     FT.start()
     pb = tcpst.read_proc()
     t0 = time.monotonic()
@@ -466,7 +492,7 @@ def flood(t, stalled):
     tcpst.wait_quiet([port] + cports)
     t.note("%d connections in %.1fs" % (FLOOD_CONNS, time.monotonic() - t0))
     events = FT.collect()
-    os.sched_setaffinity(0, old_aff)
+    unpin()
     mid = tcpst.read_proc()
     t.eq(mid["events_buffered"], FLOOD_RING, "events_buffered with the ring full")
     if stalled:
@@ -503,9 +529,7 @@ def test_lost_then_more(t):
     # The session, opened first, does not read during the flood.
     fd = tcpst.dev_open(os.O_RDONLY | os.O_NONBLOCK)
     t.defer(os.close, fd)
-    old_aff = os.sched_getaffinity(0)
-    os.sched_setaffinity(0, {0})
-    t.defer(os.sched_setaffinity, 0, old_aff)
+    pin_cpu0(t)
     FT.start()
     pb = tcpst.read_proc()
     port, cports = scenarios.many(20)          # ~200 events, ring of 64
@@ -713,7 +737,8 @@ def test_ioctl_info(t):
         os.close(fd)
     t.eq(info, {"version": tcpst.ABI_VERSION, "rec_size": 128, "nr_records": 8192,
                 "hook": {"tracepoint": 1, "kprobe": 2}[MODE], "netns": 0,
-                "groups": tcpst.ALL_GROUPS, "reserved": [0, 0, 0, 0]}, "TCPSTATE_IOC_INFO in init netns")
+                "groups": tcpst.ALL_GROUPS, "nr_rings": tcpst.cpu_ids(), "reserved": [0, 0, 0, 0]},
+         "TCPSTATE_IOC_INFO in init netns")
 
 
 def test_proc_format(t):

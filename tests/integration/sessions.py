@@ -222,6 +222,16 @@ def maps_device(pid):
     return tcpst.DEV in proc_maps(pid)
 
 
+def by_cpu(recs):
+    """Events (not LOST records) by the CPU that saw them, which is the
+    ring they were stored in, each CPU's in stream order."""
+    out = collections.defaultdict(list)
+    for r in recs:
+        if r["type"] != tcpst.REC_LOST:
+            out[r["cpu"]].append((r["ts"], r["cookie"], r["type"]))
+    return dict(out)
+
+
 def churn_read_exact(t, name, fd, take):
     """30 connections while a thread reads session @fd with take(last)
     (each time poll() says records wait, then once more, last=True, after
@@ -259,14 +269,20 @@ def test_stalled_vs_active(t):
 
     def take(last):
         return rd.read_all(active)
-    churn_read_exact(t, "active", active, take)
+    got = churn_read_exact(t, "active", active, take)
     late = rd.read_all(stalled) + rd.read_all(stalled)
     si = rd.session_info(stalled)
     lost = [r for r in late if r["type"] == tcpst.REC_LOST]
     t.true(si["dropped"] > 0, "the stalled session dropped events", si)
     t.eq(sum(r["count"] for r in lost), si["dropped"], "the stalled session's lost counts = its drops")
-    t.eq(len([r for r in late if r["type"] != tcpst.REC_LOST]), 16,
-         "the stalled session's records: its buffer's 16")
+    # One ring of 16 per CPU: each CPU's ring kept the first 16 of that
+    # CPU's events, as the active session got them (read() keeps each
+    # ring's order), and dropped the rest of them.
+    kept, seen = by_cpu(late), by_cpu(got)
+    t.eq({c: v for c, v in kept.items()}, {c: v[:16] for c, v in seen.items()},
+         "the stalled session's records: each CPU's first 16 of the active session's")
+    t.eq(sum(max(len(v) - 16, 0) for v in seen.values()), si["dropped"],
+         "the stalled session's drops: each CPU's events past its ring's 16")
     t.eq(si["recorded"], si["read"] + si["dropped"] + si["buffered"] + si["discarded"],
          "stalled: recorded = read + dropped + buffered + discarded")
     t.eq(rd.session_info(active)["recorded"], si["recorded"],
@@ -570,9 +586,13 @@ def test_mmap_exact(t):
     m, st = rd.Map(mapped), rd.Map(stalled)
     t.defer(m.close)
     t.defer(st.close)
-    want_hdr = dict(version=tcpst.ABI_VERSION, rec_size=tcpst.REC_SIZE, nr_records=4096, pad=0,
-                    data_offset=mmap.PAGESIZE, data_size=4096 * tcpst.REC_SIZE, head=0, tail=0)
-    t.eq(m.header(), want_hdr, "the header page of a new session's map")
+    nr_rings = rd.ioctl_info(mapped)["nr_rings"]
+    t.eq(nr_rings, tcpst.cpu_ids(), "INFO nr_rings: one ring per CPU id")
+    want_hdr = [dict(version=tcpst.ABI_VERSION, rec_size=tcpst.REC_SIZE, nr_records=4096, ring=i,
+                     data_offset=mmap.PAGESIZE, data_size=4096 * tcpst.REC_SIZE, head=0, tail=0,
+                     nr_rings=nr_rings, pad=0, ring_size=rd.ring_size(4096), consumer=0)
+                for i in range(nr_rings)]
+    t.eq(m.headers(), want_hdr, "the header pages of a new session's map, one per CPU id")
 
     def take(last):
         if last:
@@ -582,23 +602,29 @@ def test_mmap_exact(t):
             rd.poll_in(mapped, 0)       # hands the last ones back
         return recs
     got = churn_read_exact(t, "mapped", mapped, take)
-    hdr = m.header()
-    t.eq((hdr["head"], hdr["tail"]), (m.pos, m.pos), "header: head and tail where the reader is")
+    t.eq([(h["head"], h["tail"]) for h in m.headers()], [(p, p) for p in m.pos],
+         "headers: each ring's head and tail where the reader is")
     plain_recs = rd.read_all(plain) + rd.read_all(plain)
     t.eq(sorted(map(rec_key, got)), sorted(map(rec_key, plain_recs)),
          "the mapped session got the same records as a read() session")
     t.eq(rd.session_info(stalled)["read"], 0, "the stalled map: nothing handed back, nothing read")
     late = st.take()
-    rd.poll_in(stalled, 0)      # takes the 16 back; drained, the LOST record follows
+    rd.poll_in(stalled, 0)      # takes them back; a drained ring's LOST record follows
     late += st.take()
     rd.poll_in(stalled, 0)
     si = rd.session_info(stalled)
     lost = [r for r in late if r["type"] == tcpst.REC_LOST]
     t.true(si["dropped"] > 0, "the stalled map dropped events", si)
-    t.eq(len(lost), 1, "one LOST record after the stalled map's 16")
     t.eq(sum(r["count"] for r in lost), si["dropped"], "the stalled map's lost counts = its drops")
-    t.eq((len(late) - len(lost), si["read"], si["buffered"]), (16, 16, 0),
-         "the stalled map: its buffer's 16 records, read once handed back")
+    # A ring of 16 per CPU: each kept its CPU's first 16 events (as the
+    # mapped session got them), and its LOST record counts the rest.
+    kept, seen = by_cpu(late), by_cpu(got)
+    t.eq(kept, {c: v[:16] for c, v in seen.items()},
+         "the stalled map: each CPU's ring, that CPU's first 16 events")
+    t.eq({r["cpu"]: r["count"] for r in lost}, {c: len(v) - 16 for c, v in seen.items() if len(v) > 16},
+         "the stalled map: one LOST record for each ring that overflowed, its CPU's events past 16")
+    t.eq((si["read"], si["buffered"]), (sum(map(len, kept.values())), 0),
+         "the stalled map: its rings' records, read once handed back")
     t.eq(si["recorded"], si["read"] + si["dropped"] + si["buffered"] + si["discarded"],
          "stalled map: recorded = read + dropped + buffered + discarded")
 
@@ -608,8 +634,8 @@ def test_mmap_bad_input(t):
     fd = session_fd(os.O_RDWR)
     closed = []
     t.defer(lambda: closed or os.close(fd))
-    nr = rd.session_info(fd)["nr_records"]
-    size = rd.map_size(nr)
+    si = rd.session_info(fd)
+    size = rd.map_size(si["nr_records"], si["nr_rings"])
     page = mmap.PAGESIZE
 
     def mapit(**kw):
@@ -627,30 +653,42 @@ def test_mmap_bad_input(t):
     libc = ctypes.CDLL(None, use_errno=True)
     libc.mprotect.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)
     cbuf = ctypes.c_char.from_buffer(m.m)
-    rc = libc.mprotect(ctypes.addressof(cbuf), rd.map_size(64), mmap.PROT_READ | mmap.PROT_EXEC)
+    rc = libc.mprotect(ctypes.addressof(cbuf), rd.map_size(64, m.nr_rings), mmap.PROT_READ | mmap.PROT_EXEC)
     err = ctypes.get_errno()
     del cbuf
     t.eq((rc, errno.errorcode.get(err)), (-1, "EACCES"), "mprotect(PROT_EXEC) of the map")
     expect_errno(t, "read() of a mapped session", lambda: os.read(fd, tcpst.REC_SIZE * 4), "EBUSY")
     expect_errno(t, "SET_BUFFER of a mapped session", lambda: rd.set_buffer(fd, 128), "EBUSY")
-    # Records to hand back: a connection on loopback.
-    port, cports = socks_many(1)
-    tcpst.wait_quiet([port] + cports)
-    wait_for(lambda: m.header()["head"] > 0, 10, what="records in the map")
-    head = m.header()["head"]
+    # Records to hand back: a connection on loopback from each CPU (its
+    # packets are processed where they are sent), so two rings hold some.
+    old_aff = os.sched_getaffinity(0)
+    t.defer(os.sched_setaffinity, 0, old_aff)
+    cpus = sorted(old_aff)[:2]
+    for c in cpus:
+        os.sched_setaffinity(0, {c})
+        port, cports = socks_many(1)
+        tcpst.wait_quiet([port] + cports)
+    os.sched_setaffinity(0, old_aff)
+    wait_for(lambda: all(m.heads()[c] > 0 for c in cpus), 10, what="records in the rings of CPUs %s" % cpus)
+    heads = m.heads()
     before = rd.session_info(fd)
     p = select.poll()
     p.register(fd, select.POLLIN)
-    for bad, name in ((head + 1, "past head"), ((1 << 64) - 1, "behind tail")):
-        m.set_consumer(bad)
+    bad_ring = cpus[-1]
+    for bad, name in ((heads[bad_ring] + 1, "past head"), ((1 << 64) - 1, "behind tail")):
+        # Every other ring's consumer valid, at its head: still nothing.
+        for c in cpus[:-1]:
+            m.set_consumer(heads[c], c)
+        m.set_consumer(bad, bad_ring)
         t.eq([ev & select.POLLERR for _, ev in p.poll(0)], [select.POLLERR],
-             "poll(): EPOLLERR for a consumer %s" % name)
+             "poll(): EPOLLERR for a consumer %s in ring %d" % (name, bad_ring))
         t.eq(rd.session_info(fd)["read"], before["read"], "a consumer %s: nothing taken back" % name)
-        t.eq(m.header()["tail"], 0, "a consumer %s: tail stays" % name)
-    recs = m.take(head)
-    t.eq(len(recs), head, "the records are still there after the refusals")
+        t.eq([h["tail"] for h in m.headers()], [0] * m.nr_rings,
+             "a consumer %s in one ring: no ring's tail moves" % name)
+    recs = m.take()
+    t.eq(len(recs), sum(heads), "the records are still there after the refusals")
     t.eq([ev & select.POLLERR for _, ev in p.poll(0)], [], "poll() after a valid consumer: no error")
-    t.eq(m.header()["tail"], head, "tail: at the consumer")
+    t.eq([h["tail"] for h in m.headers()], heads, "each ring's tail: at its consumer")
     t.eq(rd.session_info(fd)["read"], len([r for r in recs if r["type"] != tcpst.REC_LOST]),
          "read: the events handed back")
     # The file closed, the map keeps the session; it goes with the map.
@@ -717,7 +755,9 @@ def test_mmap_tool_wraps(t):
          "every record the tool shows is one the read() session got")
     t.eq((len(shown), lost), (len(want) - fig["dropped"], fig["dropped"]) if fig else None,
          "shown = the events less its drops; its LOST records count the drops")
-    t.true(len(got) > 3 * 64, "the 64-record map went round at least three times", len(got))
+    per_cpu = collections.Counter(r["cpu"] for r in got if r["type"] != "lost")
+    t.true(max(per_cpu.values()) > 3 * 64, "a 64-record ring of the map went round at least three times",
+           per_cpu)
 
 
 def build(runner, mode, ft):

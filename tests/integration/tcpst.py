@@ -20,7 +20,7 @@ from tcpstate_test.reader import (  # noqa: E402,F401
     TW_END_KEYS, TW_REASONS, GROUPS, Dump, decode_records, delta, dev_open, Session, fd_holders,
     full_state_records, ioctl_info, keys_for, poll_in, read_proc, read_proc_lines,
     schema_problems, state_records, trans_key, wait_drained, session_info, set_filter,
-    get_filter, set_buffer, sessions_list, read_all)
+    get_filter, set_buffer, sessions_list, read_all, cpu_ids)
 from tcpstate_test.sockets import cookie as cookie_of  # noqa: E402,F401
 
 __all__ = ["KO", "OUT", "PY", "ROOT", "TOOL", "run", "wait_for", "BAD_KMSG", "PARAMS", "Kmsg",
@@ -33,5 +33,5 @@ __all__ = ["KO", "OUT", "PY", "ROOT", "TOOL", "run", "wait_for", "BAD_KMSG", "PA
            "TW_REASONS", "Dump", "decode_records", "delta", "dev_open", "Session",
            "fd_holders", "full_state_records", "ioctl_info", "keys_for", "poll_in", "read_proc",
            "read_proc_lines", "schema_problems", "state_records", "trans_key", "wait_drained", "session_info", "set_filter", "get_filter",
-           "set_buffer", "sessions_list", "read_all",
+           "set_buffer", "sessions_list", "read_all", "cpu_ids",
            "cookie_of"]

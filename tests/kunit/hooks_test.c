@@ -215,16 +215,26 @@ static void hooks_suite_exit(struct kunit_suite *suite)
 
 /* --- reading and checking -------------------------------------------------- */
 
+/*
+ * As read() does (dev.c's ring_to_user()): every CPU's ring, merged by
+ * time. One socket's changes can be made on different CPUs (a segment's
+ * softirq runs where it lands), each under the socket's lock: by time,
+ * they come out in the order they were made.
+ */
 static void read_ring(struct fixture *f)
 {
-	u64 tail, head;
+	struct tcpstate_cpu_ring *cr;
+	u32 run;
 
-	head = tcpstate_ring_peek(f->ring, &tail);
-	if (tail == head && tcpstate_ring_flush_lost(f->ring))
-		head = tcpstate_ring_peek(f->ring, &tail);
-	for (; tail != head && f->n < RING_RECORDS; tail++)
-		f->recs[f->n++] = *tcpstate_ring_slot(f->ring, tail);
-	tcpstate_ring_consume(f->ring, tail);
+	tcpstate_ring_merge_start(f->ring);
+	while (f->n < RING_RECORDS &&
+	       (cr = tcpstate_ring_merge_next(f->ring, RING_RECORDS - f->n, &run))) {
+		memcpy(&f->recs[f->n], tcpstate_ring_slot(f->ring, cr, cr->rd_pos),
+		       run * sizeof(*f->recs));
+		f->n += run;
+		cr->rd_pos += run;
+	}
+	tcpstate_ring_merge_end(f->ring);
 }
 
 static struct role *role_of(struct fixture *f, u64 cookie)

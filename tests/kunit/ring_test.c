@@ -1,16 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tcpstate_ring: the record ring (module/ring.c).
+ * tcpstate_ring: a session's record rings, one per CPU id (module/ring.c).
  *
  * Most cases drive producer and reader by hand, one step at a time, so
  * each interleaving they check is exact: which records are where, which
- * writes are refused, what the lost record says. The last two run real
+ * writes are refused, what the lost record says. A producer writes the
+ * ring of the CPU it runs on, so a case about one ring first pins its
+ * task to a CPU (pin()) and then looks at that CPU's ring; the cases
+ * about the rings together (the merge, where misses and drops go, the
+ * map, readiness) pin it to two CPUs in turn. The last two run real
  * concurrency: producer threads on every CPU against a reader, and a
  * process-context producer interrupted by softirq and hardirq ones.
  *
- * The reader here does what dev.c's ring_to_user() does: peek, copy the
- * records in [tail, head), consume; when the ring looks empty, flush
- * pending drops first.
+ * The reader here does what dev.c's ring_to_user() does: merge_start()
+ * (each ring's [tail, head), a drained ring's pending drops flushed
+ * first), merge_next() for each run, merge_end(). Or, for one ring:
+ * peek, copy the records in [tail, head), consume; when the ring looks
+ * empty, flush pending drops first.
  */
 #include <kunit/resource.h>
 #include <kunit/test.h>
@@ -46,7 +52,7 @@ static void ring_res_free(struct kunit_resource *res)
 	tcpstate_ring_destroy(res->data);
 }
 
-/* A ring of @nr records, destroyed when the test case ends. */
+/* Rings of @nr records, destroyed when the test case ends. */
 static struct tcpstate_ring *ring_new(struct kunit *test, unsigned int nr)
 {
 	struct tcpstate_ring *ring;
@@ -55,6 +61,40 @@ static struct tcpstate_ring *ring_new(struct kunit *test, unsigned int nr)
 				    GFP_KERNEL, &nr);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, ring);
 	return ring;
+}
+
+/*
+ * The case's task moves to @cpu and stays there, sleeping included:
+ * every record it writes from now on is stored in @cpu's ring, which
+ * this returns. The case's kthread ends with the case: its affinity
+ * needs no restoring if an assertion ends it early.
+ */
+static struct tcpstate_cpu_ring *pin(struct kunit *test,
+				     struct tcpstate_ring *ring,
+				     unsigned int cpu)
+{
+	KUNIT_ASSERT_EQ(test, set_cpus_allowed_ptr(current, cpumask_of(cpu)), 0);
+	KUNIT_ASSERT_EQ(test, (unsigned int)raw_smp_processor_id(), cpu);
+	return tcpstate_ring_cpu(ring, cpu);
+}
+
+/*
+ * Where a case about one ring runs: the last online CPU, so that on a
+ * machine with two it is not ring 0, the ring the map starts with.
+ */
+static struct tcpstate_cpu_ring *pin_one(struct kunit *test,
+					 struct tcpstate_ring *ring)
+{
+	return pin(test, ring, cpumask_last(cpu_online_mask));
+}
+
+/* Two online CPUs, @a < @b, or the case is skipped. */
+static void two_cpus(struct kunit *test, unsigned int *a, unsigned int *b)
+{
+	*a = cpumask_first(cpu_online_mask);
+	*b = cpumask_next(*a, cpu_online_mask);
+	if (*b >= nr_cpu_ids)
+		kunit_skip(test, "needs two online CPUs");
 }
 
 /*
@@ -92,12 +132,32 @@ static u64 tag_of(u64 id)
 	return id * 0x9e3779b97f4a7c15ULL + 1;
 }
 
+/* The record made from @id, but dated @ts: the merge orders by time. */
+static bool rec_is_ts(const struct tcpstate_rec *rec, u64 id, u64 ts)
+{
+	struct tcpstate_rec want;
+
+	make_rec(&want, id);
+	want.ts_ns = ts;
+	return !memcmp(rec, &want, sizeof(want));
+}
+
 static bool rec_is(const struct tcpstate_rec *rec, u64 id)
 {
 	struct tcpstate_rec want;
 
 	make_rec(&want, id);
 	return !memcmp(rec, &want, sizeof(want));
+}
+
+/* Into the ring of the CPU this runs on. */
+static bool write_ts(struct tcpstate_ring *ring, u64 id, u64 ts)
+{
+	struct tcpstate_rec rec;
+
+	make_rec(&rec, id);
+	rec.ts_ns = ts;
+	return tcpstate_ring_write(ring, &rec, tag_of(id));
 }
 
 static bool write_id(struct tcpstate_ring *ring, u64 id)
@@ -116,57 +176,69 @@ static u64 ts_of(u64 id)
 	return rec.ts_ns;
 }
 
-/* The record at @pos is the state record made from @id, with its tag. */
-#define EXPECT_REC_AT(test, ring, pos, id)					\
-	KUNIT_EXPECT_TRUE_MSG(test, rec_is(tcpstate_ring_slot(ring, pos), id) &&	\
-			      tcpstate_ring_tag(ring, pos) == tag_of(id),	\
-			      "position %llu: want record %llu, have type %u cookie %llu tag %llx", \
-			      (u64)(pos), (u64)(id),				\
-			      tcpstate_ring_slot(ring, pos)->type,		\
-			      tcpstate_ring_slot(ring, pos)->cookie,		\
-			      tcpstate_ring_tag(ring, pos))
-
-/* The record at @pos is a lost record, exactly, and nothing else. */
-static void expect_lost_at(struct kunit *test, struct tcpstate_ring *ring,
-			   u64 pos, u64 count, u64 ts, u32 cpu)
+/* The record at @pos of @cr is the state record made from @id, with its tag. */
+static void expect_rec_at(struct kunit *test, const struct tcpstate_ring *ring,
+			  const struct tcpstate_cpu_ring *cr, u64 pos, u64 id)
 {
-	const struct tcpstate_rec *rec = tcpstate_ring_slot(ring, pos);
+	const struct tcpstate_rec *rec = tcpstate_ring_slot(ring, cr, pos);
+	u64 tag = tcpstate_ring_tag(ring, cr, pos);
+
+	KUNIT_EXPECT_TRUE_MSG(test, rec_is(rec, id) && tag == tag_of(id),
+			      "CPU %u position %llu: want record %llu, have type %u cookie %llu tag %llx",
+			      cr->cpu, pos, id, rec->type, rec->cookie, tag);
+}
+
+/*
+ * The record at @pos of @cr is a lost record, exactly, and nothing
+ * else: about @cr's CPU, whichever CPU stored it.
+ */
+static void expect_lost_at(struct kunit *test, const struct tcpstate_ring *ring,
+			   const struct tcpstate_cpu_ring *cr, u64 pos, u64 count,
+			   u64 ts)
+{
+	const struct tcpstate_rec *rec = tcpstate_ring_slot(ring, cr, pos);
 	struct tcpstate_rec want = {
 		.version = TCPSTATE_ABI_VERSION,
 		.type = TCPSTATE_REC_LOST,
 		.size = sizeof(want),
-		.cpu = cpu,
+		.cpu = cr->cpu,
 		.ts_ns = ts,
 		.lost.count = count,
 	};
 
-	KUNIT_EXPECT_EQ_MSG(test, rec->type, (u16)TCPSTATE_REC_LOST, "position %llu", pos);
-	KUNIT_EXPECT_EQ_MSG(test, rec->lost.count, count, "position %llu", pos);
-	KUNIT_EXPECT_EQ_MSG(test, rec->ts_ns, ts, "position %llu", pos);
-	KUNIT_EXPECT_EQ_MSG(test, rec->cpu, cpu, "position %llu", pos);
+	KUNIT_EXPECT_EQ_MSG(test, rec->type, (u16)TCPSTATE_REC_LOST,
+			    "CPU %u position %llu", cr->cpu, pos);
+	KUNIT_EXPECT_EQ_MSG(test, rec->lost.count, count, "CPU %u position %llu", cr->cpu, pos);
+	KUNIT_EXPECT_EQ_MSG(test, rec->ts_ns, ts, "CPU %u position %llu", cr->cpu, pos);
+	KUNIT_EXPECT_EQ_MSG(test, rec->cpu, cr->cpu, "CPU %u position %llu", cr->cpu, pos);
 	KUNIT_EXPECT_TRUE_MSG(test, !memcmp(rec, &want, sizeof(want)),
-			      "position %llu: other fields of the lost record not zero", pos);
+			      "CPU %u position %llu: other fields of the lost record not zero",
+			      cr->cpu, pos);
 	/* About no namespace. */
-	KUNIT_EXPECT_EQ_MSG(test, tcpstate_ring_tag(ring, pos), 0ULL, "position %llu", pos);
+	KUNIT_EXPECT_EQ_MSG(test, tcpstate_ring_tag(ring, cr, pos), 0ULL,
+			    "CPU %u position %llu", cr->cpu, pos);
 }
 
-static u64 used(struct tcpstate_ring *ring)
+static u64 used(struct tcpstate_cpu_ring *cr)
 {
-	u64 tail, head = tcpstate_ring_peek(ring, &tail);
+	u64 tail, head = tcpstate_ring_peek(cr, &tail);
 
 	return head - tail;
 }
 
-/* The reader consumes @n records without looking at them. */
-static void skip(struct tcpstate_ring *ring, u64 n)
+/* The reader consumes @n records of @cr without looking at them. */
+static void skip(struct tcpstate_cpu_ring *cr, u64 n)
 {
 	u64 tail;
 
-	tcpstate_ring_peek(ring, &tail);
-	tcpstate_ring_consume(ring, tail + n);
+	tcpstate_ring_peek(cr, &tail);
+	tcpstate_ring_consume(cr, tail + n);
 }
 
-/* Fill an empty ring with records first..first+capacity-1. */
+/*
+ * Fill the empty ring of the CPU this runs on with records
+ * first..first+capacity-1.
+ */
 static void fill(struct kunit *test, struct tcpstate_ring *ring, u64 first)
 {
 	u64 i;
@@ -175,7 +247,23 @@ static void fill(struct kunit *test, struct tcpstate_ring *ring, u64 first)
 		KUNIT_ASSERT_TRUE(test, write_id(ring, first + i));
 }
 
-/* --- single-threaded cases ------------------------------------------------- */
+/* Nothing reached any ring but @cr's: a producer writes its own CPU's. */
+static void expect_others_empty(struct kunit *test, struct tcpstate_ring *ring,
+				const struct tcpstate_cpu_ring *cr)
+{
+	struct tcpstate_cpu_ring *other;
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu) {
+		other = tcpstate_ring_cpu(ring, cpu);
+		if (other == cr)
+			continue;
+		KUNIT_EXPECT_EQ_MSG(test, other->head, 0ULL, "CPU %u's ring", cpu);
+		KUNIT_EXPECT_EQ_MSG(test, other->lost, 0ULL, "CPU %u's ring", cpu);
+	}
+}
+
+/* --- one ring -------------------------------------------------------------- */
 
 static void ring_create_rejects_non_power_of_two(struct kunit *test)
 {
@@ -195,68 +283,82 @@ static void ring_create_rejects_non_power_of_two(struct kunit *test)
 static void ring_create_empty_and_zeroed(struct kunit *test)
 {
 	struct tcpstate_ring *ring = ring_new(test, 16);
+	struct tcpstate_cpu_ring *cr;
+	unsigned int cpu;
 
 	KUNIT_EXPECT_EQ(test, tcpstate_ring_capacity(ring), 16U);
 	KUNIT_EXPECT_EQ(test, ring->mask, 15U);
-	KUNIT_EXPECT_EQ(test, ring->head, 0ULL);
-	KUNIT_EXPECT_EQ(test, ring->tail, 0ULL);
-	KUNIT_EXPECT_EQ(test, ring->lost, 0ULL);
+	KUNIT_EXPECT_EQ(test, ring->nr_rings, (u32)nr_cpu_ids);
+	KUNIT_EXPECT_EQ(test, ring->miss_cpu, (u32)cpumask_first(cpu_possible_mask));
 	KUNIT_EXPECT_PTR_EQ(test, ring->waitq, &ring->own_waitq);
 	KUNIT_EXPECT_FALSE(test, ring->reader_waiting);
-	/* Slots reach userspace: none may hold stale kernel memory. */
-	KUNIT_EXPECT_NULL(test, memchr_inv(ring->slots, 0, 16 * sizeof(*ring->slots)));
-	KUNIT_EXPECT_NULL(test, memchr_inv(ring->tags, 0, 16 * sizeof(*ring->tags)));
+	for_each_possible_cpu(cpu) {
+		cr = tcpstate_ring_cpu(ring, cpu);
+		KUNIT_EXPECT_EQ(test, cr->cpu, cpu);
+		KUNIT_EXPECT_EQ_MSG(test, cr->head, 0ULL, "CPU %u", cpu);
+		KUNIT_EXPECT_EQ_MSG(test, cr->tail, 0ULL, "CPU %u", cpu);
+		KUNIT_EXPECT_EQ_MSG(test, cr->lost, 0ULL, "CPU %u", cpu);
+		/* Slots reach userspace: none may hold stale kernel memory. */
+		KUNIT_EXPECT_NULL_MSG(test, memchr_inv(cr->slots, 0, 16 * sizeof(*cr->slots)),
+				      "CPU %u", cpu);
+		KUNIT_EXPECT_NULL_MSG(test, memchr_inv(cr->tags, 0, 16 * sizeof(*cr->tags)),
+				      "CPU %u", cpu);
+	}
 }
 
 /* Records come out whole, in order, also across the end of the slot array. */
 static void ring_write_keeps_records_whole_and_in_order(struct kunit *test)
 {
 	struct tcpstate_ring *ring = ring_new(test, 16);
+	struct tcpstate_cpu_ring *cr = pin_one(test, ring);
 	u64 tail, head, i;
 
 	for (i = 0; i < 5; i++)
 		KUNIT_EXPECT_TRUE(test, write_id(ring, i));
-	head = tcpstate_ring_peek(ring, &tail);
+	head = tcpstate_ring_peek(cr, &tail);
 	KUNIT_EXPECT_EQ(test, tail, 0ULL);
 	KUNIT_EXPECT_EQ(test, head, 5ULL);
 	for (i = 0; i < 5; i++)
-		EXPECT_REC_AT(test, ring, i, i);
-	tcpstate_ring_consume(ring, head);
-	KUNIT_EXPECT_EQ(test, used(ring), 0ULL);
+		expect_rec_at(test, ring, cr, i, i);
+	tcpstate_ring_consume(cr, head);
+	KUNIT_EXPECT_EQ(test, used(cr), 0ULL);
 
 	/* Positions 5..20: slots 5..15 then 0..4. */
 	fill(test, ring, 100);
-	head = tcpstate_ring_peek(ring, &tail);
+	head = tcpstate_ring_peek(cr, &tail);
 	KUNIT_EXPECT_EQ(test, tail, 5ULL);
 	KUNIT_EXPECT_EQ(test, head, 21ULL);
 	for (i = 0; i < 16; i++)
-		EXPECT_REC_AT(test, ring, 5 + i, 100 + i);
-	KUNIT_EXPECT_PTR_EQ(test, tcpstate_ring_slot(ring, 16), &ring->slots[0]);
-	KUNIT_EXPECT_PTR_EQ(test, tcpstate_ring_slot(ring, 20), &ring->slots[4]);
+		expect_rec_at(test, ring, cr, 5 + i, 100 + i);
+	KUNIT_EXPECT_PTR_EQ(test, tcpstate_ring_slot(ring, cr, 16), &cr->slots[0]);
+	KUNIT_EXPECT_PTR_EQ(test, tcpstate_ring_slot(ring, cr, 20), &cr->slots[4]);
+	expect_others_empty(test, ring, cr);
 }
 
 static void ring_write_full_ring_drops_and_counts(struct kunit *test)
 {
 	struct tcpstate_ring *ring = ring_new(test, 16);
+	struct tcpstate_cpu_ring *cr = pin_one(test, ring);
 	u64 i;
 
 	fill(test, ring, 0);
-	KUNIT_EXPECT_EQ(test, used(ring), 16ULL);
-	KUNIT_EXPECT_EQ(test, ring->lost, 0ULL);
+	KUNIT_EXPECT_EQ(test, used(cr), 16ULL);
+	KUNIT_EXPECT_EQ(test, cr->lost, 0ULL);
 
 	KUNIT_EXPECT_FALSE(test, write_id(ring, 100));
-	KUNIT_EXPECT_EQ(test, ring->lost, 1ULL);
-	KUNIT_EXPECT_EQ(test, ring->lost_ts, ts_of(100));
+	KUNIT_EXPECT_EQ(test, cr->lost, 1ULL);
+	KUNIT_EXPECT_EQ(test, cr->lost_ts, ts_of(100));
 	KUNIT_EXPECT_FALSE(test, write_id(ring, 101));
 	KUNIT_EXPECT_FALSE(test, write_id(ring, 102));
-	KUNIT_EXPECT_EQ(test, ring->lost, 3ULL);
+	KUNIT_EXPECT_EQ(test, cr->lost, 3ULL);
 	/* The gap starts at the first drop. */
-	KUNIT_EXPECT_EQ(test, ring->lost_ts, ts_of(100));
+	KUNIT_EXPECT_EQ(test, cr->lost_ts, ts_of(100));
 
 	/* Nothing unread was touched. */
-	KUNIT_EXPECT_EQ(test, used(ring), 16ULL);
+	KUNIT_EXPECT_EQ(test, used(cr), 16ULL);
 	for (i = 0; i < 16; i++)
-		EXPECT_REC_AT(test, ring, i, i);
+		expect_rec_at(test, ring, cr, i, i);
+	expect_others_empty(test, ring, cr);
 }
 
 /*
@@ -267,72 +369,62 @@ static void ring_write_full_ring_drops_and_counts(struct kunit *test)
 static void ring_write_after_drops_needs_two_slots_for_lost_record(struct kunit *test)
 {
 	struct tcpstate_ring *ring = ring_new(test, 16);
-	bool stored;
-	u32 cpu;
+	struct tcpstate_cpu_ring *cr = pin_one(test, ring);
 
 	fill(test, ring, 0);
 	KUNIT_EXPECT_FALSE(test, write_id(ring, 100));
 	KUNIT_EXPECT_FALSE(test, write_id(ring, 101));
 
-	skip(ring, 1);				/* one free slot */
+	skip(cr, 1);				/* one free slot */
 	KUNIT_EXPECT_FALSE(test, write_id(ring, 102));
-	KUNIT_EXPECT_EQ(test, ring->lost, 3ULL);
-	KUNIT_EXPECT_EQ(test, ring->head, 16ULL);
+	KUNIT_EXPECT_EQ(test, cr->lost, 3ULL);
+	KUNIT_EXPECT_EQ(test, cr->head, 16ULL);
 
-	skip(ring, 1);				/* two free slots */
-	preempt_disable();
-	cpu = smp_processor_id();
-	stored = write_id(ring, 103);
-	preempt_enable();
-	KUNIT_EXPECT_TRUE(test, stored);
-	KUNIT_EXPECT_EQ(test, ring->head, 18ULL);
-	KUNIT_EXPECT_EQ(test, ring->lost, 0ULL);
-	expect_lost_at(test, ring, 16, 3, ts_of(100), cpu);
-	EXPECT_REC_AT(test, ring, 17, 103);
+	skip(cr, 1);				/* two free slots */
+	KUNIT_EXPECT_TRUE(test, write_id(ring, 103));
+	KUNIT_EXPECT_EQ(test, cr->head, 18ULL);
+	KUNIT_EXPECT_EQ(test, cr->lost, 0ULL);
+	expect_lost_at(test, ring, cr, 16, 3, ts_of(100));
+	expect_rec_at(test, ring, cr, 17, 103);
 	/* The records before the gap are still there, unread. */
-	EXPECT_REC_AT(test, ring, 2, 2);
-	EXPECT_REC_AT(test, ring, 15, 15);
+	expect_rec_at(test, ring, cr, 2, 2);
+	expect_rec_at(test, ring, cr, 15, 15);
 
 	/* Full again: a new gap, counted from its own first drop. */
 	KUNIT_EXPECT_FALSE(test, write_id(ring, 104));
-	KUNIT_EXPECT_EQ(test, ring->lost, 1ULL);
-	KUNIT_EXPECT_EQ(test, ring->lost_ts, ts_of(104));
+	KUNIT_EXPECT_EQ(test, cr->lost, 1ULL);
+	KUNIT_EXPECT_EQ(test, cr->lost_ts, ts_of(104));
 }
 
 /* Drops with nothing after them are reported once the reader drains. */
 static void ring_flush_lost_reports_drops_when_drained(struct kunit *test)
 {
 	struct tcpstate_ring *ring = ring_new(test, 16);
+	struct tcpstate_cpu_ring *cr = pin_one(test, ring);
 	u64 tail, head;
-	bool flushed;
-	u32 cpu;
 
-	KUNIT_EXPECT_FALSE(test, tcpstate_ring_flush_lost(ring));
-	KUNIT_EXPECT_EQ(test, ring->head, 0ULL);
+	KUNIT_EXPECT_FALSE(test, tcpstate_ring_flush_lost(ring, cr));
+	KUNIT_EXPECT_EQ(test, cr->head, 0ULL);
 
 	fill(test, ring, 0);
 	KUNIT_EXPECT_FALSE(test, write_id(ring, 50));
 	KUNIT_EXPECT_FALSE(test, write_id(ring, 51));
 	KUNIT_EXPECT_FALSE(test, write_id(ring, 52));
-	skip(ring, 16);
-	KUNIT_EXPECT_EQ(test, used(ring), 0ULL);
+	skip(cr, 16);
+	KUNIT_EXPECT_EQ(test, used(cr), 0ULL);
 	/* Pending drops make the ring readable (the reader will flush). */
 	KUNIT_EXPECT_TRUE(test, tcpstate_ring_poll_ready(ring));
 
-	preempt_disable();
-	cpu = smp_processor_id();
-	flushed = tcpstate_ring_flush_lost(ring);
-	preempt_enable();
-	KUNIT_EXPECT_TRUE(test, flushed);
-	head = tcpstate_ring_peek(ring, &tail);
+	KUNIT_EXPECT_TRUE(test, tcpstate_ring_flush_lost(ring, cr));
+	head = tcpstate_ring_peek(cr, &tail);
 	KUNIT_EXPECT_EQ(test, tail, 16ULL);
 	KUNIT_EXPECT_EQ(test, head, 17ULL);
-	expect_lost_at(test, ring, 16, 3, ts_of(50), cpu);
-	KUNIT_EXPECT_EQ(test, ring->lost, 0ULL);
+	expect_lost_at(test, ring, cr, 16, 3, ts_of(50));
+	KUNIT_EXPECT_EQ(test, cr->lost, 0ULL);
 
 	/* Once only. */
-	KUNIT_EXPECT_FALSE(test, tcpstate_ring_flush_lost(ring));
-	KUNIT_EXPECT_EQ(test, ring->head, 17ULL);
+	KUNIT_EXPECT_FALSE(test, tcpstate_ring_flush_lost(ring, cr));
+	KUNIT_EXPECT_EQ(test, cr->head, 17ULL);
 }
 
 /*
@@ -344,30 +436,40 @@ static void ring_flush_lost_reports_drops_when_drained(struct kunit *test)
 static void ring_flush_lost_never_overwrites_unread_records(struct kunit *test)
 {
 	struct tcpstate_ring *ring = ring_new(test, 16);
+	struct tcpstate_cpu_ring *cr = pin_one(test, ring);
 	u64 tail, head, i;
 
 	/* Drops pending, ring drained: the reader's peek sees it empty. */
 	fill(test, ring, 0);
 	KUNIT_EXPECT_FALSE(test, write_id(ring, 90));
-	skip(ring, 16);
-	head = tcpstate_ring_peek(ring, &tail);
+	skip(cr, 16);
+	head = tcpstate_ring_peek(cr, &tail);
 	KUNIT_EXPECT_EQ(test, head, tail);
 
 	/* Producers, before the reader gets to flush. */
 	KUNIT_EXPECT_TRUE(test, write_id(ring, 200));	/* lost(1) + 200 */
 	for (i = 201; i < 215; i++)
 		KUNIT_EXPECT_TRUE(test, write_id(ring, i));
-	KUNIT_EXPECT_EQ(test, used(ring), 16ULL);
+	KUNIT_EXPECT_EQ(test, used(cr), 16ULL);
 	KUNIT_EXPECT_FALSE(test, write_id(ring, 300));
-	KUNIT_EXPECT_EQ(test, ring->lost, 1ULL);
+	KUNIT_EXPECT_EQ(test, cr->lost, 1ULL);
 
 	/* The reader, acting on its stale "empty". */
-	KUNIT_EXPECT_FALSE(test, tcpstate_ring_flush_lost(ring));
-	KUNIT_EXPECT_EQ(test, used(ring), 16ULL);
-	KUNIT_EXPECT_EQ(test, ring->lost, 1ULL);
-	expect_lost_at(test, ring, 16, 1, ts_of(90), ring->slots[0].cpu);
+	KUNIT_EXPECT_FALSE(test, tcpstate_ring_flush_lost(ring, cr));
+	KUNIT_EXPECT_EQ(test, used(cr), 16ULL);
+	KUNIT_EXPECT_EQ(test, cr->lost, 1ULL);
+	expect_lost_at(test, ring, cr, 16, 1, ts_of(90));
 	for (i = 0; i < 15; i++)
-		EXPECT_REC_AT(test, ring, 17 + i, 200 + i);
+		expect_rec_at(test, ring, cr, 17 + i, 200 + i);
+}
+
+/* The ring the probes' misses are told in, the case's task pinned to its CPU. */
+static struct tcpstate_cpu_ring *pin_miss(struct kunit *test,
+					  struct tcpstate_ring *ring)
+{
+	if (!cpu_online(ring->miss_cpu))
+		kunit_skip(test, "miss_cpu %u is offline", ring->miss_cpu);
+	return pin(test, ring, ring->miss_cpu);
 }
 
 /*
@@ -378,35 +480,30 @@ static void ring_flush_lost_never_overwrites_unread_records(struct kunit *test)
 static void ring_missed_joins_the_next_lost_record(struct kunit *test)
 {
 	struct tcpstate_ring *ring = ring_new(test, 16);
-	u32 cpu;
-	bool stored;
+	struct tcpstate_cpu_ring *cr = pin_miss(test, ring);
 
 	tcpstate_ring_missed(ring, 0, 500);
-	KUNIT_EXPECT_EQ(test, ring->lost, 0ULL);
+	KUNIT_EXPECT_EQ(test, cr->lost, 0ULL);
 	tcpstate_ring_missed(ring, 3, 500);		/* running total: 3 */
-	KUNIT_EXPECT_EQ(test, ring->lost, 3ULL);
-	KUNIT_EXPECT_EQ(test, ring->lost_ts, 500ULL);
+	KUNIT_EXPECT_EQ(test, cr->lost, 3ULL);
+	KUNIT_EXPECT_EQ(test, cr->lost_ts, 500ULL);
 	tcpstate_ring_missed(ring, 3, 600);		/* nothing new */
-	KUNIT_EXPECT_EQ(test, ring->lost, 3ULL);
+	KUNIT_EXPECT_EQ(test, cr->lost, 3ULL);
 	tcpstate_ring_missed(ring, 5, 700);		/* 2 more */
-	KUNIT_EXPECT_EQ(test, ring->lost, 5ULL);
-	KUNIT_EXPECT_EQ(test, ring->lost_ts, 500ULL);
+	KUNIT_EXPECT_EQ(test, cr->lost, 5ULL);
+	KUNIT_EXPECT_EQ(test, cr->lost_ts, 500ULL);
 
-	preempt_disable();
-	cpu = smp_processor_id();
-	stored = write_id(ring, 1);
-	preempt_enable();
-	KUNIT_EXPECT_TRUE(test, stored);
-	expect_lost_at(test, ring, 0, 5, 500, cpu);
-	EXPECT_REC_AT(test, ring, 1, 1);
+	KUNIT_EXPECT_TRUE(test, write_id(ring, 1));
+	expect_lost_at(test, ring, cr, 0, 5, 500);
+	expect_rec_at(test, ring, cr, 1, 1);
 
 	/* Misses and drops add up in one gap, dated by whichever came first. */
-	skip(ring, 2);
+	skip(cr, 2);
 	fill(test, ring, 100);
 	KUNIT_EXPECT_FALSE(test, write_id(ring, 200));
 	tcpstate_ring_missed(ring, 9, 5);
-	KUNIT_EXPECT_EQ(test, ring->lost, 5ULL);
-	KUNIT_EXPECT_EQ(test, ring->lost_ts, ts_of(200));
+	KUNIT_EXPECT_EQ(test, cr->lost, 5ULL);
+	KUNIT_EXPECT_EQ(test, cr->lost_ts, ts_of(200));
 }
 
 /*
@@ -417,13 +514,14 @@ static void ring_missed_joins_the_next_lost_record(struct kunit *test)
 static void ring_missed_base_is_not_a_loss(struct kunit *test)
 {
 	struct tcpstate_ring *ring = ring_new(test, 16);
+	struct tcpstate_cpu_ring *cr = tcpstate_ring_cpu(ring, ring->miss_cpu);
 
 	tcpstate_ring_set_missed_base(ring, 40);
 	tcpstate_ring_missed(ring, 40, 500);
-	KUNIT_EXPECT_EQ(test, ring->lost, 0ULL);
+	KUNIT_EXPECT_EQ(test, cr->lost, 0ULL);
 	tcpstate_ring_missed(ring, 42, 600);
-	KUNIT_EXPECT_EQ(test, ring->lost, 2ULL);
-	KUNIT_EXPECT_EQ(test, ring->lost_ts, 600ULL);
+	KUNIT_EXPECT_EQ(test, cr->lost, 2ULL);
+	KUNIT_EXPECT_EQ(test, cr->lost_ts, 600ULL);
 }
 
 /*
@@ -436,87 +534,76 @@ static void ring_missed_base_is_not_a_loss(struct kunit *test)
 static void ring_missed_step_back_counts_nothing(struct kunit *test)
 {
 	struct tcpstate_ring *ring = ring_new(test, 16);
-	bool stored;
-	u32 cpu;
+	struct tcpstate_cpu_ring *cr = pin_miss(test, ring);
 
 	tcpstate_ring_missed(ring, 10, 500);
 	tcpstate_ring_missed(ring, 9, 600);		/* back, gap pending */
-	KUNIT_EXPECT_EQ(test, ring->lost, 10ULL);
-	KUNIT_EXPECT_EQ(test, ring->lost_ts, 500ULL);
+	KUNIT_EXPECT_EQ(test, cr->lost, 10ULL);
+	KUNIT_EXPECT_EQ(test, cr->lost_ts, 500ULL);
 
-	preempt_disable();
-	cpu = smp_processor_id();
-	stored = write_id(ring, 1);
-	preempt_enable();
-	KUNIT_EXPECT_TRUE(test, stored);
-	expect_lost_at(test, ring, 0, 10, 500, cpu);
-	EXPECT_REC_AT(test, ring, 1, 1);
+	KUNIT_EXPECT_TRUE(test, write_id(ring, 1));
+	expect_lost_at(test, ring, cr, 0, 10, 500);
+	expect_rec_at(test, ring, cr, 1, 1);
 
 	/* Back again with no gap pending, then level with the highest. */
 	tcpstate_ring_missed(ring, 9, 700);
-	KUNIT_EXPECT_EQ(test, ring->lost, 0ULL);
+	KUNIT_EXPECT_EQ(test, cr->lost, 0ULL);
 	tcpstate_ring_missed(ring, 10, 750);
-	KUNIT_EXPECT_EQ(test, ring->lost, 0ULL);
+	KUNIT_EXPECT_EQ(test, cr->lost, 0ULL);
 	KUNIT_EXPECT_TRUE(test, write_id(ring, 2));
-	KUNIT_EXPECT_EQ(test, used(ring), 3ULL);	/* no lost record */
-	EXPECT_REC_AT(test, ring, 2, 2);
+	KUNIT_EXPECT_EQ(test, used(cr), 3ULL);	/* no lost record */
+	expect_rec_at(test, ring, cr, 2, 2);
 
 	/* 12: 2 more than the highest total seen (10), dated now. */
 	tcpstate_ring_missed(ring, 12, 800);
-	KUNIT_EXPECT_EQ(test, ring->lost, 2ULL);
-	KUNIT_EXPECT_EQ(test, ring->lost_ts, 800ULL);
-	preempt_disable();
-	cpu = smp_processor_id();
-	stored = write_id(ring, 3);
-	preempt_enable();
-	KUNIT_EXPECT_TRUE(test, stored);
-	expect_lost_at(test, ring, 3, 2, 800, cpu);
-	EXPECT_REC_AT(test, ring, 4, 3);
-	KUNIT_EXPECT_EQ(test, used(ring), 5ULL);
+	KUNIT_EXPECT_EQ(test, cr->lost, 2ULL);
+	KUNIT_EXPECT_EQ(test, cr->lost_ts, 800ULL);
+	KUNIT_EXPECT_TRUE(test, write_id(ring, 3));
+	expect_lost_at(test, ring, cr, 3, 2, 800);
+	expect_rec_at(test, ring, cr, 4, 3);
+	KUNIT_EXPECT_EQ(test, used(cr), 5ULL);
 }
 
 /* Positions are free-running u64: crossing U64_MAX changes nothing. */
 static void ring_write_wraps_at_u64_position_limit(struct kunit *test)
 {
 	struct tcpstate_ring *ring = ring_new(test, 16);
+	struct tcpstate_cpu_ring *cr = pin_one(test, ring);
 	u64 start = U64_MAX - 5, tail, head, pos, i;
-	u32 cpu;
 
-	ring->head = start;
-	ring->tail = start;
-	KUNIT_EXPECT_EQ(test, used(ring), 0ULL);
+	cr->head = start;
+	cr->tail = start;
+	KUNIT_EXPECT_EQ(test, used(cr), 0ULL);
 	fill(test, ring, 0);
-	head = tcpstate_ring_peek(ring, &tail);
+	head = tcpstate_ring_peek(cr, &tail);
 	KUNIT_EXPECT_EQ(test, tail, start);
 	KUNIT_EXPECT_EQ(test, head, 10ULL);		/* wrapped */
 	KUNIT_EXPECT_EQ(test, head - tail, 16ULL);
 	/* Full is still full across the wrap. */
 	KUNIT_EXPECT_FALSE(test, write_id(ring, 16));
-	KUNIT_EXPECT_EQ(test, ring->lost, 1ULL);
+	KUNIT_EXPECT_EQ(test, cr->lost, 1ULL);
 
 	for (pos = tail, i = 0; pos != head; pos++, i++)
-		EXPECT_REC_AT(test, ring, pos, i);
+		expect_rec_at(test, ring, cr, pos, i);
 	KUNIT_EXPECT_EQ(test, i, 16ULL);
-	tcpstate_ring_consume(ring, head);
-	KUNIT_EXPECT_EQ(test, used(ring), 0ULL);
+	tcpstate_ring_consume(cr, head);
+	KUNIT_EXPECT_EQ(test, used(cr), 0ULL);
 
 	/* The lost record and its successor on either side of the wrap. */
-	ring->head = U64_MAX;
-	ring->tail = U64_MAX;
-	preempt_disable();
-	cpu = smp_processor_id();
+	cr->head = U64_MAX;
+	cr->tail = U64_MAX;
 	KUNIT_EXPECT_TRUE(test, write_id(ring, 17));
-	preempt_enable();
-	head = tcpstate_ring_peek(ring, &tail);
+	head = tcpstate_ring_peek(cr, &tail);
 	KUNIT_EXPECT_EQ(test, tail, U64_MAX);
 	KUNIT_EXPECT_EQ(test, head, 1ULL);
-	expect_lost_at(test, ring, U64_MAX, 1, ts_of(16), cpu);
-	EXPECT_REC_AT(test, ring, 0, 17);
+	expect_lost_at(test, ring, cr, U64_MAX, 1, ts_of(16));
+	expect_rec_at(test, ring, cr, 0, 17);
 }
 
 static void ring_poll_ready_tracks_records_and_waiting_reader(struct kunit *test)
 {
 	struct tcpstate_ring *ring = ring_new(test, 16);
+	struct tcpstate_cpu_ring *cr = pin_one(test, ring);
 
 	KUNIT_EXPECT_FALSE(test, tcpstate_ring_poll_ready(ring));
 	KUNIT_EXPECT_TRUE(test, ring->reader_waiting);
@@ -526,7 +613,7 @@ static void ring_poll_ready_tracks_records_and_waiting_reader(struct kunit *test
 	KUNIT_EXPECT_FALSE(test, ring->reader_waiting);
 	KUNIT_EXPECT_TRUE(test, tcpstate_ring_poll_ready(ring));
 
-	skip(ring, 1);
+	skip(cr, 1);
 	KUNIT_EXPECT_FALSE(test, tcpstate_ring_poll_ready(ring));
 
 	/* A busy reader: producers leave the flag alone. */
@@ -591,6 +678,7 @@ static void ring_write_wakes_sleeping_reader(struct kunit *test)
 static void ring_wakeup_batching_marks_and_timer(struct kunit *test)
 {
 	struct tcpstate_ring *ring = ring_new(test, 16);
+	struct tcpstate_cpu_ring *cr = pin_one(test, ring);
 	u64 i;
 
 	tcpstate_ring_set_wakeup(ring, 1000);
@@ -607,7 +695,7 @@ static void ring_wakeup_batching_marks_and_timer(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, write_id(ring, 3));	/* 4 = a quarter */
 	KUNIT_EXPECT_FALSE(test, ring->reader_waiting);
 	irq_work_sync(&ring->wake_work);
-	skip(ring, 4);
+	skip(cr, 4);
 
 	/* The timer fires on an empty ring: the next record wakes at once. */
 	KUNIT_EXPECT_FALSE(test, tcpstate_ring_poll_ready(ring));
@@ -621,7 +709,7 @@ static void ring_wakeup_batching_marks_and_timer(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, ring->reader_waiting);
 	KUNIT_EXPECT_FALSE(test, ring->wake_first);
 	irq_work_sync(&ring->wake_work);
-	skip(ring, 1);
+	skip(cr, 1);
 
 	/* A reader that read by itself batches again on its next sleep. */
 	KUNIT_EXPECT_FALSE(test, tcpstate_ring_poll_ready(ring));
@@ -672,51 +760,439 @@ static void ring_wakeup_timer_delivers_a_trickle(struct kunit *test)
 static void ring_consume_releases_only_what_was_read(struct kunit *test)
 {
 	struct tcpstate_ring *ring = ring_new(test, 16);
+	struct tcpstate_cpu_ring *cr = pin_one(test, ring);
 	u64 tail, head, i;
 
 	for (i = 0; i < 10; i++)
 		KUNIT_EXPECT_TRUE(test, write_id(ring, i));
-	head = tcpstate_ring_peek(ring, &tail);	/* reader: [0, 10) */
+	head = tcpstate_ring_peek(cr, &tail);	/* reader: [0, 10) */
 
 	for (i = 10; i < 16; i++)		/* producers meanwhile */
 		KUNIT_EXPECT_TRUE(test, write_id(ring, i));
 	KUNIT_EXPECT_FALSE(test, write_id(ring, 16));
 
 	for (i = tail; i != head; i++)		/* reader copies, consumes */
-		EXPECT_REC_AT(test, ring, i, i);
-	tcpstate_ring_consume(ring, head);
+		expect_rec_at(test, ring, cr, i, i);
+	tcpstate_ring_consume(cr, head);
 
-	head = tcpstate_ring_peek(ring, &tail);
+	head = tcpstate_ring_peek(cr, &tail);
 	KUNIT_EXPECT_EQ(test, tail, 10ULL);
 	KUNIT_EXPECT_EQ(test, head, 16ULL);
 
 	KUNIT_EXPECT_TRUE(test, write_id(ring, 17));	/* lost(1) + 17 */
 	for (i = 10; i < 16; i++)
-		EXPECT_REC_AT(test, ring, i, i);
-	expect_lost_at(test, ring, 16, 1, ts_of(16), ring->slots[0].cpu);
-	EXPECT_REC_AT(test, ring, 17, 17);
-	KUNIT_EXPECT_EQ(test, used(ring), 8ULL);
+		expect_rec_at(test, ring, cr, i, i);
+	expect_lost_at(test, ring, cr, 16, 1, ts_of(16));
+	expect_rec_at(test, ring, cr, 17, 17);
+	KUNIT_EXPECT_EQ(test, used(cr), 8ULL);
 
 	/* Fill what is free (8 slots), then nothing more fits. */
 	for (i = 18; i < 26; i++)
 		KUNIT_EXPECT_TRUE(test, write_id(ring, i));
 	KUNIT_EXPECT_FALSE(test, write_id(ring, 26));
 	for (i = 10; i < 16; i++)
-		EXPECT_REC_AT(test, ring, i, i);
+		expect_rec_at(test, ring, cr, i, i);
+}
+
+/* --- the rings together ------------------------------------------------------ */
+
+/* A record the merge case took: from which ring, and what it said. */
+struct merge_taken {
+	u32 cpu;
+	u64 tag;
+	struct tcpstate_rec rec;
+};
+
+#define MERGE_TAKEN_MAX	24U
+#define MERGE_ID_A	1000U
+#define MERGE_ID_B	2000U
+#define MERGE_ID_LATE	3000U
+
+/*
+ * What CPUs a and b write, in the order they write it: times that
+ * interleave across the two, some equal, and a's stretch 100..105
+ * across the end of its slot array (its records start at position 10
+ * of 16: 100 and 101 in slots 14 and 15, 102 in slot 0).
+ */
+static const u64 merge_ts_a[] = { 10, 20, 30, 30, 100, 101, 102, 103, 104, 105, 200 };
+static const u64 merge_ts_b[] = { 5, 20, 30, 35, 150, 300 };
+
+/* The merge's order, by time, and a tie to the lower CPU, a. */
+static const struct {
+	bool on_b;
+	u64 ts;
+} merge_want[] = {
+	{ true, 5 }, { false, 10 }, { false, 20 }, { true, 20 }, { false, 30 },
+	{ false, 30 }, { true, 30 }, { true, 35 }, { false, 100 }, { false, 101 },
+	{ false, 102 }, { false, 103 }, { false, 104 }, { false, 105 },
+	{ true, 150 }, { false, 200 }, { true, 300 },
+};
+
+/*
+ * A run merge_next() gave: at least one record, at most @max, within
+ * what merge_start() saw, and not past the end of the slot array (it is
+ * one copy_to_user()). Anything else ends the case: taking it would
+ * read records that are not there.
+ */
+static void check_run(struct kunit *test, const struct tcpstate_ring *ring,
+		      const struct tcpstate_cpu_ring *cr, u32 run, u32 max)
+{
+	KUNIT_ASSERT_GE_MSG(test, run, 1U, "CPU %u", cr->cpu);
+	KUNIT_ASSERT_LE_MSG(test, run, max, "CPU %u", cr->cpu);
+	KUNIT_ASSERT_LE_MSG(test, (u64)run, cr->rd_head - cr->rd_pos,
+			    "CPU %u: run from %llu", cr->cpu, cr->rd_pos);
+	KUNIT_ASSERT_LE_MSG(test, (cr->rd_pos & ring->mask) + run,
+			    (u64)tcpstate_ring_capacity(ring),
+			    "CPU %u: run from %llu wraps", cr->cpu, cr->rd_pos);
+}
+
+/* The reader copies @n records of a run and advances, as ring_to_user(). */
+static void merge_take(struct kunit *test, const struct tcpstate_ring *ring,
+		       struct tcpstate_cpu_ring *cr, u32 n,
+		       struct merge_taken *got, unsigned int *nr)
+{
+	u32 i;
+
+	for (i = 0; i < n; i++) {
+		KUNIT_ASSERT_LT(test, *nr, MERGE_TAKEN_MAX);
+		got[*nr].cpu = cr->cpu;
+		got[*nr].rec = *tcpstate_ring_slot(ring, cr, cr->rd_pos + i);
+		got[*nr].tag = tcpstate_ring_tag(ring, cr, cr->rd_pos + i);
+		(*nr)++;
+	}
+	cr->rd_pos += n;
+}
+
+/*
+ * Records written on two CPUs come out of the merge in (ts_ns, CPU)
+ * order, each once, whole, with its tag: a run never passes another
+ * ring's earlier record (nor, on a tie, a lower CPU's), stops at the end
+ * of the slot array and at max. merge_end() consumes exactly what the
+ * reader took, a short copy included; a record written after
+ * merge_start() waits for the next read.
+ */
+static void ring_merge_orders_by_time_then_cpu(struct kunit *test)
+{
+	struct tcpstate_ring *ring = ring_new(test, 16);
+	struct tcpstate_cpu_ring *cra, *crb, *cr;
+	unsigned int a, b, cpu, i, n = 0, na = 0, nb = 0;
+	struct merge_taken *got;
+	u64 id;
+	u32 run;
+
+	two_cpus(test, &a, &b);
+	got = kunit_kcalloc(test, MERGE_TAKEN_MAX, sizeof(*got), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, got);
+
+	cra = pin(test, ring, a);
+	for (i = 0; i < 10; i++)
+		KUNIT_ASSERT_TRUE(test, write_id(ring, i));
+	skip(cra, 10);
+	for (i = 0; i < ARRAY_SIZE(merge_ts_a); i++)
+		KUNIT_ASSERT_TRUE(test, write_ts(ring, MERGE_ID_A + i, merge_ts_a[i]));
+	crb = pin(test, ring, b);
+	for (i = 0; i < ARRAY_SIZE(merge_ts_b); i++)
+		KUNIT_ASSERT_TRUE(test, write_ts(ring, MERGE_ID_B + i, merge_ts_b[i]));
+	KUNIT_ASSERT_EQ(test, used(cra), (u64)ARRAY_SIZE(merge_ts_a));
+	KUNIT_ASSERT_EQ(test, used(crb), (u64)ARRAY_SIZE(merge_ts_b));
+
+	/*
+	 * A first read, with room for everything, up to a's 100 at position
+	 * 14: b's next is then 150, so a's run from there ends only at the
+	 * end of the slot array, after 2.
+	 */
+	tcpstate_ring_merge_start(ring);
+	for (;;) {
+		cr = tcpstate_ring_merge_next(ring, U32_MAX, &run);
+		KUNIT_ASSERT_NOT_NULL(test, cr);
+		check_run(test, ring, cr, run, U32_MAX);
+		if (cr == cra && cr->rd_pos == 14)
+			break;
+		merge_take(test, ring, cr, run, got, &n);
+	}
+	KUNIT_EXPECT_EQ(test, run, 2U);
+	merge_take(test, ring, cr, run, got, &n);
+	/* Then from slot 0: 4 come before b's 150, but max is 3... */
+	cr = tcpstate_ring_merge_next(ring, 3, &run);
+	KUNIT_ASSERT_PTR_EQ(test, cr, cra);
+	check_run(test, ring, cr, run, 3);
+	KUNIT_EXPECT_EQ(test, run, 3U);
+	/* ...of which the reader takes 2 (a short copy_to_user()). */
+	merge_take(test, ring, cr, 2, got, &n);
+	tcpstate_ring_merge_end(ring);
+
+	/* a: 10 skipped and 8 taken; b: 4 taken. No more, no less. */
+	KUNIT_EXPECT_EQ(test, n, 12U);
+	KUNIT_EXPECT_EQ(test, cra->tail, 18ULL);
+	KUNIT_EXPECT_EQ(test, cra->page->tail, 18ULL);
+	KUNIT_EXPECT_EQ(test, crb->tail, 4ULL);
+	KUNIT_EXPECT_EQ(test, crb->page->tail, 4ULL);
+	KUNIT_EXPECT_EQ(test, used(cra), 3ULL);
+	KUNIT_EXPECT_EQ(test, used(crb), 2ULL);
+	for_each_possible_cpu(cpu) {
+		cr = tcpstate_ring_cpu(ring, cpu);
+		if (cr != cra && cr != crb)
+			KUNIT_EXPECT_EQ_MSG(test, cr->tail, 0ULL, "CPU %u", cpu);
+	}
+
+	/* The rest; b's record written meanwhile is the earliest, but new. */
+	tcpstate_ring_merge_start(ring);
+	KUNIT_EXPECT_TRUE(test, write_ts(ring, MERGE_ID_LATE, 1));
+	while ((cr = tcpstate_ring_merge_next(ring, U32_MAX, &run))) {
+		check_run(test, ring, cr, run, U32_MAX);
+		merge_take(test, ring, cr, run, got, &n);
+	}
+	tcpstate_ring_merge_end(ring);
+	KUNIT_EXPECT_EQ(test, used(cra), 0ULL);
+	KUNIT_EXPECT_EQ(test, used(crb), 1ULL);
+	KUNIT_EXPECT_TRUE(test, rec_is_ts(tcpstate_ring_slot(ring, crb, 6), MERGE_ID_LATE, 1));
+
+	/* Both reads: every record once, whole, in (time, CPU) order. */
+	KUNIT_EXPECT_EQ(test, n, (unsigned int)ARRAY_SIZE(merge_want));
+	for (i = 0; i < n && i < ARRAY_SIZE(merge_want); i++) {
+		id = merge_want[i].on_b ? MERGE_ID_B + nb++ : MERGE_ID_A + na++;
+		cpu = merge_want[i].on_b ? b : a;
+		KUNIT_EXPECT_TRUE_MSG(test, got[i].cpu == cpu &&
+				      rec_is_ts(&got[i].rec, id, merge_want[i].ts) &&
+				      got[i].tag == tag_of(id),
+				      "record %u: want CPU %u ts %llu record %llu, have CPU %u ts %llu record %llu",
+				      i, cpu, merge_want[i].ts, id, got[i].cpu,
+				      got[i].rec.ts_ns, got[i].rec.cookie);
+	}
+}
+
+/*
+ * The probes' misses are no CPU's drops: they go to miss_cpu's ring, and
+ * only there. Another CPU's next record carries no lost record; the
+ * reader's merge tells of them from miss_cpu's ring, in time order.
+ */
+static void ring_missed_go_to_miss_cpu_ring_only(struct kunit *test)
+{
+	struct tcpstate_ring *ring = ring_new(test, 16);
+	struct tcpstate_cpu_ring *miss, *other, *cr;
+	unsigned int a, b, cpu;
+	u32 run;
+
+	two_cpus(test, &a, &b);
+	KUNIT_ASSERT_EQ(test, ring->miss_cpu, (u32)cpumask_first(cpu_possible_mask));
+	miss = tcpstate_ring_cpu(ring, ring->miss_cpu);
+
+	tcpstate_ring_missed(ring, 7, 500);
+	for_each_possible_cpu(cpu) {
+		cr = tcpstate_ring_cpu(ring, cpu);
+		KUNIT_EXPECT_EQ_MSG(test, cr->lost, cr == miss ? 7ULL : 0ULL, "CPU %u", cpu);
+		KUNIT_EXPECT_EQ_MSG(test, cr->head, 0ULL, "CPU %u", cpu);
+	}
+	KUNIT_EXPECT_EQ(test, miss->lost_ts, 500ULL);
+
+	other = pin(test, ring, a == ring->miss_cpu ? b : a);
+	KUNIT_EXPECT_TRUE(test, write_id(ring, 1));
+	KUNIT_EXPECT_EQ(test, used(other), 1ULL);
+	expect_rec_at(test, ring, other, 0, 1);
+	KUNIT_EXPECT_EQ(test, used(miss), 0ULL);
+	KUNIT_EXPECT_EQ(test, miss->lost, 7ULL);
+
+	tcpstate_ring_merge_start(ring);
+	cr = tcpstate_ring_merge_next(ring, U32_MAX, &run);
+	KUNIT_ASSERT_PTR_EQ(test, cr, miss);
+	KUNIT_EXPECT_EQ(test, run, 1U);
+	expect_lost_at(test, ring, miss, 0, 7, 500);
+	cr->rd_pos += run;
+	cr = tcpstate_ring_merge_next(ring, U32_MAX, &run);
+	KUNIT_ASSERT_PTR_EQ(test, cr, other);
+	KUNIT_EXPECT_EQ(test, run, 1U);
+	cr->rd_pos += run;
+	KUNIT_EXPECT_NULL(test, tcpstate_ring_merge_next(ring, U32_MAX, &run));
+	tcpstate_ring_merge_end(ring);
+	for_each_possible_cpu(cpu) {
+		cr = tcpstate_ring_cpu(ring, cpu);
+		KUNIT_EXPECT_EQ_MSG(test, used(cr), 0ULL, "CPU %u", cpu);
+		KUNIT_EXPECT_EQ_MSG(test, cr->lost, 0ULL, "CPU %u", cpu);
+	}
+
+	/* Told once: miss_cpu's own next record comes alone. */
+	pin(test, ring, ring->miss_cpu);
+	KUNIT_EXPECT_TRUE(test, write_id(ring, 2));
+	KUNIT_EXPECT_EQ(test, used(miss), 1ULL);
+	expect_rec_at(test, ring, miss, 1, 2);
+}
+
+/*
+ * One CPU's full ring drops its own CPU's events only: another CPU's
+ * ring of the same session still stores. Its drops are flushed from its
+ * ring alone, into its ring, as its CPU's, whichever CPU the reader
+ * runs on; a merge flushes them too, and orders them by their time.
+ */
+static void ring_full_ring_drops_only_its_cpu(struct kunit *test)
+{
+	struct tcpstate_ring *ring = ring_new(test, 16);
+	struct tcpstate_cpu_ring *cra, *crb, *cr;
+	unsigned int a, b, i;
+	u32 run;
+
+	two_cpus(test, &a, &b);
+	cra = pin(test, ring, a);
+	fill(test, ring, 0);
+	for (i = 50; i < 53; i++)
+		KUNIT_EXPECT_FALSE(test, write_id(ring, i));
+	KUNIT_EXPECT_EQ(test, cra->lost, 3ULL);
+
+	crb = pin(test, ring, b);
+	for (i = 100; i < 105; i++)
+		KUNIT_EXPECT_TRUE(test, write_id(ring, i));
+	KUNIT_EXPECT_EQ(test, used(crb), 5ULL);
+	KUNIT_EXPECT_EQ(test, crb->lost, 0ULL);
+	for (i = 0; i < 5; i++)				/* no lost record first */
+		expect_rec_at(test, ring, crb, i, 100 + i);
+	KUNIT_EXPECT_EQ(test, used(cra), 16ULL);
+	KUNIT_EXPECT_EQ(test, cra->lost, 3ULL);
+
+	/* Per ring: b has nothing to flush, a no room yet. */
+	KUNIT_EXPECT_FALSE(test, tcpstate_ring_flush_lost(ring, crb));
+	KUNIT_EXPECT_FALSE(test, tcpstate_ring_flush_lost(ring, cra));
+	KUNIT_EXPECT_EQ(test, cra->head, 16ULL);
+	KUNIT_EXPECT_EQ(test, crb->head, 5ULL);
+
+	/* a drained, flushed from b: a's lost record, in a's ring. */
+	skip(cra, 16);
+	KUNIT_EXPECT_TRUE(test, tcpstate_ring_flush_lost(ring, cra));
+	KUNIT_EXPECT_EQ(test, cra->cpu, a);
+	expect_lost_at(test, ring, cra, 16, 3, ts_of(50));
+	KUNIT_EXPECT_EQ(test, cra->lost, 0ULL);
+	KUNIT_EXPECT_EQ(test, crb->head, 5ULL);
+	KUNIT_EXPECT_EQ(test, crb->lost, 0ULL);
+	skip(cra, 1);
+
+	/* Again, and a merge on b reports it: after b's earlier records. */
+	pin(test, ring, a);
+	fill(test, ring, 200);
+	KUNIT_EXPECT_FALSE(test, write_id(ring, 400));
+	pin(test, ring, b);
+	KUNIT_EXPECT_TRUE(test, write_id(ring, 110));
+	skip(cra, 16);
+	tcpstate_ring_merge_start(ring);
+	cr = tcpstate_ring_merge_next(ring, U32_MAX, &run);
+	KUNIT_ASSERT_PTR_EQ(test, cr, crb);
+	KUNIT_EXPECT_EQ(test, run, 6U);
+	cr->rd_pos += run;
+	cr = tcpstate_ring_merge_next(ring, U32_MAX, &run);
+	KUNIT_ASSERT_PTR_EQ(test, cr, cra);
+	KUNIT_EXPECT_EQ(test, run, 1U);
+	expect_lost_at(test, ring, cra, cr->rd_pos, 1, ts_of(400));
+	cr->rd_pos += run;
+	KUNIT_EXPECT_NULL(test, tcpstate_ring_merge_next(ring, U32_MAX, &run));
+	tcpstate_ring_merge_end(ring);
+	KUNIT_EXPECT_EQ(test, used(cra), 0ULL);
+	KUNIT_EXPECT_EQ(test, used(crb), 0ULL);
+	KUNIT_EXPECT_EQ(test, cra->lost, 0ULL);
+}
+
+/*
+ * Readiness and wakeups look at every CPU's ring: a record in any of
+ * them makes poll() ready, wherever the reader runs, and so do pending
+ * drops in a ring other than ring 0. Batching counts one ring's records
+ * (a quarter of the ring wakes the reader; a quarter spread over two
+ * rings does not), and the batching timer delivers records that wait in
+ * any ring.
+ */
+static void ring_poll_ready_sees_every_cpu_ring(struct kunit *test)
+{
+	struct tcpstate_ring *ring = ring_new(test, 16);
+	struct tcpstate_cpu_ring *cra, *crb, *cr;
+	unsigned int a, b, cpu, i;
+
+	two_cpus(test, &a, &b);
+	for_each_online_cpu(cpu) {
+		cr = pin(test, ring, cpu);
+		KUNIT_EXPECT_FALSE_MSG(test, tcpstate_ring_poll_ready(ring), "CPU %u", cpu);
+		KUNIT_EXPECT_TRUE(test, write_id(ring, cpu));
+		KUNIT_EXPECT_EQ_MSG(test, used(cr), 1ULL, "CPU %u", cpu);
+		KUNIT_EXPECT_FALSE_MSG(test, ring->reader_waiting, "CPU %u", cpu);
+		pin(test, ring, cpu == a ? b : a);
+		KUNIT_EXPECT_TRUE_MSG(test, tcpstate_ring_poll_ready(ring), "CPU %u", cpu);
+		skip(cr, 1);
+		KUNIT_EXPECT_FALSE_MSG(test, tcpstate_ring_poll_ready(ring), "CPU %u", cpu);
+		irq_work_sync(&ring->wake_work);
+	}
+
+	crb = pin(test, ring, b);
+	fill(test, ring, 100);
+	KUNIT_EXPECT_FALSE(test, write_id(ring, 200));
+	skip(crb, 16);
+	pin(test, ring, a);
+	KUNIT_EXPECT_TRUE(test, tcpstate_ring_poll_ready(ring));
+	KUNIT_EXPECT_TRUE(test, tcpstate_ring_flush_lost(ring, crb));
+	skip(crb, 1);
+	KUNIT_EXPECT_FALSE(test, tcpstate_ring_poll_ready(ring));
+
+	tcpstate_ring_set_wakeup(ring, 1000);
+	KUNIT_EXPECT_FALSE(test, tcpstate_ring_poll_ready(ring));
+	KUNIT_EXPECT_TRUE(test, ring->reader_waiting);
+	cra = pin(test, ring, a);
+	for (i = 0; i < 3; i++)
+		KUNIT_EXPECT_TRUE(test, write_id(ring, 300 + i));
+	crb = pin(test, ring, b);
+	for (i = 0; i < 3; i++)
+		KUNIT_EXPECT_TRUE(test, write_id(ring, 400 + i));
+	KUNIT_EXPECT_TRUE(test, ring->reader_waiting);	/* 6, but 3 a ring */
+	KUNIT_EXPECT_TRUE(test, write_id(ring, 403));	/* 4 in b's: a quarter */
+	KUNIT_EXPECT_FALSE(test, ring->reader_waiting);
+	irq_work_sync(&ring->wake_work);
+	skip(cra, 3);
+	skip(crb, 4);
+
+	/* A record in b's ring only: the timer delivers it... */
+	KUNIT_EXPECT_FALSE(test, tcpstate_ring_poll_ready(ring));
+	KUNIT_EXPECT_TRUE(test, timer_pending(&ring->wake_timer));
+	KUNIT_EXPECT_TRUE(test, write_id(ring, 500));
+	KUNIT_EXPECT_TRUE(test, ring->reader_waiting);
+	KUNIT_EXPECT_TRUE(test, del_timer_sync(&ring->wake_timer));
+	ring->wake_timer.function(&ring->wake_timer);
+	KUNIT_EXPECT_FALSE(test, ring->wake_first);
+	/* ...and, every ring empty, lets the next record wake at once. */
+	skip(crb, 1);
+	KUNIT_EXPECT_FALSE(test, tcpstate_ring_poll_ready(ring));
+	KUNIT_EXPECT_TRUE(test, del_timer_sync(&ring->wake_timer));
+	ring->wake_timer.function(&ring->wake_timer);
+	KUNIT_EXPECT_TRUE(test, ring->wake_first);
+	KUNIT_EXPECT_TRUE(test, write_id(ring, 501));
+	KUNIT_EXPECT_FALSE(test, ring->reader_waiting);
+	irq_work_sync(&ring->wake_work);
 }
 
 /* --- the map (mmap()) -------------------------------------------------------- */
 
+/* @cr's consumer, written by a mapped reader, taken back or refused. */
+static void expect_consumer(struct kunit *test, struct tcpstate_ring *ring,
+			    struct tcpstate_cpu_ring *cr, u64 consumer, int ret,
+			    const char *what)
+{
+	u64 tail, head, pos = 0;
+
+	head = tcpstate_ring_peek(cr, &tail);
+	WRITE_ONCE(cr->page->consumer, consumer);
+	KUNIT_EXPECT_EQ_MSG(test, tcpstate_ring_consumer(ring, cr, &pos), ret,
+			    "CPU %u: consumer %s", cr->cpu, what);
+	if (!ret)
+		KUNIT_EXPECT_EQ_MSG(test, pos, consumer, "CPU %u: consumer %s", cr->cpu, what);
+	/* Asking changes nothing: only consume() moves tail. */
+	KUNIT_EXPECT_EQ(test, tcpstate_ring_peek(cr, &pos), head);
+	KUNIT_EXPECT_EQ(test, pos, tail);
+}
+
 /*
- * The header page a mapped reader sees: what it describes, and head and
- * tail following the kernel's own; then which consumer positions the
- * kernel takes back, with tail at 4 and head at 12: only [tail, head].
+ * The map: one block of ring_size bytes per CPU id, ring i at
+ * i * ring_size, each its header page then its slots. The header page
+ * a mapped reader sees: what it describes, and head and tail following
+ * its own ring's. Then which consumer positions the kernel takes back,
+ * ring by ring against that ring's own [tail, head]: a at tail 4, head
+ * 12; b at 2, 5; any other, empty, at 0.
  */
 static void ring_map_header_and_consumer_bounds(struct kunit *test)
 {
 	static const struct {
 		const char *what;
-		s64 rel;	/* consumer, relative to tail */
+		s64 rel;	/* a's consumer, relative to its tail */
 		int ret;
 	} cases[] = {
 		{ "tail itself (nothing done)", 0, 0 },
@@ -727,48 +1203,92 @@ static void ring_map_header_and_consumer_bounds(struct kunit *test)
 		{ "far past head", 1LL << 40, -EINVAL },
 		{ "U64_MAX", -5, -EINVAL },
 	};
+	const unsigned long ring_size = 2 * PAGE_SIZE;	/* 16 records: a page */
 	struct tcpstate_ring *ring = ring_new(test, 16);
-	const struct tcpstate_mmap_page *page = ring->page;
-	u64 tail, head, pos, i;
-	unsigned int c;
+	struct tcpstate_cpu_ring *cra, *crb, *cr;
+	const struct tcpstate_mmap_page *page;
+	unsigned int a, b, i;
+	u64 tail, pos;
 
-	KUNIT_EXPECT_EQ(test, page->version, (u32)TCPSTATE_ABI_VERSION);
-	KUNIT_EXPECT_EQ(test, page->rec_size, (u32)sizeof(struct tcpstate_rec));
-	KUNIT_EXPECT_EQ(test, page->nr_records, 16U);
-	KUNIT_EXPECT_EQ(test, page->data_offset, (u64)PAGE_SIZE);
-	KUNIT_EXPECT_EQ(test, page->data_size, (u64)PAGE_SIZE);
-	KUNIT_EXPECT_EQ(test, tcpstate_ring_map_size(ring), 2 * PAGE_SIZE);
-	KUNIT_EXPECT_PTR_EQ(test, (void *)ring->slots, ring->area + PAGE_SIZE);
+	two_cpus(test, &a, &b);
+	KUNIT_EXPECT_EQ(test, ring->ring_size, ring_size);
+	KUNIT_EXPECT_EQ(test, tcpstate_ring_map_size(ring), nr_cpu_ids * ring_size);
+	for (i = 0; i < nr_cpu_ids; i++) {
+		page = ring->area + i * ring_size;
+		KUNIT_EXPECT_EQ_MSG(test, page->version, (u32)TCPSTATE_ABI_VERSION, "ring %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, page->rec_size, (u32)sizeof(struct tcpstate_rec),
+				    "ring %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, page->nr_records, 16U, "ring %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, page->ring, i, "ring %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, page->data_offset, (u64)PAGE_SIZE, "ring %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, page->data_size, (u64)PAGE_SIZE, "ring %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, page->nr_rings, (u32)nr_cpu_ids, "ring %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, page->ring_size, (u64)ring_size, "ring %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, page->head, 0ULL, "ring %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, page->tail, 0ULL, "ring %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, page->consumer, 0ULL, "ring %u", i);
+		if (!cpu_possible(i))
+			continue;
+		cr = tcpstate_ring_cpu(ring, i);
+		KUNIT_EXPECT_PTR_EQ_MSG(test, cr->page, page, "ring %u", i);
+		KUNIT_EXPECT_PTR_EQ_MSG(test, (void *)cr->slots, (void *)page + PAGE_SIZE,
+					"ring %u", i);
+		KUNIT_EXPECT_PTR_EQ_MSG(test, cr->tags, ring->tags + i * 16, "ring %u", i);
+	}
 
+	cra = pin(test, ring, a);
 	for (i = 0; i < 12; i++)
 		KUNIT_EXPECT_TRUE(test, write_id(ring, i));
-	KUNIT_EXPECT_EQ(test, page->head, 12ULL);
-	head = tcpstate_ring_peek(ring, &tail);
-	tcpstate_ring_consume(ring, tail + 4);
-	KUNIT_EXPECT_EQ(test, page->tail, 4ULL);
-	head = tcpstate_ring_peek(ring, &tail);
+	skip(cra, 4);
+	crb = pin(test, ring, b);
+	for (i = 0; i < 5; i++)
+		KUNIT_EXPECT_TRUE(test, write_id(ring, 100 + i));
+	skip(crb, 2);
+	KUNIT_EXPECT_EQ(test, cra->page->head, 12ULL);
+	KUNIT_EXPECT_EQ(test, cra->page->tail, 4ULL);
+	KUNIT_EXPECT_EQ(test, crb->page->head, 5ULL);
+	KUNIT_EXPECT_EQ(test, crb->page->tail, 2ULL);
+	/* Written in a's map, read at a's slot: the map is the ring. */
+	KUNIT_EXPECT_TRUE(test, rec_is((void *)cra->page + PAGE_SIZE + 11 *
+				       sizeof(struct tcpstate_rec), 11));
 
-	for (c = 0; c < ARRAY_SIZE(cases); c++) {
-		WRITE_ONCE(ring->page->consumer, tail + cases[c].rel);
-		pos = 0;
-		KUNIT_EXPECT_EQ_MSG(test, tcpstate_ring_consumer(ring, &pos),
-				    cases[c].ret, "consumer %s", cases[c].what);
-		if (!cases[c].ret)
-			KUNIT_EXPECT_EQ_MSG(test, pos, tail + cases[c].rel,
-					    "consumer %s", cases[c].what);
-		/* Asking changes nothing: only consume() moves tail. */
-		KUNIT_EXPECT_EQ(test, tcpstate_ring_peek(ring, &pos), head);
-		KUNIT_EXPECT_EQ(test, pos, tail);
+	/* b's consumer, valid for b, stays in place while a's is tried. */
+	WRITE_ONCE(crb->page->consumer, 5);
+	tcpstate_ring_peek(cra, &tail);
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		expect_consumer(test, ring, cra, tail + cases[i].rel, cases[i].ret,
+				cases[i].what);
+		KUNIT_EXPECT_EQ(test, tcpstate_ring_consumer(ring, crb, &pos), 0);
+		KUNIT_EXPECT_EQ(test, pos, 5ULL);
+	}
+	/* b against its own bounds: a's head (12) is past b's. */
+	WRITE_ONCE(cra->page->consumer, 12);
+	expect_consumer(test, ring, crb, 2, 0, "tail");
+	expect_consumer(test, ring, crb, 4, 0, "inside");
+	expect_consumer(test, ring, crb, 5, 0, "head");
+	expect_consumer(test, ring, crb, 1, -EINVAL, "one behind tail");
+	expect_consumer(test, ring, crb, 6, -EINVAL, "one past head");
+	expect_consumer(test, ring, crb, 12, -EINVAL, "a's head");
+	KUNIT_EXPECT_EQ(test, tcpstate_ring_consumer(ring, cra, &pos), 0);
+	KUNIT_EXPECT_EQ(test, pos, 12ULL);
+	for_each_possible_cpu(i) {
+		cr = tcpstate_ring_cpu(ring, i);
+		if (cr == cra || cr == crb)
+			continue;
+		expect_consumer(test, ring, cr, 0, 0, "0 (empty)");
+		expect_consumer(test, ring, cr, 1, -EINVAL, "1 (empty)");
 	}
 }
 
 /* --- concurrency ----------------------------------------------------------- */
 
 #define PRODUCER_RECORDS	10000U
+/* Records a run may have in read_some(): runs also end at max. */
+#define READ_RUN_MAX		32U
 
 struct producer {
 	struct tcpstate_ring *ring;
-	unsigned int id;
+	unsigned int id, cpu;
 	unsigned long *dropped;		/* bit seq: write of seq refused */
 	atomic_t *running;
 	u64 drops;
@@ -803,19 +1323,26 @@ struct tally {
 	u64 *got;			/* records seen, per producer */
 	struct producer *prod;
 	u64 lost;			/* sum of lost.count */
+	u64 *lost_on;			/* ... per CPU */
 	u64 bad;			/* records that match nothing */
 	u64 out_of_order;		/* seq not after the last, or a gap not dropped */
+	u64 wrong_ring;			/* not in the ring of the CPU that wrote it */
+	u64 bad_runs;			/* runs merge_next() should not have given */
 	u64 switches;			/* consecutive records of different producers */
 	u32 prev;
 };
 
-static void tally_rec(struct tally *t, const struct tcpstate_rec *rec)
+/* A record read from @cpu's ring. */
+static void tally_rec(struct tally *t, const struct tcpstate_rec *rec, unsigned int cpu)
 {
 	u32 id, seq;
 	s64 s;
 
 	if (rec->type == TCPSTATE_REC_LOST) {
+		if (rec->cpu != cpu)
+			t->wrong_ring++;
 		t->lost += rec->lost.count;
+		t->lost_on[cpu] += rec->lost.count;
 		return;
 	}
 	id = rec->cookie >> 32;
@@ -824,6 +1351,8 @@ static void tally_rec(struct tally *t, const struct tcpstate_rec *rec)
 		t->bad++;
 		return;
 	}
+	if (t->prod[id].cpu != cpu)
+		t->wrong_ring++;
 	if (seq <= t->last[id] || test_bit(seq, t->prod[id].dropped))
 		t->out_of_order++;
 	for (s = t->last[id] + 1; s < seq; s++)
@@ -836,51 +1365,66 @@ static void tally_rec(struct tally *t, const struct tcpstate_rec *rec)
 	t->prev = id;
 }
 
-/* One read() of the reader: returns the number of records it got. */
+/* One read() of the reader, merged: returns the number of records it got. */
 static unsigned int read_some(struct tcpstate_ring *ring, struct tally *t)
 {
-	u64 tail, head, pos;
+	struct tcpstate_cpu_ring *cr;
 	unsigned int n = 0;
+	u32 run, i;
 
-	head = tcpstate_ring_peek(ring, &tail);
-	if (tail == head && tcpstate_ring_flush_lost(ring))
-		head = tcpstate_ring_peek(ring, &tail);
-	for (pos = tail; pos != head; pos++, n++) {
-		struct tcpstate_rec copy = *tcpstate_ring_slot(ring, pos);
-		u64 tag = tcpstate_ring_tag(ring, pos);
+	tcpstate_ring_merge_start(ring);
+	while ((cr = tcpstate_ring_merge_next(ring, READ_RUN_MAX, &run))) {
+		if (!run || run > READ_RUN_MAX || run > cr->rd_head - cr->rd_pos ||
+		    (cr->rd_pos & ring->mask) + run > tcpstate_ring_capacity(ring)) {
+			t->bad_runs++;
+			break;
+		}
+		for (i = 0; i < run; i++) {
+			struct tcpstate_rec copy = *tcpstate_ring_slot(ring, cr, cr->rd_pos + i);
+			u64 tag = tcpstate_ring_tag(ring, cr, cr->rd_pos + i);
 
-		if (tag != (copy.type == TCPSTATE_REC_LOST ? 0 : tag_of(copy.cookie)))
-			t->bad++;
-		tally_rec(t, &copy);
+			if (tag != (copy.type == TCPSTATE_REC_LOST ? 0 : tag_of(copy.cookie)))
+				t->bad++;
+			tally_rec(t, &copy, cr->cpu);
+		}
+		cr->rd_pos += run;
+		n += run;
 	}
-	tcpstate_ring_consume(ring, pos);
+	tcpstate_ring_merge_end(ring);
 	return n;
 }
 
 /*
  * Two producer threads per CPU, each bound to its CPU, write 10000
- * numbered records each into a 64-record ring while this thread reads.
- * Every record must arrive whole, once, in its producer's order; every
- * gap must be a write its producer saw refused; and the lost records
- * must add up to exactly the number of refused writes.
+ * numbered records each into their CPU's 64-record ring while this
+ * thread reads every ring, merged. Every record must arrive whole,
+ * once, in its producer's order, from its producer's CPU's ring; every
+ * gap must be a write its producer saw refused; and each ring's lost
+ * records must add up to exactly the number of writes refused on its
+ * CPU.
  */
 static void ring_concurrent_producers_on_every_cpu(struct kunit *test)
 {
 	struct tcpstate_ring *ring = ring_new(test, 64);
 	unsigned int nr = 2 * num_online_cpus(), i, cpu;
 	unsigned long deadline = jiffies + 60 * HZ;
+	struct tcpstate_cpu_ring *cr;
 	struct producer *prod;
 	struct tally t = {};
+	u64 drops = 0, *drops_on;
 	atomic_t running;
-	u64 drops = 0;
 	bool done;
 
 	prod = kunit_kcalloc(test, nr, sizeof(*prod), GFP_KERNEL);
 	t.last = kunit_kcalloc(test, nr, sizeof(*t.last), GFP_KERNEL);
 	t.got = kunit_kcalloc(test, nr, sizeof(*t.got), GFP_KERNEL);
+	t.lost_on = kunit_kcalloc(test, nr_cpu_ids, sizeof(*t.lost_on), GFP_KERNEL);
+	drops_on = kunit_kcalloc(test, nr_cpu_ids, sizeof(*drops_on), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, prod);
 	KUNIT_ASSERT_NOT_NULL(test, t.last);
 	KUNIT_ASSERT_NOT_NULL(test, t.got);
+	KUNIT_ASSERT_NOT_NULL(test, t.lost_on);
+	KUNIT_ASSERT_NOT_NULL(test, drops_on);
 	t.nr = nr;
 	t.prod = prod;
 	for (i = 0; i < nr; i++) {
@@ -898,6 +1442,7 @@ static void ring_concurrent_producers_on_every_cpu(struct kunit *test)
 		for (k = 0; k < 2 && i < nr; k++, i++) {
 			prod[i].ring = ring;
 			prod[i].id = i;
+			prod[i].cpu = cpu;
 			prod[i].running = &running;
 			prod[i].task = kthread_create_on_cpu(producer_fn, &prod[i],
 							     cpu, "tcpstate_prod/%u");
@@ -908,7 +1453,7 @@ static void ring_concurrent_producers_on_every_cpu(struct kunit *test)
 	for (i = 0; i < nr; i++)
 		wake_up_process(prod[i].task);
 
-	/* The reader: slower than the producers, so the ring overflows. */
+	/* The reader: slower than the producers, so the rings overflow. */
 	do {
 		done = atomic_read_acquire(&running) == 0;
 		if (!read_some(ring, &t))
@@ -921,9 +1466,14 @@ static void ring_concurrent_producers_on_every_cpu(struct kunit *test)
 	for (i = 0; i < nr; i++)
 		kthread_stop(prod[i].task);
 
-	KUNIT_EXPECT_EQ(test, used(ring), 0ULL);
-	KUNIT_EXPECT_EQ(test, ring->lost, 0ULL);
+	for_each_possible_cpu(cpu) {
+		cr = tcpstate_ring_cpu(ring, cpu);
+		KUNIT_EXPECT_EQ_MSG(test, used(cr), 0ULL, "CPU %u", cpu);
+		KUNIT_EXPECT_EQ_MSG(test, cr->lost, 0ULL, "CPU %u", cpu);
+	}
 	KUNIT_EXPECT_EQ(test, t.bad, 0ULL);
+	KUNIT_EXPECT_EQ(test, t.bad_runs, 0ULL);
+	KUNIT_EXPECT_EQ(test, t.wrong_ring, 0ULL);
 	KUNIT_EXPECT_EQ(test, t.out_of_order, 0ULL);
 	for (i = 0; i < nr; i++) {
 		s64 s;
@@ -936,10 +1486,13 @@ static void ring_concurrent_producers_on_every_cpu(struct kunit *test)
 			if (!test_bit(s, prod[i].dropped))
 				t.out_of_order++;
 		drops += prod[i].drops;
+		drops_on[prod[i].cpu] += prod[i].drops;
 	}
 	KUNIT_EXPECT_EQ(test, t.out_of_order, 0ULL);
-	KUNIT_EXPECT_GT_MSG(test, drops, 0ULL, "the ring never overflowed: test proves nothing");
+	KUNIT_EXPECT_GT_MSG(test, drops, 0ULL, "no ring ever overflowed: test proves nothing");
 	KUNIT_EXPECT_EQ(test, t.lost, drops);
+	for_each_possible_cpu(cpu)
+		KUNIT_EXPECT_EQ_MSG(test, t.lost_on[cpu], drops_on[cpu], "CPU %u", cpu);
 	/* The producers really ran at the same time. */
 	KUNIT_EXPECT_GT(test, t.switches, (u64)nr);
 	kunit_info(test, "%u producers: %llu records read, %llu dropped, %llu switches\n",
@@ -1004,8 +1557,9 @@ static enum hrtimer_restart nested_soft(struct hrtimer *timer)
  * A process-context producer loops on one CPU while a hardirq and a
  * softirq timer on the same CPU write between its writes. The lock is
  * taken with interrupts off, so lockdep checks it is irq-safe; every
- * record must arrive whole and in its source's order, and the interrupt
- * records must land between the task's.
+ * record must arrive whole and in its source's order, all of them in
+ * that CPU's ring, and the interrupt records must land between the
+ * task's.
  */
 static void ring_nested_producers_task_softirq_hardirq(struct kunit *test)
 {
@@ -1013,6 +1567,8 @@ static void ring_nested_producers_task_softirq_hardirq(struct kunit *test)
 	unsigned long deadline = jiffies + 20 * HZ;
 	u32 next[SRC_NR] = {}, between[SRC_NR] = {}, bad = 0, src, seq;
 	u64 tail, head, pos, first_task = 0, last_task = 0;
+	struct tcpstate_cpu_ring *cr, *other;
+	unsigned int cpu, c;
 	unsigned long spins = 0;
 	struct nested *n;
 
@@ -1025,6 +1581,7 @@ static void ring_nested_producers_task_softirq_hardirq(struct kunit *test)
 	n->soft.function = nested_soft;
 
 	migrate_disable();
+	cpu = raw_smp_processor_id();
 	hrtimer_start(&n->hard, ns_to_ktime(100 * NSEC_PER_USEC),
 		      HRTIMER_MODE_REL_PINNED_HARD);
 	hrtimer_start(&n->soft, ns_to_ktime(150 * NSEC_PER_USEC),
@@ -1055,20 +1612,29 @@ static void ring_nested_producers_task_softirq_hardirq(struct kunit *test)
 	hrtimer_cancel(&n->soft);
 
 	KUNIT_EXPECT_EQ(test, n->wrong_context, 0U);
-	KUNIT_EXPECT_EQ(test, ring->lost, 0ULL);
 	KUNIT_EXPECT_GE(test, n->seq[SRC_HARDIRQ], 50U);
 	KUNIT_EXPECT_GE(test, n->seq[SRC_SOFTIRQ], 50U);
 
-	head = tcpstate_ring_peek(ring, &tail);
+	/* Every ring: all of the records in the one of the CPU they ran on. */
+	for_each_possible_cpu(c) {
+		other = tcpstate_ring_cpu(ring, c);
+		if (c == cpu)
+			continue;
+		KUNIT_EXPECT_EQ_MSG(test, used(other), 0ULL, "CPU %u's ring", c);
+		KUNIT_EXPECT_EQ_MSG(test, other->lost, 0ULL, "CPU %u's ring", c);
+	}
+	cr = tcpstate_ring_cpu(ring, cpu);
+	KUNIT_EXPECT_EQ(test, cr->lost, 0ULL);
+	head = tcpstate_ring_peek(cr, &tail);
 	KUNIT_EXPECT_EQ(test, head - tail,
 			(u64)n->seq[SRC_TASK] + n->seq[SRC_SOFTIRQ] + n->seq[SRC_HARDIRQ]);
 	for (pos = tail; pos != head; pos++) {
-		const struct tcpstate_rec *rec = tcpstate_ring_slot(ring, pos);
+		const struct tcpstate_rec *rec = tcpstate_ring_slot(ring, cr, pos);
 
 		src = rec->cookie >> 32;
 		seq = (u32)rec->cookie;
 		if (src >= SRC_NR || !rec_is(rec, rec->cookie) || seq != next[src] ||
-		    tcpstate_ring_tag(ring, pos) != tag_of(rec->cookie)) {
+		    tcpstate_ring_tag(ring, cr, pos) != tag_of(rec->cookie)) {
 			bad++;
 			continue;
 		}
@@ -1083,14 +1649,14 @@ static void ring_nested_producers_task_softirq_hardirq(struct kunit *test)
 	for (src = 0; src < SRC_NR; src++)
 		KUNIT_EXPECT_EQ(test, next[src], n->seq[src]);
 	for (pos = first_task; pos != last_task; pos++) {
-		src = tcpstate_ring_slot(ring, pos)->cookie >> 32;
+		src = tcpstate_ring_slot(ring, cr, pos)->cookie >> 32;
 		if (src < SRC_NR)
 			between[src]++;
 	}
 	KUNIT_EXPECT_GT(test, between[SRC_HARDIRQ], 0U);
 	KUNIT_EXPECT_GT(test, between[SRC_SOFTIRQ], 0U);
-	kunit_info(test, "task %u, softirq %u (%u inside), hardirq %u (%u inside)\n",
-		   n->seq[SRC_TASK], n->seq[SRC_SOFTIRQ], between[SRC_SOFTIRQ],
+	kunit_info(test, "CPU %u: task %u, softirq %u (%u inside), hardirq %u (%u inside)\n",
+		   cpu, n->seq[SRC_TASK], n->seq[SRC_SOFTIRQ], between[SRC_SOFTIRQ],
 		   n->seq[SRC_HARDIRQ], between[SRC_HARDIRQ]);
 }
 
@@ -1111,6 +1677,10 @@ static struct kunit_case ring_cases[] = {
 	KUNIT_CASE(ring_wakeup_batching_marks_and_timer),
 	KUNIT_CASE(ring_wakeup_timer_delivers_a_trickle),
 	KUNIT_CASE(ring_consume_releases_only_what_was_read),
+	KUNIT_CASE(ring_merge_orders_by_time_then_cpu),
+	KUNIT_CASE(ring_missed_go_to_miss_cpu_ring_only),
+	KUNIT_CASE(ring_full_ring_drops_only_its_cpu),
+	KUNIT_CASE(ring_poll_ready_sees_every_cpu_ring),
 	KUNIT_CASE(ring_map_header_and_consumer_bounds),
 	KUNIT_CASE(ring_concurrent_producers_on_every_cpu),
 	KUNIT_CASE(ring_nested_producers_task_softirq_hardirq),

@@ -28,11 +28,18 @@ static struct tcpstate_rec rec_of(u16 type, u16 flags, u16 lport, u16 rport)
 	return rec;
 }
 
+/* What waits in the session's rings, every CPU's: emit() writes the current one. */
 static u64 in_ring(struct tcpstate_session *s)
 {
-	u64 tail, head = tcpstate_ring_peek(tcpstate_session_ring(s), &tail);
+	struct tcpstate_ring *ring = tcpstate_session_ring(s);
+	u64 tail, head, n = 0;
+	unsigned int cpu;
 
-	return head - tail;
+	for_each_possible_cpu(cpu) {
+		head = tcpstate_ring_peek(tcpstate_ring_cpu(ring, cpu), &tail);
+		n += head - tail;
+	}
+	return n;
 }
 
 static struct tcpstate_session *open_session(struct kunit *test)

@@ -209,6 +209,7 @@ int main(int argc, char *argv[])
 	test_match();
 	test_exporter();
 	test_i18n();
+	test_devmap();
 
 	nftw(tmp_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 	printf("%u passed, %u failed\n", passed, failed);

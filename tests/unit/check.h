@@ -68,5 +68,6 @@ void test_svg(void);
 void test_match(void);
 void test_exporter(void);
 void test_i18n(void);
+void test_devmap(void);
 
 #endif

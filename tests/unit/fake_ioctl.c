@@ -85,6 +85,7 @@ int ioctl(int fd, unsigned long request, ...)
 	info->version = version ? (__u32)atoi(version) : TCPSTATE_ABI_VERSION;
 	info->rec_size = sizeof(struct tcpstate_rec);
 	info->nr_records = 1024;
+	info->nr_rings = 1;
 	info->hook = TCPSTATE_HOOK_TRACEPOINT;
 	return 0;
 }

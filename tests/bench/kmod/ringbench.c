@@ -9,8 +9,10 @@
  * per round into a ring with room for all of them (nothing dropped), then
  * waits; once every producer is done the controller empties the ring (a
  * tail move: the consumer's copy is not timed) and starts the next round.
- * Only the producers' loops are timed. A last phase writes into a full
- * ring: the cost of a dropped event. Results go to the kernel log as
+ * A ring per CPU has that room in each CPU's ring. Only the producers'
+ * loops are timed. A last phase writes into a full ring, which each
+ * producer fills first: the cost of a dropped event. Results go to the
+ * kernel log as
  *   tcpstate_ringbench: cpus=N recorded ns/event=X ...
  * and the module then refuses to stay loaded (-EAGAIN): nothing to rmmod.
  */
@@ -41,7 +43,7 @@ struct producer {
 	void *ring;
 	struct completion start, done;
 	unsigned int cpu, n;
-	bool drop;
+	bool drop, filled;
 	u64 ns, stored;
 };
 
@@ -61,6 +63,13 @@ static int producer_fn(void *arg)
 			continue;
 		if (kthread_should_stop())
 			break;
+		/*
+		 * Dropping: fill the ring first, untimed, from the producer's
+		 * own CPU. With a ring per CPU the controller's writes would
+		 * fill only its CPU's ring, and the others would store.
+		 */
+		while (p->drop && !p->filled)
+			p->filled = !bench_ring_write(p->ring, &rec);
 		t0 = ktime_get_ns();
 		for (i = 0; i < p->n; i++) {
 			/* What a hook does per event besides the ring. */
@@ -111,13 +120,6 @@ static int run(unsigned int nr_cpus, bool drop)
 		cpu = cpumask_next(cpu, cpu_online_mask);
 	}
 
-	if (drop) {
-		/* Fill it; every event after that is dropped and counted. */
-		struct tcpstate_rec r = { .type = TCPSTATE_REC_STATE };
-
-		while (bench_ring_write(ring, &r))
-			;
-	}
 	rounds = events / per;
 	for (; rounds; rounds--) {
 		for (i = 0; i < nr_cpus; i++) {

@@ -38,6 +38,7 @@
 #include <linux/irqflags.h>
 #include <linux/log2.h>
 #include <linux/module.h>
+#include <linux/preempt.h>
 #include <linux/sched.h>
 #include <linux/sched/clock.h>
 #include <linux/vmalloc.h>
@@ -336,6 +337,12 @@ static void run_ring(void)
 		pr_err("ring: %ld\n", PTR_ERR(ring));
 		return;
 	}
+	/*
+	 * A write goes to the ring of the CPU it runs on: filling one CPU's
+	 * ring and then timing writes on another would time stores, not
+	 * drops. Migration only: cond_resched() may still run others.
+	 */
+	migrate_disable();
 	for (k = 0; k < 2; k++) {
 		/* Then full: what is left of the room, untimed. */
 		while (k && tcpstate_ring_write(ring, &rec, 0))
@@ -351,6 +358,7 @@ static void run_ring(void)
 		}
 		cond_resched();
 	}
+	migrate_enable();
 	tcpstate_ring_destroy(ring);
 	for (k = 0; k < 2 && !warmup; k++)
 		pr_info("ring op=%s n=%llu ok=%llu mean_ns=%llu min_ns=%llu p99_ns=%llu p999_ns=%llu max_ns=%llu over10us=%llu\n",

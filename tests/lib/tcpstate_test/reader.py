@@ -4,6 +4,7 @@ ABI, decoding, draining, ioctl, poll), /proc/net/tcpstate (counters and
 their rules), and the tool (Dump: `tools/tcpstate dump` in the background)
 with its JSON records."""
 import fcntl
+import heapq
 import mmap
 import json
 import os
@@ -23,12 +24,12 @@ PROC = "/proc/net/tcpstate"
 REC_SIZE = 128
 REC_STATE, REC_LOST, REC_SEGMENT, REC_REQUEST = 1, 2, 3, 4
 F_TASK, F_CHILD_TUPLE, F_TIMEWAIT, F_CONTROL = 0x1, 0x2, 0x4, 0x8
-ABI_VERSION = 2
+ABI_VERSION = 3
 HOOKS = {1: "tracepoint", 2: "kprobe"}
 STATES = TCP_STATES
 # _IOR(0xB7, 1, struct tcpstate_info): dir=2 (read), size 56
 IOC_INFO = (2 << 30) | (56 << 16) | (0xB7 << 8) | 1
-INFO_FMT = "<IIIIII4Q"
+INFO_FMT = "<IIIIIIII3Q"       # struct tcpstate_info: ..., groups, nr_rings, __pad0, __reserved[3]
 
 # Sessions (uapi/tcpstate.h): filters, buffers, figures.
 KINDS = {"states": 0x1, "control": 0x2, "segments": 0x4, "requests": 0x8, "timewait": 0x10}
@@ -106,8 +107,8 @@ def set_buffer(fd, nr):
 def _session(b):
     n = struct.calcsize(SESSION_FMT)
     v = struct.unpack(SESSION_FMT, bytes(b[:n]))
-    d = dict(zip(("id", "pid", "comm", "netns", "nr_records", "flags", "pad", "recorded", "read",
-                  "dropped", "discarded", "buffered", "opened_ns"), v))
+    d = dict(zip(("id", "pid", "comm", "netns", "nr_records", "flags", "nr_rings", "recorded",
+                  "read", "dropped", "discarded", "buffered", "opened_ns"), v))
     d["comm"] = d["comm"].split(b"\0")[0].decode()
     d["filter"] = unpack_filter(b[n:])
     return d
@@ -209,12 +210,21 @@ def dev_open(flags=os.O_RDONLY):
     return os.open(DEV, flags)
 
 
+def cpu_ids():
+    """The kernel's nr_cpu_ids, the rings a session has: one more than
+    the highest possible CPU (/sys/devices/system/cpu/possible, "0-1")."""
+    with open("/sys/devices/system/cpu/possible") as f:
+        last = f.read().strip().replace("-", ",").split(",")[-1]
+    return int(last) + 1
+
+
 def ioctl_info(fd):
     buf = bytearray(56)
     fcntl.ioctl(fd, IOC_INFO, buf, True)
     v = struct.unpack(INFO_FMT, bytes(buf))
+    # "reserved": the words that must be zero, __pad0 then __reserved[3].
     return {"version": v[0], "rec_size": v[1], "nr_records": v[2], "hook": v[3],
-            "netns": v[4], "groups": v[5], "reserved": list(v[6:10])}
+            "netns": v[4], "groups": v[5], "nr_rings": v[6], "reserved": list(v[7:11])}
 
 
 def decode_records(buf):
@@ -489,51 +499,88 @@ def schema_problems(recs):
     return probs
 
 
-MMAP_PAGE_FMT = "<IIIIQQQQ2Q"        # struct tcpstate_mmap_page up to consumer
+MMAP_PAGE_FMT = "<IIIIQQQQIIQQ"      # struct tcpstate_mmap_page up to consumer
+MMAP_PAGE_KEYS = ("version", "rec_size", "nr_records", "ring", "data_offset", "data_size",
+                  "head", "tail", "nr_rings", "pad", "ring_size", "consumer")
 MMAP_CONSUMER = 64                   # offsetof(struct tcpstate_mmap_page, consumer)
+POS_MOD = 1 << 64                    # positions are __u64
+assert struct.calcsize(MMAP_PAGE_FMT) == MMAP_CONSUMER + 8
 
 
-def map_size(nr_records):
-    """What mmap() of a session of nr_records must map: the header page,
-    then the slots rounded up to pages (uapi/tcpstate.h)."""
+def ring_size(nr_records):
+    """One ring of a session's map: its header page, then its slots
+    rounded up to pages (uapi/tcpstate.h); ring i starts at i times it."""
     page = mmap.PAGESIZE
     return page + (nr_records * REC_SIZE + page - 1) // page * page
 
 
+def map_size(nr_records, nr_rings):
+    """What mmap() of a session of nr_rings rings of nr_records must map."""
+    return nr_rings * ring_size(nr_records)
+
+
 class Map:
-    """A session's buffer read through mmap(): take() decodes the records
-    from the reader's position up to head and stores the new position in
-    consumer; the kernel takes them back at the next poll()."""
+    """A session's buffer read through mmap(), every ring of it: take()
+    decodes the records from each ring's reader position up to its head,
+    merged by ts (of equal ones, the lower ring first, each ring's in its
+    own order), and stores each ring's new position in its consumer; the
+    kernel takes them back at the next poll(). pos[i] is ring i's
+    position; the methods that take ring= default to ring 0."""
 
     def __init__(self, fd, size=None, flags=None, prot=None, offset=0):
         self.fd = fd
-        self.nr = session_info(fd)["nr_records"]
-        self.m = mmap.mmap(fd, size if size is not None else map_size(self.nr),
+        si = session_info(fd)
+        self.nr, self.nr_rings = si["nr_records"], si["nr_rings"]
+        self.ring_size = ring_size(self.nr)
+        self.m = mmap.mmap(fd, size if size is not None else map_size(self.nr, self.nr_rings),
                            flags if flags is not None else mmap.MAP_SHARED,
                            prot if prot is not None else mmap.PROT_READ | mmap.PROT_WRITE,
                            offset=offset)
-        self.pos = self.header()["tail"]
+        self.pos = [self.header(i)["tail"] for i in range(self.nr_rings)]
 
-    def header(self):
-        v = struct.unpack_from(MMAP_PAGE_FMT, self.m, 0)
-        return dict(zip(("version", "rec_size", "nr_records", "pad", "data_offset", "data_size",
-                         "head", "tail"), v[:8]))
+    def header(self, ring=0):
+        """Ring @ring's header page: every field up to consumer ("pad": __pad0)."""
+        v = struct.unpack_from(MMAP_PAGE_FMT, self.m, ring * self.ring_size)
+        return dict(zip(MMAP_PAGE_KEYS, v))
 
-    def set_consumer(self, pos):
-        struct.pack_into("<Q", self.m, MMAP_CONSUMER, pos)
+    def headers(self):
+        return [self.header(i) for i in range(self.nr_rings)]
+
+    def heads(self):
+        return [h["head"] for h in self.headers()]
+
+    def consumer(self, ring=0):
+        return self.header(ring)["consumer"]
+
+    def set_consumer(self, pos, ring=0):
+        struct.pack_into("<Q", self.m, ring * self.ring_size + MMAP_CONSUMER, pos)
+
+    def _ring_records(self, ring, head):
+        """(ts, ring, raw record) of ring @ring from its position up to
+        head (free-running 64-bit counts: they may wrap)."""
+        base = ring * self.ring_size + mmap.PAGESIZE
+        out = []
+        for k in range((head - self.pos[ring]) % POS_MOD):
+            a = base + ((self.pos[ring] + k) & (self.nr - 1)) * REC_SIZE
+            raw = self.m[a:a + REC_SIZE]
+            out.append((struct.unpack_from("<Q", raw, 16)[0], ring, raw))
+        return out
 
     def take(self, max_records=None):
-        """The records ready now, decoded, handed back (consumer)."""
-        head = self.header()["head"]
-        n = head - self.pos
+        """The records ready now in every ring, at most max_records, merged
+        by ts as read() merges them, decoded; each ring's consumer is
+        stored (every ring's, moved or not)."""
+        runs = [self._ring_records(i, h) for i, h in enumerate(self.heads())]
+        # heapq.merge keeps each ring's order and, of equal keys, takes the
+        # lower ring first (the tie breaks on the input's index).
+        merged = list(heapq.merge(*runs, key=lambda x: x[0]))
         if max_records is not None:
-            n = min(n, max_records)
-        off = mmap.PAGESIZE
-        slots = [off + ((self.pos + i) & (self.nr - 1)) * REC_SIZE for i in range(n)]
-        raw = b"".join(self.m[a:a + REC_SIZE] for a in slots)
-        self.pos += n
-        self.set_consumer(self.pos)
-        return decode_records(raw)
+            merged = merged[:max_records]
+        for _, ring, _ in merged:
+            self.pos[ring] = (self.pos[ring] + 1) % POS_MOD
+        for i in range(self.nr_rings):
+            self.set_consumer(self.pos[i], i)
+        return decode_records(b"".join(raw for _, _, raw in merged))
 
     def close(self):
         self.m.close()
