@@ -277,24 +277,36 @@ def ftrace_groups(run):
 
 
 def settle_orphans(t, run):
-    """Which of its two paths the kernel took for each orphan (a role whose
+    """Which of its paths the kernel took for each orphan (a role whose
     expected TIME_WAIT birth is in substate FIN_WAIT2), told by ftrace.
 
     An orphan in FIN_WAIT1 becomes a TIME_WAIT socket (substate FIN_WAIT2)
     when the ACK of its FIN comes (tcp_rcv_state_process) or in close()
-    itself (__tcp_close, after draining the backlog). One window is left:
-    an ACK queued to the backlog after __tcp_close's check but before its
-    release_sock() (a softirq that ran at __tcp_close's local_bh_enable(),
-    or another CPU) is processed with the socket still owned by the user.
-    tcp_rcv_state_process then takes its "bad case": FIN_WAIT2 with the
-    keepalive timer, the full socket stays and takes the peer's FIN itself
-    (FIN_WAIT2 -> TIME_WAIT in tcp_fin). Seen on 6.12 under load.
+    itself (__tcp_close, after draining the backlog): the first path. One
+    window is left: an ACK queued to the backlog after __tcp_close's
+    check but before its release_sock() (a softirq that ran at
+    __tcp_close's local_bh_enable(), or another CPU) is processed with the
+    socket still owned by the user. tcp_rcv_state_process then takes its
+    "bad case": FIN_WAIT2 with the keepalive timer, the full socket stays
+    and takes the peer's FIN itself (FIN_WAIT2 -> TIME_WAIT in tcp_fin):
+    the second path. Seen on 6.12 under load. A third: the full socket
+    stays in FIN_WAIT2, but is handed over to a TIME_WAIT socket in
+    substate FIN_WAIT2 while the peer's FIN is on its way: that FIN
+    reaches the full socket in CLOSE and is dropped, the peer's
+    retransmission reaches the TIME_WAIT socket.
 
-    The witness: the full socket's FIN_WAIT2 -> CLOSE (its hand-over) in
-    ftrace comes before the peer's -> LAST_ACK (the peer closes only once
-    ss shows our FIN_WAIT2, so the FIN follows it) on the first path and
-    after it on the second. The expectations become the second path's
-    when ftrace says so; a note says which the kernel took."""
+    The witnesses, in ftrace: the peer's tcp_retransmit_skb in LAST_ACK
+    is the third path (on the others its FIN is ACKed at once). Else the
+    full socket's FIN_WAIT2 -> CLOSE (its hand-over) before the peer's
+    -> LAST_ACK (the peer closes only once ss shows our FIN_WAIT2, so the
+    FIN follows it) is the first path; after it, the second, unless the
+    hand-over ran on the CPU that took the socket to FIN_WAIT2 and not on
+    the peer's: on the second path the peer's FIN hands over, processed
+    on the CPU that sent it (loopback), the peer's -> LAST_ACK's; on the
+    first, the hand-over can come after the peer's close() in time when
+    the two ran on two CPUs (the test VM runs its vCPUs in turns: one can
+    stop between FIN_WAIT2 and the hand-over). The expectations become
+    the path's when ftrace says so; a note says which the kernel took."""
     info = run.info
     by_tuple = collections.defaultdict(list)
     for c in run.changes:
@@ -303,32 +315,20 @@ def settle_orphans(t, run):
         if tw != ("FIN_WAIT2", "FIN_WAIT2"):
             continue
         tp = tuple(info["sockets"][role]["tuple"])
-        mine = [c["ts"] for c in by_tuple.get(tp, []) if (c["old"], c["new"]) == ("FIN_WAIT2", "CLOSE")]
-        peer = [c["ts"] for c in by_tuple.get((tp[2], tp[3], tp[0], tp[1]), []) if c["new"] == "LAST_ACK"]
-        if len(mine) != 1 or len(peer) != 1:
+        ptp = (tp[2], tp[3], tp[0], tp[1])
+        mine = [c for c in by_tuple.get(tp, []) if (c["old"], c["new"]) == ("FIN_WAIT2", "CLOSE")]
+        fw2 = [c for c in by_tuple.get(tp, []) if (c["old"], c["new"]) == ("FIN_WAIT1", "FIN_WAIT2")]
+        peer = [c for c in by_tuple.get(ptp, []) if c["new"] == "LAST_ACK"]
+        if len(mine) != 1 or len(peer) != 1 or len(fw2) != 1:
             continue        # check_states says what ftrace shows instead
-        if mine[0] < peer[0]:
-            note_once(t, "an orphan's full socket handed over to a TIME_WAIT socket in substate"
-                      " FIN_WAIT2 before the peer's FIN (ftrace)")
-            continue
-        # The third path: the full socket stayed in FIN_WAIT2 (the second
-        # path's start), but its FIN_WAIT2 timer handed it over to a
-        # TIME_WAIT socket in substate FIN_WAIT2 while the peer's FIN was
-        # on its way: the full socket, CLOSE by then, took that FIN and
-        # dropped it, and the TIME_WAIT socket took the peer's
-        # retransmission. Told by the kernel: tcp:tcp_retransmit_skb of
-        # the peer's socket in LAST_ACK, which the other two paths never
-        # have (their FIN is ACKed at once).
         rtx = [e for e in run.tev if e["name"] == "tcp_retransmit_skb" and e.get("state") == "LAST_ACK"
-               and (norm(e["tuple"][0]), e["tuple"][1], norm(e["tuple"][2]), e["tuple"][3]) ==
-               (tp[2], tp[3], tp[0], tp[1])]
-        peer_role = [r for r, so in info["sockets"].items()
-                     if tuple(so["tuple"]) == (tp[2], tp[3], tp[0], tp[1])]
+               and (norm(e["tuple"][0]), e["tuple"][1], norm(e["tuple"][2]), e["tuple"][3]) == ptp]
+        peer_role = [r for r, so in info["sockets"].items() if tuple(so["tuple"]) == ptp]
         if len(rtx) == 1 and len(peer_role) == 1:
-            t.note("%s: the full socket stayed in FIN_WAIT2, its timer handed it over to a"
-                   " TIME_WAIT socket in substate FIN_WAIT2 while the peer's FIN came: that FIN"
-                   " reached the full socket in CLOSE, the retransmitted one the TIME_WAIT socket"
-                   " (ftrace: the peer's tcp_retransmit_skb in LAST_ACK)" % role)
+            t.note("%s: the full socket stayed in FIN_WAIT2, then was handed over to a TIME_WAIT"
+                   " socket in substate FIN_WAIT2 while the peer's FIN came: that FIN reached the"
+                   " full socket in CLOSE, the retransmitted one the TIME_WAIT socket (ftrace: the"
+                   " peer's tcp_retransmit_skb in LAST_ACK)" % role)
             segs = info["segs"][role]
             n = len(drivers.ORPHAN_ACTIVE)
             if segs[-n:] == drivers.ORPHAN_ACTIVE:
@@ -339,10 +339,18 @@ def settle_orphans(t, run):
                 i = psegs.index(fin)
                 info["segs"][peer_role[0]] = psegs[:i + 1] + [fin] + psegs[i + 1:]
             continue
+        if mine[0]["ts"] < peer[0]["ts"]:
+            note_once(t, "an orphan's full socket handed over to a TIME_WAIT socket in substate"
+                      " FIN_WAIT2 before the peer's FIN (ftrace)")
+            continue
+        if mine[0]["cpu"] == fw2[0]["cpu"] != peer[0]["cpu"]:
+            note_once(t, "an orphan's full socket handed over to a TIME_WAIT socket in substate"
+                      " FIN_WAIT2 on its own CPU while the peer closed on the other (ftrace)")
+            continue
         t.note("%s: the full socket stayed in FIN_WAIT2 and took the peer's FIN itself (ftrace:"
-               " its FIN_WAIT2 -> CLOSE after the peer's -> LAST_ACK): tcp_fin_time() above"
-               " TCP_TIMEWAIT_LEN, or the ACK of its FIN processed while close() still owned"
-               " the socket" % role)
+               " its FIN_WAIT2 -> CLOSE after the peer's -> LAST_ACK, on the peer's CPU):"
+               " tcp_fin_time() above TCP_TIMEWAIT_LEN, or the ACK of its FIN processed while"
+               " close() still owned the socket" % role)
         info["tw"][role] = ("FIN_WAIT2", "TIME_WAIT")
         segs = info["segs"][role]
         n = len(drivers.ORPHAN_ACTIVE)
