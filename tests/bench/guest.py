@@ -435,8 +435,7 @@ def footprint():
     f["vmalloc_bytes"] = sum(int(a) for a in areas)
     with open("/sys/module/tcpstate/parameters/nr_records") as p:
         f["nr_records"] = int(p.read())
-    with open("/sys/devices/system/cpu/possible") as p:
-        f["nr_rings"] = int(p.read().strip().replace("-", ",").split(",")[-1]) + 1
+    f["nr_rings"] = reader.cpu_ids()
     f["ring_bytes"] = f["nr_records"] * REC * f["nr_rings"]
     return f
 

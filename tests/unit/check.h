@@ -19,6 +19,19 @@ extern const char *tmp_dir;
 /* tests/fixtures: recorded dumps and the golden outputs made from them. */
 extern const char *fixtures_dir;
 
+/*
+ * A small deterministic generator (xorshift64): the same cases on every
+ * run. Each suite keeps its own *state, seeded as it likes, so one
+ * suite's draws never shift another's.
+ */
+static inline unsigned long long check_rng(unsigned long long *state)
+{
+	*state ^= *state << 13;
+	*state ^= *state >> 7;
+	*state ^= *state << 17;
+	return *state;
+}
+
 /* How many checks failed so far. */
 unsigned int check_failures(void);
 

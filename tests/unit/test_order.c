@@ -22,15 +22,12 @@
 #include "order.h"
 #include "run.h"
 
-/* A small deterministic generator: the same shuffles on every run. */
+/* check_rng()'s state for this suite: the same shuffles on every run. */
 static unsigned long long rng_state = 88172645463325252ULL;
 
 static unsigned long long rng(void)
 {
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
+	return check_rng(&rng_state);
 }
 
 static struct tcpstate_rec rec_at(unsigned long long ts, unsigned int cpu)
